@@ -1,0 +1,69 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import { PublicRoute } from '@rpg/common';
+import { GatewayMetrics } from '@rpg/observability';
+import { CircuitBreakerRegistry } from '@rpg/provider-http';
+import { QUEUES } from '@rpg/queues';
+import { REDIS } from '@rpg/redis';
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
+}
+
+@ApiTags('health')
+@PublicRoute()
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    @Inject(REDIS) private readonly redis: Redis,
+    @InjectQueue(QUEUES.providerCalls) private readonly calls: Queue,
+    private readonly breakers: CircuitBreakerRegistry,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  @Get('health/live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  live(): { status: string } {
+    return { status: 'ok' };
+  }
+
+  @Get('health/ready')
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: Redis and the queues answer; provider circuit states in details' })
+  ready() {
+    return this.health.check([
+      async () => {
+        const i = this.indicator.check('redis');
+        try {
+          await withTimeout(this.redis.ping(), 1000);
+          return i.up();
+        } catch (error) {
+          return i.down({ message: (error as Error).message });
+        }
+      },
+      async () => {
+        const i = this.indicator.check('queues');
+        try {
+          const counts = await withTimeout(this.calls.getJobCounts('waiting', 'active', 'delayed'), 1000);
+          return i.up({ providerCalls: counts });
+        } catch (error) {
+          return i.down({ message: (error as Error).message });
+        }
+      },
+      async () => this.indicator.check('providers').up({ circuits: this.breakers.states() }),
+    ]);
+  }
+
+  @Get('metrics')
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  @ApiExcludeEndpoint()
+  async prometheus(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,44 @@
+import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, Queue } from 'bullmq';
+import { OperationStore, TargetCompletion } from '@rpg/operations';
+import { MaintenanceJob, QUEUES, QueueProcessor } from '@rpg/queues';
+
+const UNCONFIRMED_GRACE_MS = 30_000;
+
+/**
+ * maintenance: every 30 s, operations stored but whose jobs were never confirmed (the gateway died between the two
+ * steps of accept) get their lane-head jobs enqueued. Job ids make this harmless when the jobs do exist.
+ */
+@QueueProcessor(QUEUES.maintenance)
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(MaintenanceProcessor.name);
+
+  constructor(
+    private readonly store: OperationStore,
+    private readonly completion: TargetCompletion,
+    @InjectQueue(QUEUES.maintenance) private readonly queue: Queue<MaintenanceJob>,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler('recover-unconfirmed', { every: 30_000 }, { name: 'recover', data: { kind: 'recover-unconfirmed' } });
+  }
+
+  async process(_job: Job<MaintenanceJob>): Promise<number> {
+    const ids = await this.store.unconfirmedOlderThan(UNCONFIRMED_GRACE_MS);
+    for (const id of ids) {
+      const stored = await this.store.get(id);
+      if (stored) {
+        for (const [index, update] of stored.updates.entries()) {
+          const head = await this.store.laneHead(update);
+          if (head === `${id}#${index}`) await this.completion.startLaneEntry(head);
+        }
+      }
+      await this.store.confirmEnqueued(id);
+    }
+    if (ids.length) this.logger.warn({ count: ids.length }, 'recovered operations whose jobs were not confirmed');
+    return ids.length;
+  }
+}

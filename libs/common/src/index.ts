@@ -1,0 +1,6 @@
+export * from './problem';
+export * from './problem-exception.filter';
+export * from './api-key.guard';
+export * from './validation';
+export * from './outbound-url.guard';
+export * from './common.module';

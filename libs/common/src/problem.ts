@@ -1,0 +1,80 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { ValidationError } from 'class-validator';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  requestId?: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export const PROBLEM_TYPE_BASE = 'https://routing-policy-gateway.dev/problems/';
+
+export function problemTitle(status: number): string {
+  return TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+}
+
+/** An RFC 9457 problem; thrown anywhere, rendered as application/problem+json by ProblemExceptionFilter. */
+export class ProblemException extends HttpException {
+  constructor(
+    status: number,
+    readonly slug: string,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+    readonly extra?: Record<string, unknown>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail, status);
+  }
+
+  static validation(errors: FieldError[], detail = 'The request is invalid.'): ProblemException {
+    return new ProblemException(HttpStatus.BAD_REQUEST, 'validation-failed', detail, errors);
+  }
+
+  static unprocessable(errors: FieldError[], detail: string): ProblemException {
+    return new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, 'unprocessable', detail, errors);
+  }
+
+  static notFound(detail: string): ProblemException {
+    return new ProblemException(HttpStatus.NOT_FOUND, 'not-found', detail);
+  }
+}
+
+/** Flattens class-validator errors into `[{path, message}]`, with array items as `name[0]`. */
+export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const error of errors) {
+    const key = /^\d+$/.test(error.property) ? `[${error.property}]` : error.property;
+    const path = prefix ? (key.startsWith('[') ? `${prefix}${key}` : `${prefix}.${key}`) : key;
+    for (const message of Object.values(error.constraints ?? {})) {
+      out.push({ path, message: message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message });
+    }
+    if (error.children?.length) out.push(...flattenValidationErrors(error.children, path));
+  }
+  return out;
+}

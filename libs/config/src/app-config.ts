@@ -1,0 +1,171 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ConfigValidationError, EnvironmentVariables, validateEnvironment } from './environment';
+
+export const API_SCOPES = ['policies.write', 'policies.read', 'operations.read', 'webhooks.manage', 'admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export interface ApiKeyEntry {
+  name: string;
+  /** sha256 of the key: the key itself is never kept in memory after boot. */
+  hash: Buffer;
+  scopes: ReadonlySet<ApiScope>;
+}
+
+/** Standard Webhooks' recommended retry schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const STANDARD_WEBHOOK_RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+
+export interface AppConfig {
+  env: string;
+  production: boolean;
+  port: number;
+  redisUrl: string;
+  queuePrefix: string;
+  apiKeys: ApiKeyEntry[];
+  /** Set only when no API_KEYS were configured outside production: printed once at start. */
+  generatedDevApiKey?: string;
+  gcore: { baseUrl: string; apiKey: string; usesSandbox: boolean };
+  apinizer: { baseUrl: string; token?: string; username?: string; password?: string; usesSandbox: boolean };
+  sandboxUrl: string;
+  provider: { maxAttempts: number; requestTimeoutMs: number };
+  gcoreTasks: { pollInitialMs: number; pollMaxMs: number; timeoutMs: number; lockWaitMs: number };
+  webhooks: { allowPrivateNetworks: boolean; retryDelaysMs: number[]; inboundSecrets: Map<string, string> };
+  operationRetentionDays: number;
+  corsOrigins: string[];
+  logLevel: string;
+  workerConcurrency: number;
+}
+
+export const SANDBOX_GCORE_API_KEY = 'sandbox-gcore-key';
+export const SANDBOX_APINIZER_TOKEN = 'sandbox-apinizer-token';
+
+export function hashApiKey(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+function parseApiKeys(raw: string): ApiKeyEntry[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const first = entry.indexOf(':');
+      const last = entry.lastIndexOf(':');
+      if (first <= 0 || last === first || last === entry.length - 1) {
+        throw new ConfigValidationError('Invalid configuration: API_KEYS entries must be name:key:scopes (scopes joined by + or *)');
+      }
+      const name = entry.slice(0, first);
+      const key = entry.slice(first + 1, last);
+      const scopeText = entry.slice(last + 1);
+      if (key.length < 8) throw new ConfigValidationError(`Invalid configuration: API_KEYS key of "${name}" must be at least 8 characters`);
+      const scopes = scopeText === '*' ? [...API_SCOPES] : scopeText.split('+');
+      for (const scope of scopes) {
+        if (!(API_SCOPES as readonly string[]).includes(scope)) {
+          throw new ConfigValidationError(`Invalid configuration: API_KEYS scope "${scope}" of "${name}" is not one of ${API_SCOPES.join(', ')}, *`);
+        }
+      }
+      return { name, hash: hashApiKey(key), scopes: new Set(scopes as ApiScope[]) };
+    });
+}
+
+function parseInboundSecrets(raw: string | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const pair of (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const source = pair.slice(0, eq);
+    const secret = pair.slice(eq + 1);
+    if (eq <= 0 || !/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(source) || !secret.startsWith('whsec_')) {
+      throw new ConfigValidationError('Invalid configuration: INBOUND_WEBHOOK_SECRETS must be comma-separated source=whsec_... pairs');
+    }
+    map.set(source, secret);
+  }
+  return map;
+}
+
+export function buildAppConfig(env: EnvironmentVariables): AppConfig {
+  const production = env.NODE_ENV === 'production';
+  let apiKeys: ApiKeyEntry[];
+  let generatedDevApiKey: string | undefined;
+  if (env.API_KEYS) {
+    apiKeys = parseApiKeys(env.API_KEYS);
+    if (apiKeys.length === 0) throw new ConfigValidationError('Invalid configuration: API_KEYS holds no key');
+  } else if (production) {
+    throw new ConfigValidationError('Invalid configuration: API_KEYS is required when NODE_ENV=production');
+  } else {
+    generatedDevApiKey = `dev_${randomBytes(18).toString('base64url')}`;
+    apiKeys = parseApiKeys(`dev:${generatedDevApiKey}:*`);
+  }
+  if (env.GCORE_TASK_POLL_MAX_MS < env.GCORE_TASK_POLL_INITIAL_MS) {
+    throw new ConfigValidationError('Invalid configuration: GCORE_TASK_POLL_MAX_MS must be >= GCORE_TASK_POLL_INITIAL_MS');
+  }
+  if ((env.APINIZER_USERNAME === undefined) !== (env.APINIZER_PASSWORD === undefined)) {
+    throw new ConfigValidationError('Invalid configuration: APINIZER_USERNAME and APINIZER_PASSWORD must be set together');
+  }
+  const sandboxUrl = `http://127.0.0.1:${env.SANDBOX_PORT}`;
+  const gcoreUsesSandbox = !env.GCORE_API_URL;
+  const apinizerUsesSandbox = !env.APINIZER_API_URL;
+  return {
+    env: env.NODE_ENV ?? 'development',
+    production,
+    port: env.PORT,
+    redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    apiKeys,
+    generatedDevApiKey,
+    gcore: {
+      baseUrl: (env.GCORE_API_URL ?? sandboxUrl).replace(/\/+$/, ''),
+      apiKey: env.GCORE_API_KEY ?? (gcoreUsesSandbox ? SANDBOX_GCORE_API_KEY : ''),
+      usesSandbox: gcoreUsesSandbox,
+    },
+    apinizer: {
+      baseUrl: (env.APINIZER_API_URL ?? sandboxUrl).replace(/\/+$/, '').replace(/\/apiops$/, ''),
+      token: env.APINIZER_API_TOKEN ?? (apinizerUsesSandbox && !env.APINIZER_USERNAME ? SANDBOX_APINIZER_TOKEN : undefined),
+      username: env.APINIZER_USERNAME,
+      password: env.APINIZER_PASSWORD,
+      usesSandbox: apinizerUsesSandbox,
+    },
+    sandboxUrl,
+    provider: { maxAttempts: env.PROVIDER_MAX_ATTEMPTS, requestTimeoutMs: env.PROVIDER_REQUEST_TIMEOUT_MS },
+    gcoreTasks: {
+      pollInitialMs: env.GCORE_TASK_POLL_INITIAL_MS,
+      pollMaxMs: env.GCORE_TASK_POLL_MAX_MS,
+      timeoutMs: env.GCORE_TASK_TIMEOUT_MS,
+      lockWaitMs: env.GCORE_LOCK_WAIT_MS,
+    },
+    webhooks: {
+      allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      retryDelaysMs: env.WEBHOOK_RETRY_DELAYS_MS
+        ? env.WEBHOOK_RETRY_DELAYS_MS.split(',').map((s) => Number(s.trim()))
+        : STANDARD_WEBHOOK_RETRY_DELAYS_MS,
+      inboundSecrets: parseInboundSecrets(env.INBOUND_WEBHOOK_SECRETS),
+    },
+    operationRetentionDays: env.OPERATION_RETENTION_DAYS,
+    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: env.LOG_LEVEL,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+  };
+}
+
+/** Validate env and build the typed config; throws ConfigValidationError (one line) on bad input. */
+export function loadAppConfig(raw: Record<string, unknown> = process.env): AppConfig {
+  if ((raw.APINIZER_API_TOKEN || raw.APINIZER_USERNAME) && !raw.APINIZER_API_URL) {
+    // credentials for a real Apinizer without its URL would silently go to the sandbox
+    throw new ConfigValidationError('Invalid configuration: APINIZER_API_URL must be set when Apinizer credentials are given');
+  }
+  if (raw.GCORE_API_KEY && !raw.GCORE_API_URL) {
+    throw new ConfigValidationError('Invalid configuration: GCORE_API_URL must be set when GCORE_API_KEY is given');
+  }
+  return buildAppConfig(validateEnvironment(raw));
+}
+
+/** For main.ts: the config, or one line naming the bad variable and exit code 1. */
+export function loadAppConfigOrExit(): AppConfig {
+  try {
+    return loadAppConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

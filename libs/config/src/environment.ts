@@ -1,0 +1,111 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every environment variable the processes read, validated once at boot.
+ * A bad value stops the process with one line naming the variable (see ConfigValidationError).
+ */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  PORT = 3000;
+
+  @IsString() @Matches(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every BullMQ key; wrapped in a hash tag so BullMQ runs on Redis Cluster. */
+  @IsString() @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1-32 letters, digits, _ or -' })
+  QUEUE_PREFIX = 'rpg';
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  API_KEYS?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  GCORE_API_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  GCORE_API_KEY?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  APINIZER_API_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  APINIZER_API_TOKEN?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  APINIZER_USERNAME?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  APINIZER_PASSWORD?: string;
+
+  /** Where the built-in provider sandbox listens when a provider URL is not set. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  SANDBOX_PORT = 4010;
+
+  @Transform(toBool) @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS = false;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  INBOUND_WEBHOOK_SECRETS?: string;
+
+  @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
+  GCORE_TASK_POLL_INITIAL_MS = 1000;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
+  GCORE_TASK_POLL_MAX_MS = 2500;
+
+  @Transform(toInt) @IsInt() @Min(1000) @Max(7_200_000)
+  GCORE_TASK_TIMEOUT_MS = 1_800_000;
+
+  /** How long a write waits and retries while Gcore answers 409 (resource locked by a running task). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  GCORE_LOCK_WAIT_MS = 120_000;
+
+  /** HTTP attempts per provider call on retryable failures (connection errors, 408, 429, 5xx). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10)
+  PROVIDER_MAX_ATTEMPTS = 4;
+
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  PROVIDER_REQUEST_TIMEOUT_MS = 30_000;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^\s*\d+(\s*,\s*\d+)*\s*$/, { message: 'must be comma-separated integers (milliseconds)' })
+  WEBHOOK_RETRY_DELAYS_MS?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(3650)
+  OPERATION_RETENTION_DAYS = 30;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  CORS_ORIGINS?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  WORKER_CONCURRENCY = 50;
+}
+
+export class ConfigValidationError extends Error {}
+
+/** Validates raw env; throws ConfigValidationError whose message is one line naming the first bad variable. */
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(raw)) if (raw[key] !== undefined) picked[key] = raw[key];
+  const env = plainToInstance(EnvironmentVariables, picked, { exposeDefaultValues: true });
+  const errors = validateSync(env, { whitelist: false, skipMissingProperties: false });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    const secretLike = /KEY|TOKEN|PASSWORD|SECRET/.test(first.property);
+    const shown = secretLike ? '' : ` (got ${JSON.stringify(String(first.value))})`;
+    throw new ConfigValidationError(`Invalid configuration: ${first.property} ${reason.replace(new RegExp(`^${first.property}\\s*`), '')}${shown}`);
+  }
+  return env;
+}

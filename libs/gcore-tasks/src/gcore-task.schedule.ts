@@ -1,0 +1,45 @@
+/**
+ * When to look at a Gcore task again.
+ *
+ * The official SDKs GET the task at once and then every 3 s. For tasks lasting 2-20 s (uniform) that detects a finished
+ * task 1.49 s late on average with 5.2 GETs per task. Our default — first look after 1 s, then each interval 1.2× the
+ * previous, capped at 2 s — detects it 0.98 s late on average with 7.3 GETs (1.41× the SDK, within the 1.5× budget):
+ * short tasks are caught early by the dense start, long ones by the 2 s cap. (Computed by integrating over durations
+ * 2..20 s; see README Performance.)
+ *
+ * With learning: once a task type has finished a few times, the poller knows its usual duration and, instead of the
+ * geometric schedule, sleeps until shortly before the expected finish and then polls densely around it.
+ */
+export interface PollScheduleOptions {
+  initialMs: number;
+  maxMs: number;
+  growth?: number;
+}
+
+export class GcoreTaskSchedule {
+  private readonly growth: number;
+
+  constructor(private readonly options: PollScheduleOptions) {
+    this.growth = options.growth ?? 1.2;
+  }
+
+  /** Delay before the first GET after the write. */
+  firstDelay(expectedMs?: number): number {
+    if (expectedMs && expectedMs > 2 * this.options.initialMs) {
+      // sparse before the expected finish: sleep until 85 % of it
+      return Math.round(expectedMs * 0.85);
+    }
+    return this.options.initialMs;
+  }
+
+  /** Delay after the `polls`-th GET found the task still running. */
+  nextDelay(polls: number, elapsedMs: number, expectedMs?: number): number {
+    if (expectedMs && elapsedMs < expectedMs * 1.5) {
+      // dense around the expected finish: a quarter of the initial interval, at least 250 ms
+      const until = expectedMs - elapsedMs;
+      if (until > this.options.initialMs) return Math.round(until * 0.85);
+      return Math.max(250, Math.round(this.options.initialMs / 4));
+    }
+    return Math.round(Math.min(this.options.maxMs, this.options.initialMs * this.growth ** polls));
+  }
+}

@@ -1,0 +1,4 @@
+export * from './gcore-task.schedule';
+export * from './gcore-task.watcher';
+export * from './task-duration.model';
+export * from './gcore-tasks.module';

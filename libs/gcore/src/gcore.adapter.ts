@@ -1,0 +1,57 @@
+import {
+  ApplyOutcome,
+  GcoreL7PolicyChangesDto,
+  GcoreL7PolicyTarget,
+  GcoreLoadBalancerChangesDto,
+  GcoreLoadBalancerTarget,
+  ProviderAdapter,
+  ProviderPlan,
+  Target,
+  Update,
+} from '@rpg/routing-policy';
+import { GcoreClient } from './gcore.client';
+import { GcoreL7PolicyMerger } from './l7-policy.merger';
+import { loadBalancerDiff, toLoadBalancerPatch } from './load-balancer.mapper';
+
+/** Gcore L7 policies and load balancers behind the unified adapter interface. */
+export class GcoreAdapter implements ProviderAdapter {
+  private readonly merger = new GcoreL7PolicyMerger();
+
+  constructor(private readonly client: GcoreClient) {}
+
+  supports(target: Target): boolean {
+    return target.provider === 'gcore';
+  }
+
+  async plan(update: Update, options: { withDiff?: boolean } = {}): Promise<ProviderPlan> {
+    if (update.target.kind === 'l7policy') {
+      const target = update.target as GcoreL7PolicyTarget;
+      const changes = update.changes as GcoreL7PolicyChangesDto;
+      // Gcore's PATCH needs action + its field: read the policy unless the caller sent both (a dry run always reads, for the diff)
+      const needsRead = options.withDiff || !changes.action || (changes.action !== 'REJECT' && !this.hasActionField(changes));
+      const current = needsRead ? await this.client.getL7Policy(target) : undefined;
+      const { body, diff } = this.merger.merge(current, changes);
+      return { calls: [{ method: 'PATCH', path: GcoreClient.l7PolicyPath(target), body }], diff };
+    }
+    const target = update.target as GcoreLoadBalancerTarget;
+    const changes = update.changes as GcoreLoadBalancerChangesDto;
+    const diff = options.withDiff ? loadBalancerDiff(await this.client.getLoadBalancer(target), changes) : [];
+    return { calls: [{ method: 'PATCH', path: GcoreClient.loadBalancerPath(target), body: toLoadBalancerPatch(changes) }], diff };
+  }
+
+  async apply(update: Update, plan: ProviderPlan): Promise<ApplyOutcome> {
+    const body = plan.calls[0].body;
+    if (update.target.kind === 'l7policy') {
+      const taskIds = await this.client.patchL7Policy(update.target as GcoreL7PolicyTarget, body);
+      return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds };
+    }
+    const lb = await this.client.patchLoadBalancer(update.target as GcoreLoadBalancerTarget, body);
+    // v1 PATCH answers the load balancer at once; a non-null task_id (or a v2-style task list) is polled to the end
+    const taskIds = Array.isArray(lb.tasks) ? lb.tasks : lb.task_id ? [lb.task_id] : [];
+    return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds };
+  }
+
+  private hasActionField(changes: GcoreL7PolicyChangesDto): boolean {
+    return changes.redirectUrl !== undefined || changes.redirectPrefix !== undefined || changes.redirectPoolId !== undefined;
+  }
+}

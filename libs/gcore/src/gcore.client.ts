@@ -1,0 +1,89 @@
+import { ERROR_CODES, ProviderError } from '@rpg/routing-policy';
+import { ProviderHttpClient, ProviderRequest, ProviderResponse, ProviderUnavailableError, sleep } from '@rpg/provider-http';
+import { mapGcoreError } from './gcore-error.mapper';
+import type { GcoreL7Policy, GcoreLoadBalancer, GcoreTask } from './gcore.types';
+
+export interface GcoreClientOptions {
+  apiKey: string;
+  /** How long a write keeps retrying while Gcore answers 409 (resource locked by a running task). */
+  lockWaitMs: number;
+}
+
+type ResourcePath = { projectId: number; regionId: number; id: string };
+
+/** The one place that speaks Gcore's Cloud API (auth header, paths, error shapes, the 409 lock wait). */
+export class GcoreClient {
+  constructor(
+    private readonly http: ProviderHttpClient,
+    private readonly options: GcoreClientOptions,
+  ) {}
+
+  static l7PolicyPath(t: ResourcePath): string {
+    return `/cloud/v1/l7policies/${t.projectId}/${t.regionId}/${encodeURIComponent(t.id)}`;
+  }
+  static loadBalancerPath(t: ResourcePath): string {
+    return `/cloud/v1/loadbalancers/${t.projectId}/${t.regionId}/${encodeURIComponent(t.id)}`;
+  }
+
+  getL7Policy(t: ResourcePath): Promise<GcoreL7Policy> {
+    return this.call<GcoreL7Policy>({ method: 'GET', path: GcoreClient.l7PolicyPath(t), operation: 'l7policy.get' }, 'L7 policy read');
+  }
+
+  async patchL7Policy(t: ResourcePath, body: Record<string, unknown>): Promise<string[]> {
+    const res = await this.write<{ tasks?: string[] }>({ method: 'PATCH', path: GcoreClient.l7PolicyPath(t), body, operation: 'l7policy.patch' }, 'L7 policy update');
+    return Array.isArray(res?.tasks) ? res.tasks.filter((id): id is string => typeof id === 'string') : [];
+  }
+
+  getLoadBalancer(t: ResourcePath): Promise<GcoreLoadBalancer> {
+    return this.call<GcoreLoadBalancer>({ method: 'GET', path: GcoreClient.loadBalancerPath(t), operation: 'loadbalancer.get' }, 'load balancer read');
+  }
+
+  patchLoadBalancer(t: ResourcePath, body: Record<string, unknown>): Promise<GcoreLoadBalancer & { tasks?: string[] }> {
+    return this.write({ method: 'PATCH', path: GcoreClient.loadBalancerPath(t), body, operation: 'loadbalancer.patch' }, 'load balancer update');
+  }
+
+  getTask(taskId: string): Promise<GcoreTask> {
+    return this.call<GcoreTask>({ method: 'GET', path: `/cloud/v1/tasks/${encodeURIComponent(taskId)}`, operation: 'task.get' }, 'task read');
+  }
+
+  /** A write that waits out 409 "locked by a running task" for up to lockWaitMs, then fails with RESOURCE_LOCKED. */
+  private async write<T>(req: ProviderRequest, what: string): Promise<T> {
+    const deadline = Date.now() + this.options.lockWaitMs;
+    let wait = 1_000;
+    for (;;) {
+      const res = await this.send<T>(req, what);
+      if (res.status !== 409) return this.unwrap(res, what);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        const mapped = mapGcoreError(409, res.body, what);
+        throw new ProviderError(ERROR_CODES.resourceLocked, `${mapped.message} (still locked after waiting ${Math.round(this.options.lockWaitMs / 1000)} s)`, 409, res.body);
+      }
+      await sleep(Math.min(wait, remaining));
+      wait = Math.min(wait * 1.5, 5_000);
+    }
+  }
+
+  private async call<T>(req: ProviderRequest, what: string): Promise<T> {
+    return this.unwrap(await this.send<T>(req, what), what);
+  }
+
+  private async send<T>(req: ProviderRequest, what: string): Promise<ProviderResponse<T>> {
+    try {
+      return await this.http.send<T>({ ...req, headers: { authorization: `APIKey ${this.options.apiKey}`, ...req.headers } });
+    } catch (error) {
+      if (error instanceof ProviderUnavailableError) {
+        throw new ProviderError(ERROR_CODES.providerUnavailable, `Gcore ${what} failed: ${error.message}`, error.lastStatus, error.lastBody, true);
+      }
+      throw error;
+    }
+  }
+
+  private unwrap<T>(res: ProviderResponse<T>, what: string): T {
+    if (res.status >= 200 && res.status < 300) return res.body;
+    const mapped = mapGcoreError(res.status, res.body, what);
+    if (res.status >= 500 || res.status === 429 || res.status === 408) {
+      throw new ProviderError(mapped.code, mapped.message, mapped.providerStatus, mapped.providerBody, false);
+    }
+    throw mapped;
+  }
+}

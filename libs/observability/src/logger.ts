@@ -1,0 +1,70 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+
+/** Paths pino blanks in every log line: provider credentials, API keys, webhook secrets, auth headers. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["idempotency-key"]',
+  'req.headers["webhook-signature"]',
+  'headers.authorization',
+  'headers.Authorization',
+  '*.authorization',
+  '*.Authorization',
+  'secret',
+  '*.secret',
+  'callbackSecret',
+  '*.callbackSecret',
+  'apiKey',
+  '*.apiKey',
+  'token',
+  '*.token',
+  'access_token',
+  '*.access_token',
+  'password',
+  '*.password',
+  'client_secret',
+  '*.client_secret',
+];
+
+export function createLogger(level: string, name: string): Logger {
+  return pino({
+    level,
+    name,
+    base: { service: name },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}
+
+/** Nest's LoggerService on top of pino, so framework lines are JSON too. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, params: unknown[]): void {
+    const context = typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+    if (message instanceof Error) {
+      this.logger[level]({ context, err: message }, message.message);
+    } else if (message !== null && typeof message === 'object') {
+      this.logger[level]({ context, ...(message as object) }, typeof params[0] === 'string' ? params[0] : undefined);
+    } else {
+      this.logger[level]({ context }, String(message));
+    }
+  }
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+}

@@ -1,0 +1,196 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { APP_CONFIG, AppConfig } from '@rpg/config';
+import { REDIS, RedisKeys } from '@rpg/redis';
+import {
+  GcoreTaskState,
+  Operation,
+  OperationResult,
+  OperationStatus,
+  ResultDetail,
+  ResultStatus,
+  Update,
+  targetKey,
+} from '@rpg/routing-policy';
+import { CREATE_OPERATION, SET_TASK_STATE, TRANSITION_RESULT } from './operation-scripts';
+
+export interface OperationMeta {
+  id: string;
+  createdAt: string;
+  reference: string | null;
+  dryRun: boolean;
+  count: number;
+  apiKeyName: string;
+  callbackUrl?: string;
+}
+
+export interface StoredOperation {
+  operation: Operation;
+  meta: OperationMeta;
+  updates: Update[];
+  seq: number;
+  callbackSecret?: string;
+}
+
+export interface TransitionOutcome {
+  /** 1 changed, 0 refused (status was not one of `from`), -1 operation unknown. */
+  changed: 1 | 0 | -1;
+  resultStatus: string;
+  operationStatus: string;
+  operationTerminalNow: boolean;
+  /** Head of the target's lane after a terminal result released it (`<opId>#<index>`), '' when empty. */
+  nextLaneHead: string;
+}
+
+type Scripted = Redis & {
+  rpgCreateOperation(...args: (string | number)[]): Promise<number[]>;
+  rpgTransitionResult(...args: (string | number)[]): Promise<[number, string, string, number, string]>;
+  rpgSetTaskState(...args: (string | number)[]): Promise<string[]>;
+};
+
+/** The operation store in Redis: one hash per operation, atomic transitions by Lua, one pub/sub channel per operation. */
+@Injectable()
+export class OperationStore {
+  private readonly redis: Scripted;
+  readonly retentionSeconds: number;
+
+  constructor(
+    @Inject(REDIS) redis: Redis,
+    private readonly keys: RedisKeys,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.redis = redis as Scripted;
+    this.retentionSeconds = config.operationRetentionDays * 24 * 3600;
+    if (!('rpgCreateOperation' in redis)) {
+      redis.defineCommand('rpgCreateOperation', { lua: CREATE_OPERATION });
+      redis.defineCommand('rpgTransitionResult', { numberOfKeys: 2, lua: TRANSITION_RESULT });
+      redis.defineCommand('rpgSetTaskState', { numberOfKeys: 1, lua: SET_TASK_STATE });
+    }
+  }
+
+  operationKey(id: string): string {
+    return this.keys.key('op', id);
+  }
+  channel(id: string): string {
+    return this.keys.key('opch', id);
+  }
+  laneKey(update: Update): string {
+    return this.keys.key('lane', targetKey(update.target));
+  }
+  get indexKey(): string {
+    return this.keys.key('ops', 'index');
+  }
+  get unconfirmedKey(): string {
+    return this.keys.key('ops', 'unconfirmed');
+  }
+
+  /** Stores the operation and queues each target on its lane; returns the indexes that are at the head of their lane. */
+  async create(meta: OperationMeta, updates: Update[], callbackSecret?: string): Promise<number[]> {
+    const lanes = updates.map((u) => this.laneKey(u));
+    const keys = [this.operationKey(meta.id), this.indexKey, this.unconfirmedKey, ...lanes];
+    const heads = await this.redis.rpgCreateOperation(
+      keys.length,
+      ...keys,
+      meta.id,
+      Date.parse(meta.createdAt),
+      meta.createdAt,
+      JSON.stringify(meta),
+      JSON.stringify(updates),
+      updates.length,
+      this.retentionSeconds + 86_400,
+      callbackSecret ?? '',
+    );
+    return heads.flatMap((isHead, i) => (isHead === 1 ? [i] : []));
+  }
+
+  /** The jobs of this operation are in BullMQ: the recovery sweep may forget it. */
+  async confirmEnqueued(id: string): Promise<void> {
+    await this.redis.zrem(this.unconfirmedKey, id);
+  }
+
+  async unconfirmedOlderThan(ms: number, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.unconfirmedKey, 0, Date.now() - ms, 'LIMIT', 0, limit);
+  }
+
+  async laneHead(update: Update): Promise<string | null> {
+    return this.redis.lindex(this.laneKey(update), 0);
+  }
+
+  async transition(
+    id: string,
+    index: number,
+    from: ResultStatus[],
+    to: ResultStatus,
+    detail: ResultDetail | undefined,
+    update?: Update,
+  ): Promise<TransitionOutcome> {
+    const releasing = update && (to === 'SUCCEEDED' || to === 'FAILED');
+    const [changed, resultStatus, operationStatus, terminalNow, nextLaneHead] = await this.redis.rpgTransitionResult(
+      this.operationKey(id),
+      releasing ? this.laneKey(update) : '',
+      index,
+      from.join(','),
+      to,
+      detail ? JSON.stringify(detail) : '',
+      new Date().toISOString(),
+      this.channel(id),
+      this.retentionSeconds,
+      `${id}#${index}`,
+    );
+    return { changed: changed as 1 | 0 | -1, resultStatus, operationStatus, operationTerminalNow: terminalNow === 1, nextLaneHead };
+  }
+
+  /** Records a task's state on one result; returns every task of that result (unknown ones as undefined). */
+  async setTaskState(id: string, index: number, task: GcoreTaskState): Promise<(GcoreTaskState | undefined)[]> {
+    const all = await this.redis.rpgSetTaskState(this.operationKey(id), index, task.id, JSON.stringify(task), new Date().toISOString(), this.channel(id));
+    return all.map((json) => (json ? (JSON.parse(json) as GcoreTaskState) : undefined));
+  }
+
+  async get(id: string): Promise<StoredOperation | null> {
+    const hash = await this.redis.hgetall(this.operationKey(id));
+    return hash.meta ? this.assemble(hash) : null;
+  }
+
+  async getMany(ids: string[]): Promise<(StoredOperation | null)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.operationKey(id));
+    const rows = (await pipeline.exec()) ?? [];
+    return rows.map(([, hash]) => (hash && (hash as Record<string, string>).meta ? this.assemble(hash as Record<string, string>) : null));
+  }
+
+  private assemble(hash: Record<string, string>): StoredOperation {
+    const meta = JSON.parse(hash.meta) as OperationMeta;
+    const updates = JSON.parse(hash.updates) as Update[];
+    const results: OperationResult[] = updates.map((update, index) => {
+      const detail = hash[`r:${index}:d`] ? (JSON.parse(hash[`r:${index}:d`]) as ResultDetail) : {};
+      const result: OperationResult = { index, target: update.target, status: hash[`r:${index}:s`] as ResultStatus, ...detail };
+      if (detail.gcore) {
+        result.gcore = {
+          taskIds: detail.gcore.taskIds,
+          tasks: detail.gcore.taskIds.map((taskId) => {
+            const json = hash[`r:${index}:t:${taskId}`];
+            return json ? (JSON.parse(json) as GcoreTaskState) : { id: taskId, state: 'NEW', error: null };
+          }),
+        };
+      }
+      return result;
+    });
+    return {
+      meta,
+      updates,
+      seq: Number(hash.seq ?? 0),
+      callbackSecret: hash.cbsecret || undefined,
+      operation: {
+        id: meta.id,
+        status: hash.status as OperationStatus,
+        createdAt: meta.createdAt,
+        updatedAt: hash.updatedAt,
+        completedAt: hash.completedAt || null,
+        reference: meta.reference,
+        dryRun: meta.dryRun,
+        results,
+      },
+    };
+  }
+}

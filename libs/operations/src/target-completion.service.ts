@@ -1,0 +1,54 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { GatewayMetrics } from '@rpg/observability';
+import { ProviderCallJob, QUEUES, jobIds } from '@rpg/queues';
+import { ResultDetail, ResultStatus, TERMINAL_OPERATION_STATUSES, TERMINAL_RESULT_STATUSES } from '@rpg/routing-policy';
+import { OperationEventPublisher } from './operation-event.publisher';
+import { OperationStore, StoredOperation } from './operation.store';
+
+/**
+ * Ends a target: one guarded transition (which also releases the target's lane), then the follow-ups — events and the
+ * next queued update of the same target. The follow-ups are idempotent and run again when the transition finds the
+ * target already ended, so a crash between the two steps loses nothing.
+ */
+@Injectable()
+export class TargetCompletion {
+  private readonly logger = new Logger(TargetCompletion.name);
+
+  constructor(
+    private readonly store: OperationStore,
+    private readonly events: OperationEventPublisher,
+    private readonly metrics: GatewayMetrics,
+    @InjectQueue(QUEUES.providerCalls) private readonly calls: Queue<ProviderCallJob>,
+  ) {}
+
+  async finish(stored: StoredOperation, index: number, status: Extract<ResultStatus, 'SUCCEEDED' | 'FAILED'>, detail: ResultDetail): Promise<void> {
+    const id = stored.operation.id;
+    const outcome = await this.store.transition(id, index, ['PENDING', 'RUNNING'], status, detail, stored.updates[index]);
+    if (outcome.changed === -1) return;
+    if (outcome.changed === 1 && outcome.operationTerminalNow) this.metrics.operationsCompleted.inc({ status: outcome.operationStatus });
+    await this.followUp(id, index, outcome.nextLaneHead);
+  }
+
+  /** Events for an ended target (and operation), and the start of the next update of the same target. */
+  async followUp(operationId: string, index: number, nextLaneHead: string): Promise<void> {
+    const fresh = await this.store.get(operationId);
+    if (fresh && TERMINAL_RESULT_STATUSES.has(fresh.operation.results[index].status)) {
+      await this.events.targetCompleted(fresh.operation, index);
+      if (TERMINAL_OPERATION_STATUSES.has(fresh.operation.status)) await this.events.operationCompleted(fresh.operation);
+    }
+    if (nextLaneHead) await this.startLaneEntry(nextLaneHead);
+  }
+
+  /** Enqueues the provider call of a lane entry (`<opId>#<index>`); a no-op when its job already exists. */
+  async startLaneEntry(entry: string): Promise<void> {
+    const hash = entry.lastIndexOf('#');
+    const operationId = entry.slice(0, hash);
+    const index = Number(entry.slice(hash + 1));
+    await this.calls.add('call', { operationId, index }, { jobId: jobIds.providerCall(operationId, index), ...PROVIDER_CALL_JOB_OPTIONS });
+  }
+}
+
+/** Provider calls retry only on transient failures (provider unreachable): 5 attempts, 5 s doubling. */
+export const PROVIDER_CALL_JOB_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 5_000 } } as const;

@@ -1,0 +1,69 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { OutboundUrlGuard } from '@rpg/common';
+import { GatewayMetrics } from '@rpg/observability';
+import { ProviderCallJob, QUEUES, jobIds } from '@rpg/queues';
+import { Operation, ValidatedUpdateRequest } from '@rpg/routing-policy';
+import { newSortableId } from '../../operation-id';
+import { OperationMeta, OperationStore } from '../../operation.store';
+import { PROVIDER_CALL_JOB_OPTIONS } from '../../target-completion.service';
+
+export interface AcceptedOperation {
+  operation: Operation;
+  callbackSecret?: string;
+}
+
+/**
+ * Accepts a validated update: stores the operation (and queues each target on its lane) in one atomic step, then puts
+ * the provider calls of the lane heads into BullMQ. Only then may the caller answer 202. A crash between the two
+ * steps is repaired by the worker's recovery sweep (the operation stays in the unconfirmed set until its jobs exist).
+ */
+@Injectable()
+export class AcceptUpdateUseCase {
+  constructor(
+    private readonly store: OperationStore,
+    private readonly urlGuard: OutboundUrlGuard,
+    private readonly metrics: GatewayMetrics,
+    @InjectQueue(QUEUES.providerCalls) private readonly calls: Queue<ProviderCallJob>,
+  ) {}
+
+  async execute(request: ValidatedUpdateRequest, apiKeyName: string): Promise<AcceptedOperation> {
+    if (request.callbackUrl) await this.urlGuard.assertAllowed(request.callbackUrl, 'callbackUrl');
+    const now = new Date();
+    const id = newSortableId('op_', now.getTime());
+    const createdAt = now.toISOString();
+    const meta: OperationMeta = {
+      id,
+      createdAt,
+      reference: request.reference ?? null,
+      dryRun: false,
+      count: request.updates.length,
+      apiKeyName,
+      ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+    };
+    const callbackSecret = request.callbackUrl ? `whsec_${randomBytes(32).toString('base64')}` : undefined;
+    const heads = await this.store.create(meta, request.updates, callbackSecret);
+    if (heads.length) {
+      await this.calls.addBulk(
+        heads.map((index) => ({ name: 'call', data: { operationId: id, index }, opts: { jobId: jobIds.providerCall(id, index), ...PROVIDER_CALL_JOB_OPTIONS } })),
+      );
+    }
+    await this.store.confirmEnqueued(id);
+    this.metrics.operationsAccepted.inc();
+    return {
+      callbackSecret,
+      operation: {
+        id,
+        status: 'PENDING',
+        createdAt,
+        updatedAt: createdAt,
+        completedAt: null,
+        reference: meta.reference,
+        dryRun: false,
+        results: request.updates.map((u, index) => ({ index, target: u.target, status: 'PENDING' })),
+      },
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { ProblemException } from '@rpg/common';
+import { ProviderAdapterRegistry } from '@rpg/providers';
+import { ERROR_CODES, Operation, OperationResult, ProviderError, ValidatedUpdateRequest } from '@rpg/routing-policy';
+import { newSortableId } from '../../operation-id';
+
+/**
+ * A dry run: every read and merge a real update would do, nothing written, nothing stored. Each result carries the exact
+ * provider call (`plan`) and the field `diff`. Merge errors come back as a 422 problem naming the fields, like validation.
+ */
+@Injectable()
+export class PlanUpdateUseCase {
+  constructor(private readonly adapters: ProviderAdapterRegistry) {}
+
+  async execute(request: ValidatedUpdateRequest): Promise<Operation> {
+    const now = new Date().toISOString();
+    const results = await Promise.all(
+      request.updates.map(async (update, index): Promise<OperationResult> => {
+        try {
+          const plan = await this.adapters.forTarget(update.target).plan(update, { withDiff: true });
+          return { index, target: update.target, status: 'SUCCEEDED', plan: plan.calls, diff: plan.diff };
+        } catch (error) {
+          if (error instanceof ProviderError && error.code === ERROR_CODES.invalidChange) {
+            throw ProblemException.unprocessable(
+              (error.fieldErrors ?? [{ path: 'changes', message: error.message }]).map((e) => ({ path: `updates[${index}].${e.path}`, message: e.message })),
+              error.message,
+            );
+          }
+          if (error instanceof ProviderError) return { index, target: update.target, status: 'FAILED', plan: [], error: error.toResultError() };
+          throw error;
+        }
+      }),
+    );
+    const ok = results.filter((r) => r.status === 'SUCCEEDED').length;
+    return {
+      id: newSortableId('op_'),
+      status: ok === results.length ? 'SUCCEEDED' : ok === 0 ? 'FAILED' : 'PARTIALLY_SUCCEEDED',
+      createdAt: now,
+      updatedAt: now,
+      completedAt: now,
+      reference: request.reference ?? null,
+      dryRun: true,
+      results,
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { GcoreTaskState, ResultError, SettledTask, TERMINAL_RESULT_STATUSES, TaskWaiter } from '@rpg/routing-policy';
+import { OperationStore } from '../../operation.store';
+import { TargetCompletion } from '../../target-completion.service';
+
+const ENDED: ReadonlySet<string> = new Set(['FINISHED', 'ERROR']);
+
+/**
+ * Records a task state on a waiting target. When every task of the target has ended, the target ends: SUCCEEDED when
+ * all FINISHED, otherwise FAILED with the first failure (the task's error text, or TASK_TIMEOUT).
+ */
+@Injectable()
+export class RecordTaskStateUseCase {
+  constructor(
+    private readonly store: OperationStore,
+    private readonly completion: TargetCompletion,
+  ) {}
+
+  async execute(waiter: TaskWaiter, settled: SettledTask | { task: GcoreTaskState; failure?: undefined }): Promise<void> {
+    const { operationId, index } = waiter;
+    if (settled.failure && !ENDED.has(settled.task.state)) {
+      // timed out: the task itself never ended, the target does
+      await this.endTarget(waiter, settled.failure);
+      return;
+    }
+    const tasks = await this.store.setTaskState(operationId, index, settled.task);
+    if (tasks.length === 0 || !tasks.every((t) => t && ENDED.has(t.state))) return;
+    const failed = tasks.find((t) => t!.state === 'ERROR');
+    await this.endTarget(
+      waiter,
+      failed ? (settled.task.id === failed.id && settled.failure ? settled.failure : { code: 'TASK_FAILED', message: `Gcore task ${failed.id} ended in ERROR: ${failed.error ?? 'no error text'}`, providerBody: failed }) : undefined,
+    );
+  }
+
+  private async endTarget(waiter: TaskWaiter, failure: ResultError | undefined): Promise<void> {
+    const stored = await this.store.get(waiter.operationId);
+    if (!stored) return;
+    const result = stored.operation.results[waiter.index];
+    if (TERMINAL_RESULT_STATUSES.has(result.status)) return;
+    const detail = { gcore: { taskIds: result.gcore?.taskIds ?? [] }, ...(failure ? { error: failure } : {}) };
+    await this.completion.finish(stored, waiter.index, failure ? 'FAILED' : 'SUCCEEDED', detail);
+  }
+}

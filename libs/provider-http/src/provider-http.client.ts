@@ -1,0 +1,195 @@
+import { Agent, Dispatcher, errors as undiciErrors, request } from 'undici';
+import { CircuitBreaker, CircuitOpenError } from './circuit-breaker';
+
+export interface ProviderResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+  durationMs: number;
+}
+
+export interface ProviderRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: unknown;
+  /** Form-encoded body instead of JSON. */
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** Label for metrics, e.g. 'l7policy.patch'. */
+  operation: string;
+  /** Override the attempts for this request. */
+  maxAttempts?: number;
+}
+
+export interface ProviderHttpOptions {
+  provider: string;
+  baseUrl: string;
+  maxAttempts: number;
+  requestTimeoutMs: number;
+  connectTimeoutMs?: number;
+  /** Cap for honoured Retry-After values (the Stainless SDKs cap at 60 s). */
+  maxRetryAfterMs?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  breaker: CircuitBreaker;
+  /** Extra retry decision on a response (e.g. Apinizer's rate_limit_exceeded body on a non-429 status). */
+  retryAfterFromBody?: (status: number, body: unknown) => number | undefined;
+  onCall?: (operation: string, status: string, durationMs: number) => void;
+}
+
+/** Thrown when the provider could not be reached or kept failing after every retry. */
+export class ProviderUnavailableError extends Error {
+  constructor(
+    readonly provider: string,
+    message: string,
+    readonly lastStatus?: number,
+    readonly lastBody?: unknown,
+  ) {
+    super(message);
+    this.name = 'ProviderUnavailableError';
+  }
+}
+
+const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+export function parseRetryAfterMs(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const ms = headers['retry-after-ms'];
+  if (typeof ms === 'string' && /^\d+(\.\d+)?$/.test(ms)) return Number(ms);
+  const value = headers['retry-after'];
+  if (typeof value !== 'string') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Exponential backoff with full-ish jitter: base·2^n capped, minus up to 25 % (as the Stainless SDKs do). */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
+  const raw = Math.min(baseMs * 2 ** attempt, maxMs);
+  return Math.round(raw * (1 - 0.25 * Math.random()));
+}
+
+/**
+ * JSON over undici with a keep-alive pool, connect/request timeouts, bounded retries on connection errors, 408, 429
+ * and 5xx (honouring Retry-After up to a cap), none on other 4xx, and a circuit breaker shared by every call to the provider.
+ */
+export class ProviderHttpClient {
+  private readonly agent: Agent;
+  private readonly origin: string;
+  private readonly basePath: string;
+
+  constructor(private readonly options: ProviderHttpOptions) {
+    const url = new URL(options.baseUrl);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.agent = new Agent({
+      connections: 128,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: options.connectTimeoutMs ?? 5_000 },
+      headersTimeout: options.requestTimeoutMs,
+      bodyTimeout: options.requestTimeoutMs,
+    });
+  }
+
+  get breaker(): CircuitBreaker {
+    return this.options.breaker;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  async send<T = unknown>(req: ProviderRequest): Promise<ProviderResponse<T>> {
+    const maxAttempts = req.maxAttempts ?? this.options.maxAttempts;
+    const baseDelay = this.options.baseDelayMs ?? 500;
+    const maxDelay = this.options.maxDelayMs ?? 8_000;
+    const maxRetryAfter = this.options.maxRetryAfterMs ?? 60_000;
+    let last: { status?: number; body?: unknown; error?: unknown } = {};
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      try {
+        await this.options.breaker.admit(this.options.requestTimeoutMs * 2);
+      } catch (error) {
+        if (error instanceof CircuitOpenError) throw new ProviderUnavailableError(this.options.provider, error.message, last.status, last.body);
+        throw error;
+      }
+      const started = performance.now();
+      let response: ProviderResponse<T>;
+      try {
+        response = await this.once<T>(req);
+      } catch (error) {
+        const durationMs = performance.now() - started;
+        this.options.onCall?.(req.operation, 'network_error', durationMs);
+        this.options.breaker.failure();
+        last = { error };
+        if (attempt + 1 < maxAttempts) await sleep(backoffMs(attempt, baseDelay, maxDelay));
+        continue;
+      }
+      response.durationMs = performance.now() - started;
+      this.options.onCall?.(req.operation, String(response.status), response.durationMs);
+      const bodyRetryAfter = this.options.retryAfterFromBody?.(response.status, response.body);
+      if (RETRYABLE_STATUS.has(response.status) || bodyRetryAfter !== undefined) {
+        if (response.status >= 500) this.options.breaker.failure();
+        else this.options.breaker.neutral();
+        last = { status: response.status, body: response.body };
+        if (attempt + 1 >= maxAttempts) return response;
+        const retryAfter = parseRetryAfterMs(response.headers) ?? bodyRetryAfter;
+        const delay = retryAfter !== undefined && retryAfter > 0 && retryAfter <= maxRetryAfter ? retryAfter : backoffMs(attempt, baseDelay, maxDelay);
+        await sleep(delay);
+        continue;
+      }
+      if (response.status < 500) this.options.breaker.success();
+      return response;
+    }
+    const cause = last.error as Error | undefined;
+    throw new ProviderUnavailableError(
+      this.options.provider,
+      `${this.options.provider} could not be reached after ${maxAttempts} attempts: ${describeNetworkError(cause)}`,
+      last.status,
+      last.body,
+    );
+  }
+
+  private async once<T>(req: ProviderRequest): Promise<ProviderResponse<T>> {
+    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+    let body: string | undefined;
+    if (req.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(req.form).toString();
+    } else if (req.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.body);
+    }
+    const res = await request(this.origin + this.basePath + req.path, {
+      method: req.method,
+      headers,
+      body,
+      dispatcher: this.agent as Dispatcher,
+      headersTimeout: this.options.requestTimeoutMs,
+      bodyTimeout: this.options.requestTimeoutMs,
+    });
+    const text = await res.body.text();
+    let parsed: unknown = text;
+    if (text.length > 0 && /json/i.test(String(res.headers['content-type'] ?? '')) ) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    } else if (text.length === 0) {
+      parsed = null;
+    }
+    return { status: res.statusCode, headers: res.headers, body: parsed as T, durationMs: 0 };
+  }
+}
+
+function describeNetworkError(error: Error | undefined): string {
+  if (!error) return 'no answer';
+  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) return 'request timed out';
+  if (error instanceof undiciErrors.ConnectTimeoutError) return 'connect timed out';
+  const code = (error as { code?: string }).code;
+  return code ? `${code}` : error.message;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,90 @@
+import { Processor } from '@nestjs/bullmq';
+import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
+
+/** Every queue of the system. Each has exactly one processor in apps/worker (checked at worker start). */
+export const QUEUES = {
+  providerCalls: 'provider-calls',
+  gcoreTasks: 'gcore-tasks',
+  webhookEvents: 'webhook-events',
+  webhookDeliveries: 'webhook-deliveries',
+  maintenance: 'maintenance',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
+
+/** provider-calls: execute one target of one operation (job id `call-<operationId>-<index>`). */
+export interface ProviderCallJob {
+  operationId: string;
+  index: number;
+}
+
+/** gcore-tasks: one polling loop per Gcore task id, shared by every operation waiting on it (job id `task-<taskId>`). */
+export interface GcoreTaskJob {
+  taskId: string;
+  startedAt: number;
+  deadlineAt: number;
+  polls: number;
+  lastState?: string;
+  taskType?: string;
+}
+
+/** webhook-events: fan one event out to the matching subscriptions and callback (job id = event id). */
+export interface WebhookEventJob {
+  eventId: string;
+  type: string;
+  timestamp: string;
+  operationId?: string;
+  data: unknown;
+  /** Limit the fan-out to these subscriptions (webhook.test). */
+  onlySubscriptionIds?: string[];
+}
+
+/** webhook-deliveries: one delivery of one event to one endpoint (job id = delivery id). */
+export interface WebhookDeliveryJob {
+  deliveryId: string;
+}
+
+export type MaintenanceJob = { kind: 'recover-unconfirmed' };
+
+export const jobIds = {
+  providerCall: (operationId: string, index: number) => `call-${operationId}-${index}`,
+  gcoreTask: (taskId: string) => `task-${taskId}`,
+};
+
+/** BullMQ keys live under one hash tag so every key of a queue maps to one Redis Cluster slot. */
+export function queuePrefix(prefix: string): string {
+  return `{${prefix}}`;
+}
+
+export function bullConnection(redisUrl: string): ConnectionOptions {
+  const url = new URL(redisUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    username: url.username || undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    retryStrategy: (times: number) => Math.min(200 * times, 2000),
+  };
+}
+
+export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
+  removeOnComplete: { age: 24 * 3600, count: 50_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+const registeredProcessors = new Set<string>();
+
+/** @Processor for one of our queues; records it so the worker can refuse to start when a queue has no handler. */
+export function QueueProcessor(queue: QueueName, concurrencyFromEnv = 1): ClassDecorator {
+  registeredProcessors.add(queue);
+  return Processor({ name: queue }, { concurrency: concurrencyFromEnv });
+}
+
+export function assertEveryQueueHasAProcessor(): void {
+  const missing = ALL_QUEUES.filter((q) => !registeredProcessors.has(q));
+  if (missing.length) throw new Error(`No processor registered for queue(s): ${missing.join(', ')}`);
+}

@@ -1,0 +1,4 @@
+export * from './targets.dto';
+export * from './changes.dto';
+export * from './update-request.dto';
+export * from './operation.dto';

@@ -1,0 +1,6 @@
+export * from './dtos';
+export * from './model';
+export * from './provider-error';
+export * from './provider-adapter';
+export * from './update-request.validator';
+export * from './json-merge-patch';

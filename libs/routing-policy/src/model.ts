@@ -1,0 +1,92 @@
+import type {
+  ApinizerPolicyChangesDto,
+  ApinizerPolicyTargetDto,
+  GcoreL7PolicyChangesDto,
+  GcoreL7PolicyTargetDto,
+  GcoreLoadBalancerChangesDto,
+  GcoreLoadBalancerTargetDto,
+} from './dtos';
+
+export type GcoreL7PolicyTarget = Omit<GcoreL7PolicyTargetDto, never>;
+export type GcoreLoadBalancerTarget = Omit<GcoreLoadBalancerTargetDto, never>;
+export type ApinizerPolicyTarget = Omit<ApinizerPolicyTargetDto, never>;
+export type Target = GcoreL7PolicyTarget | GcoreLoadBalancerTarget | ApinizerPolicyTarget;
+
+export type Update =
+  | { target: GcoreL7PolicyTarget; changes: GcoreL7PolicyChangesDto }
+  | { target: GcoreLoadBalancerTarget; changes: GcoreLoadBalancerChangesDto }
+  | { target: ApinizerPolicyTarget; changes: ApinizerPolicyChangesDto };
+
+export interface ValidatedUpdateRequest {
+  updates: Update[];
+  dryRun: boolean;
+  callbackUrl?: string;
+  reference?: string;
+}
+
+export const OPERATION_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED'] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+export type ResultStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+export const TERMINAL_OPERATION_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED']);
+export const TERMINAL_RESULT_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED']);
+
+export interface ResultError {
+  code: string;
+  message: string;
+  providerStatus?: number;
+  providerBody?: unknown;
+}
+
+export interface GcoreTaskState {
+  id: string;
+  state: 'NEW' | 'RUNNING' | 'FINISHED' | 'ERROR';
+  error: string | null;
+}
+
+export interface PlannedCall {
+  method: string;
+  path: string;
+  body: Record<string, unknown>;
+}
+
+export interface FieldDiff {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** What a result carries beside its status (written atomically with the status). */
+export interface ResultDetail {
+  gcore?: { taskIds: string[]; tasks?: GcoreTaskState[] };
+  apinizer?: { status: string; deploymentResult?: Record<string, unknown> | null };
+  plan?: PlannedCall[];
+  diff?: FieldDiff[];
+  error?: ResultError;
+}
+
+export interface OperationResult extends ResultDetail {
+  index: number;
+  target: Target;
+  status: ResultStatus;
+}
+
+export interface Operation {
+  id: string;
+  status: OperationStatus;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  reference: string | null;
+  dryRun: boolean;
+  results: OperationResult[];
+}
+
+/** A stable key per provider resource: updates with the same key run one at a time, in acceptance order. */
+export function targetKey(target: Target): string {
+  switch (target.provider) {
+    case 'gcore':
+      return `gcore:${target.kind}:${target.projectId}:${target.regionId}:${target.id.toLowerCase()}`;
+    case 'apinizer':
+      return `apinizer:policy:${encodeURIComponent(target.projectName)}:${encodeURIComponent(target.apiProxyName)}:${encodeURIComponent(target.policyName.toLowerCase())}`;
+  }
+}

@@ -1,0 +1,49 @@
+import type { FieldDiff, GcoreTaskState, PlannedCall, ResultDetail, ResultError, Target, Update } from './model';
+
+/** What a planned change needs to be applied: the calls, plus adapter-private context (e.g. the merged policy). */
+export interface ProviderPlan {
+  calls: PlannedCall[];
+  diff: FieldDiff[];
+  context?: unknown;
+}
+
+/** What applying a plan produced; `waitForGcoreTasks` lists tasks that must end before the target counts as done. */
+export interface ApplyOutcome {
+  detail: ResultDetail;
+  waitForGcoreTasks?: string[];
+  /** Set when the provider saved the change but the outcome is still a failure (e.g. Apinizer deployment failed). */
+  failure?: { code: string; message: string; providerStatus?: number; providerBody?: unknown };
+}
+
+/**
+ * One adapter per provider kind. Given a target and changes: plan the provider calls (reads and merges, no writes: dry runs
+ * use this alone) and apply them. Adding a provider means one lib and one registration in ProviderAdapterRegistry.
+ */
+export interface ProviderAdapter {
+  supports(target: Target): boolean;
+  /** withDiff: also read what is needed for a field diff (dry runs). */
+  plan(update: Update, options?: { withDiff?: boolean }): Promise<ProviderPlan>;
+  apply(update: Update, plan: ProviderPlan): Promise<ApplyOutcome>;
+}
+
+export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');
+
+/** The target of an operation that waits for external tasks. */
+export interface TaskWaiter {
+  operationId: string;
+  index: number;
+}
+
+/** A task that reached its end (or timed out) as reported to its waiters. */
+export interface SettledTask {
+  task: GcoreTaskState;
+  failure?: ResultError;
+}
+
+/** Follows provider tasks to their end and reports them to the waiters; one polling loop per task id, however many waiters. */
+export interface ExternalTaskWatcher {
+  /** Registers the waiter on each task; returns the tasks already settled (the caller records them at once). */
+  watch(taskIds: string[], waiter: TaskWaiter): Promise<SettledTask[]>;
+}
+
+export const EXTERNAL_TASK_WATCHER = Symbol('EXTERNAL_TASK_WATCHER');

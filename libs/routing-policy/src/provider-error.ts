@@ -1,0 +1,43 @@
+import type { ResultError } from './model';
+
+export const ERROR_CODES = {
+  validationFailed: 'VALIDATION_FAILED',
+  invalidChange: 'INVALID_CHANGE',
+  providerAuth: 'PROVIDER_AUTH',
+  targetNotFound: 'TARGET_NOT_FOUND',
+  resourceLocked: 'RESOURCE_LOCKED',
+  rateLimited: 'RATE_LIMITED',
+  providerUnavailable: 'PROVIDER_UNAVAILABLE',
+  providerError: 'PROVIDER_ERROR',
+  taskFailed: 'TASK_FAILED',
+  taskTimeout: 'TASK_TIMEOUT',
+  deploymentFailed: 'DEPLOYMENT_FAILED',
+  internalError: 'INTERNAL_ERROR',
+} as const;
+
+/**
+ * A provider call that failed for good, already in the unified shape (code, message, provider status and body).
+ * `retryable` marks failures worth another job attempt later (provider down, circuit open).
+ */
+export class ProviderError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly providerStatus?: number,
+    readonly providerBody?: unknown,
+    readonly retryable = false,
+    readonly fieldErrors?: { path: string; message: string }[],
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+
+  toResultError(): ResultError {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.providerStatus !== undefined ? { providerStatus: this.providerStatus } : {}),
+      ...(this.providerBody !== undefined ? { providerBody: this.providerBody } : {}),
+    };
+  }
+}

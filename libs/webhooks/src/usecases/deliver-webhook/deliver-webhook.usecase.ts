@@ -1,0 +1,123 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Agent, Dispatcher, request } from 'undici';
+import { OutboundUrlGuard, OutboundUrlRefused } from '@rpg/common';
+import { APP_CONFIG, AppConfig } from '@rpg/config';
+import { GatewayMetrics } from '@rpg/observability';
+import { OperationStore } from '@rpg/operations';
+import { parseRetryAfterMs } from '@rpg/provider-http';
+import { signWebhook } from '../../webhook-signer';
+import { WebhookDelivery, WebhookDeliveryStore } from '../../webhook-delivery.store';
+import { WebhookSubscriptionStore } from '../../webhook-subscription.store';
+
+export const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
+const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
+
+export type DeliveryOutcome = { kind: 'done'; delivery: WebhookDelivery } | { kind: 'retry'; delayMs: number; delivery: WebhookDelivery };
+
+/**
+ * One attempt of one delivery: SSRF check (again: DNS may have changed), sign with the current secret(s), POST with a
+ * 10 s timeout and no redirects. 2xx succeeds; 410 disables the subscription; anything else retries per
+ * WEBHOOK_RETRY_DELAYS_MS with ±20 % jitter, honouring Retry-After; after the last attempt the delivery is FAILED and kept.
+ */
+@Injectable()
+export class DeliverWebhookUseCase implements OnApplicationShutdown {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly deliveries: WebhookDeliveryStore,
+    private readonly subscriptions: WebhookSubscriptionStore,
+    private readonly operations: OperationStore,
+    private readonly guard: OutboundUrlGuard,
+    private readonly metrics: GatewayMetrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.agent = new Agent({
+      connections: 256,
+      keepAliveTimeout: 10_000,
+      headersTimeout: WEBHOOK_ATTEMPT_TIMEOUT_MS,
+      bodyTimeout: WEBHOOK_ATTEMPT_TIMEOUT_MS,
+      connect: { timeout: 5_000, lookup: guard.guardedLookup as never },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.agent.close();
+  }
+
+  async execute(deliveryId: string): Promise<DeliveryOutcome | null> {
+    const delivery = await this.deliveries.get(deliveryId);
+    if (!delivery || delivery.status !== 'PENDING') return null;
+    const secrets = await this.secretsFor(delivery);
+    if (!secrets) return this.finish(delivery, 'FAILED', { attempt: delivery.attempts.length + 1, startedAt: new Date().toISOString(), durationMs: 0, statusCode: null, error: 'The subscription was deleted or disabled' });
+
+    const started = Date.now();
+    const attemptNo = delivery.attempts.length + 1;
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    let retryAfterMs: number | undefined;
+    try {
+      await this.guard.check(delivery.url);
+      const headers = { 'content-type': 'application/json', 'user-agent': 'routing-policy-gateway-webhooks/1', ...signWebhook(secrets, delivery.eventId, delivery.body) };
+      const res = await request(delivery.url, {
+        method: 'POST',
+        headers,
+        body: delivery.body,
+        dispatcher: this.agent as Dispatcher,
+        signal: AbortSignal.timeout(WEBHOOK_ATTEMPT_TIMEOUT_MS),
+      });
+      statusCode = res.statusCode;
+      retryAfterMs = parseRetryAfterMs(res.headers);
+      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      if (statusCode >= 300 && statusCode < 400) error = `redirect to ${String(res.headers.location ?? '?')} not followed`;
+    } catch (e) {
+      error = e instanceof OutboundUrlRefused ? `refused: ${e.message}` : describe(e);
+    }
+    const attempt = { attempt: attemptNo, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, statusCode, error };
+    if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
+      this.metrics.webhookAttempts.inc({ outcome: 'success' });
+      return this.finish(delivery, 'SUCCEEDED', attempt);
+    }
+    if (statusCode === 410 && delivery.subscriptionId) {
+      this.metrics.webhookAttempts.inc({ outcome: 'gone' });
+      await this.subscriptions.disable(delivery.subscriptionId, 'The endpoint answered 410 Gone');
+      return this.finish(delivery, 'FAILED', { ...attempt, error: 'endpoint answered 410 Gone: subscription disabled' });
+    }
+    this.metrics.webhookAttempts.inc({ outcome: statusCode === null ? 'error' : 'http_error' });
+    const delays = this.config.webhooks.retryDelaysMs;
+    if (attemptNo > delays.length) return this.finish(delivery, 'FAILED', attempt);
+    const base = delays[attemptNo - 1];
+    const jittered = Math.round(base * (0.8 + Math.random() * 0.4));
+    const delayMs = retryAfterMs !== undefined && retryAfterMs > 0 ? Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) : jittered;
+    delivery.attempts.push(attempt);
+    delivery.nextRetryAt = new Date(Date.now() + delayMs).toISOString();
+    await this.deliveries.save(delivery);
+    return { kind: 'retry', delayMs, delivery };
+  }
+
+  private async finish(delivery: WebhookDelivery, status: 'SUCCEEDED' | 'FAILED', attempt: WebhookDelivery['attempts'][number]): Promise<DeliveryOutcome> {
+    delivery.attempts.push(attempt);
+    delivery.status = status;
+    delivery.nextRetryAt = null;
+    await this.deliveries.save(delivery);
+    return { kind: 'done', delivery };
+  }
+
+  private async secretsFor(delivery: WebhookDelivery): Promise<string[] | null> {
+    if (!delivery.subscriptionId) {
+      const stored = delivery.operationId ? await this.operations.get(delivery.operationId) : null;
+      return stored?.callbackSecret ? [stored.callbackSecret] : null;
+    }
+    const sub = await this.subscriptions.get(delivery.subscriptionId);
+    if (!sub || sub.status !== 'ENABLED') return null;
+    const s = await this.subscriptions.secrets(delivery.subscriptionId);
+    if (!s) return null;
+    return s.previous && (s.previousUntil ?? 0) > Date.now() ? [s.current, s.previous] : [s.current];
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${WEBHOOK_ATTEMPT_TIMEOUT_MS / 1000} s`;
+  if (e?.cause instanceof OutboundUrlRefused) return `refused: ${e.cause.message}`;
+  return e?.code ?? e?.cause?.code ?? e?.message ?? 'request failed';
+}

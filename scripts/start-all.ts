@@ -1,0 +1,60 @@
+/**
+ * `npm start`: the provider sandbox (unless both provider URLs are set), the worker and the gateway as three processes,
+ * with the adapters pointed at the sandbox. Ctrl-C / SIGTERM stops them all.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const dist = join(__dirname, '..', 'apps');
+const env = { ...process.env };
+const sandboxPort = env.SANDBOX_PORT ?? '4010';
+const needsSandbox = !env.GCORE_API_URL || !env.APINIZER_API_URL;
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function run(name: string, script: string, extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, [join(dist, script)], { env: { ...env, ...extraEnv }, stdio: 'inherit' });
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`${name} exited (${signal ?? code}); stopping the others`);
+    stop(code ?? 1);
+  });
+  children.push(child);
+  return child;
+}
+
+function stop(code: number): void {
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 500).unref();
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
+  if (needsSandbox) {
+    run('sandbox', 'provider-sandbox/src/main.js', { SANDBOX_PORT: sandboxPort });
+    await waitForHttp(`http://127.0.0.1:${sandboxPort}/apiops/test/healthcheck`, 10_000);
+  }
+  run('worker', 'worker/src/main.js');
+  run('gateway', 'gateway/src/main.js');
+}
+
+void main().catch((error) => {
+  console.error((error as Error).message);
+  stop(1);
+});
