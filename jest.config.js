@@ -7,16 +7,20 @@ const transform = {
     'ts-jest',
     {
       tsconfig: 'tsconfig.json',
-      // the @nestjs/swagger CLI plugin, as in `nest build`, so /docs-json in tests matches production
-      astTransformers: { before: [{ path: '@nestjs/swagger/plugin', options: { introspectComments: true, classValidatorShim: true, dtoFileNameSuffix: ['.dto.ts'] } }] },
+      astTransformers: { before: ['<rootDir>/test/support/swagger-transformer.js'] },
       diagnostics: { warnOnly: false },
     },
   ],
 };
-const common = { testEnvironment: 'node', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+// @fastify/static (Swagger UI assets) pulls in ESM-only packages: transpile just those to CommonJS for Jest
+transform['^.+\\.m?js$'] = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true }, isolatedModules: true }];
+const ESM_ONLY = ['@fastify/static', 'glob', 'content-disposition', 'minimatch', 'path-scurry', 'lru-cache', 'minipass', 'jackspeak', '@isaacs', 'package-json-from-dist', 'balanced-match', 'brace-expansion', 'foreground-child', 'signal-exit'];
+const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
+const common = { testEnvironment: 'node', moduleNameMapper, transform, transformIgnorePatterns, moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'], testTimeout: 60_000 },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
+  testTimeout: 60_000,
 };

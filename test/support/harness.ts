@@ -1,0 +1,170 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import pino from 'pino';
+import request from 'supertest';
+import { AppConfig, loadAppConfig } from '@rpg/config';
+import { REDACTED_PATHS } from '@rpg/observability';
+import { createGatewayApp } from '../../apps/gateway/src/gateway.factory';
+import { createWorkerApp } from '../../apps/worker/src/worker.factory';
+import { createProviderSandbox, ProviderSandbox, SandboxOptions, SEED } from '../../apps/provider-sandbox/src/sandbox';
+
+export { SEED };
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const API_KEY = 'test-admin-key-0001';
+export const READ_KEY = 'test-reader-key-0001';
+export const INBOUND_SECRET = 'whsec_' + Buffer.from('inbound-test-secret-0123456789ab').toString('base64');
+
+export interface Harness {
+  config: AppConfig;
+  sandbox: ProviderSandbox;
+  gateway: NestFastifyApplication;
+  worker?: INestApplicationContext;
+  http: ReturnType<typeof request>;
+  redis: Redis;
+  prefix: string;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  sandbox?: SandboxOptions;
+  withWorker?: boolean;
+}
+
+/** Real Redis (own key prefix per test file), the provider sandbox over real HTTP, the gateway and the worker in-process. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sandbox = await createProviderSandbox({ taskDurationMs: 300, ...options.sandbox });
+  const prefix = `t${randomBytes(4).toString('hex')}`;
+  const config = loadAppConfig({
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    API_KEYS: `admin:${API_KEY}:*,reader:${READ_KEY}:operations.read`,
+    GCORE_API_URL: sandbox.url,
+    GCORE_API_KEY: 'sandbox-gcore-key',
+    APINIZER_API_URL: sandbox.url,
+    APINIZER_API_TOKEN: 'sandbox-apinizer-token',
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    INBOUND_WEBHOOK_SECRETS: `ci=${INBOUND_SECRET}`,
+    GCORE_TASK_POLL_INITIAL_MS: '100',
+    GCORE_TASK_POLL_MAX_MS: '200',
+    GCORE_LOCK_WAIT_MS: '5000',
+    WEBHOOK_RETRY_DELAYS_MS: '200,400',
+    LOG_LEVEL: 'info',
+    ...options.env,
+  });
+  const logs: string[] = [];
+  // production redaction, written to memory so tests can grep every log line
+  const captured = (name: string) =>
+    pino({ level: config.logLevel, name, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, { write: (line: string) => void logs.push(line) });
+  const gateway = await createGatewayApp(config, captured('gateway'));
+  await gateway.init();
+  await gateway.getHttpAdapter().getInstance().ready();
+  const worker = options.withWorker === false ? undefined : await createWorkerApp(config, captured('worker'));
+  const redis = new Redis(REDIS_URL);
+  return {
+    config,
+    sandbox,
+    gateway,
+    worker,
+    http: request(gateway.getHttpServer()),
+    redis,
+    prefix,
+    logs,
+    async close() {
+      await worker?.close();
+      await gateway.close();
+      await sandbox.close();
+      await deleteKeys(redis, `{${prefix}}*`);
+      redis.disconnect();
+    },
+  };
+}
+
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+export const auth = (key = API_KEY) => ({ authorization: `Bearer ${key}` });
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await fn();
+      if (value) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED']);
+
+/** Polls GET /v1/operations/{id} until the operation is terminal. */
+export async function waitForOperation(h: Harness, id: string, timeoutMs = 20_000): Promise<Record<string, any>> {
+  return waitFor(async () => {
+    const res = await h.http.get(`/v1/operations/${id}`).set(auth());
+    return res.status === 200 && TERMINAL.has(res.body.status) ? res.body : undefined;
+  }, timeoutMs, 50);
+}
+
+export async function sandboxControl(h: Harness, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(h.sandbox.url + path, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
+}
+
+export const l7Target = (n: number) => ({ provider: 'gcore', kind: 'l7policy', projectId: SEED.projectId, regionId: SEED.regionId, id: SEED.l7(n) });
+export const lbTarget = (id: string = SEED.lbWeb) => ({ provider: 'gcore', kind: 'loadbalancer', projectId: SEED.projectId, regionId: SEED.regionId, id });
+export const apinizerTarget = (policyName: string, apiProxyName = 'petstore') => ({ provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName, policyName });
+
+export interface ReceivedWebhook {
+  headers: IncomingMessage['headers'];
+  body: string;
+  at: number;
+}
+
+/** A local webhook endpoint; `respond` decides each answer (default 200). */
+export async function startReceiver(respond: (n: number, req: IncomingMessage) => { status: number; headers?: Record<string, string>; delayMs?: number } = () => ({ status: 200 })): Promise<{
+  url: string;
+  received: ReceivedWebhook[];
+  close(): Promise<void>;
+}> {
+  const received: ReceivedWebhook[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+      const answer = respond(received.length, req);
+      setTimeout(() => {
+        res.writeHead(answer.status, answer.headers ?? {});
+        res.end();
+      }, answer.delayMs ?? 0);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
