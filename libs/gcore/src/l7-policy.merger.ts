@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import {
   ERROR_CODES,
   FieldDiff,
@@ -13,6 +13,15 @@ import l7UpdateSchema from './schema/l7-update.schema.json';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateL7Patch = ajv.compile(l7UpdateSchema);
+/** One variant per action: a failing body is explained against the variant of its own action, not the first oneOf branch. */
+const VARIANT_OF: Record<string, string> = {
+  REDIRECT_TO_URL: 'UpdateL7PolicyRedirectToUrlSerializer',
+  REDIRECT_PREFIX: 'UpdateL7PolicyRedirectPrefixSerializer',
+  REDIRECT_TO_POOL: 'UpdateL7PolicyRedirectToPoolSerializer',
+  REJECT: 'UpdateL7PolicyRejectSerializer',
+};
+const validateVariant = (action: unknown): ValidateFunction | undefined =>
+  typeof action === 'string' && VARIANT_OF[action] ? ajv.getSchema(`${l7UpdateSchema.$id}#/definitions/${VARIANT_OF[action]}`) : undefined;
 
 const SNAKE: Record<string, string> = {
   redirectUrl: 'redirect_url',
@@ -86,12 +95,25 @@ export class GcoreL7PolicyMerger {
     if (code !== undefined && ![301, 302, 303, 307, 308].includes(code as number)) {
       throw this.invalid('redirectHttpCode', 'must be one of 301, 302, 303, 307, 308');
     }
+    const action = body.action;
     if (!validateL7Patch(body)) {
-      const errors = (validateL7Patch.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'const');
-      const first = errors[0];
-      const snake = first?.instancePath.replace(/^\//, '') || (first?.params as { missingProperty?: string })?.missingProperty || 'body';
-      throw this.invalid(CAMEL[snake] ?? snake, first?.message ?? 'is not valid for Gcore');
+      const variant = validateVariant(action);
+      if (!variant) throw this.invalid('action', 'must be one of REDIRECT_TO_URL, REDIRECT_PREFIX, REDIRECT_TO_POOL, REJECT');
+      variant(body);
+      const first = (variant.errors ?? [])[0];
+      throw this.invalid(first ? this.fieldOf(first) : 'action', first?.message ?? 'is not valid for Gcore');
     }
+  }
+
+  /** An ajv error of the snake_case body → our field path (`tags[1]`, `redirectUrl`, ...). */
+  private fieldOf(error: ErrorObject): string {
+    const segments = error.instancePath.split('/').slice(1);
+    const params = error.params as { missingProperty?: string; additionalProperty?: string };
+    const extra = params.missingProperty ?? params.additionalProperty;
+    if (extra !== undefined) segments.push(extra);
+    if (segments.length === 0) return 'action';
+    const [head, ...rest] = segments;
+    return (CAMEL[head] ?? head) + rest.map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join('');
   }
 
   private invalid(field: string, message: string): ProviderError {

@@ -7,3 +7,7 @@ export * from './usecases/plan-update/plan-update.usecase';
 export * from './usecases/execute-target/execute-target.usecase';
 export * from './usecases/record-task-state/record-task-state.usecase';
 export * from './operations.module';
+export * from './operation-updates.listener';
+export * from './usecases/wait-for-operation/wait-for-operation.usecase';
+export * from './idempotency.store';
+export * from './usecases/submit-update/submit-update.usecase';

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { QUEUES, WebhookEventJob } from '@rpg/queues';
+import { EventEnvelope, QUEUES, WebhookEventJob } from '@rpg/queues';
 import { Operation } from '@rpg/routing-policy';
 
 export const EVENT_TYPES = {
@@ -26,17 +26,22 @@ export class OperationEventPublisher {
     return `evt_${operationId.slice(3)}_done`;
   }
 
-  async targetCompleted(operation: Operation, index: number): Promise<void> {
-    const eventId = OperationEventPublisher.targetEventId(operation.id, index);
-    const result = operation.results[index];
-    await this.emit(eventId, EVENT_TYPES.targetCompleted, operation.id, { operationId: operation.id, reference: operation.reference, result });
-  }
-
-  async operationCompleted(operation: Operation): Promise<void> {
-    await this.emit(OperationEventPublisher.completedEventId(operation.id), EVENT_TYPES.operationCompleted, operation.id, operation);
-  }
-
-  private async emit(eventId: string, type: string, operationId: string, data: unknown): Promise<void> {
-    await this.queue.add(type, { eventId, type, timestamp: new Date().toISOString(), operationId, data }, { jobId: eventId, attempts: 10, backoff: { type: 'exponential', delay: 1000 } });
+  /** A target ended (and, when `operationEnded`, its operation too): one job, target event first. */
+  async targetCompleted(operation: Operation, index: number, operationEnded: boolean): Promise<void> {
+    const now = new Date().toISOString();
+    const events: EventEnvelope[] = [
+      {
+        eventId: OperationEventPublisher.targetEventId(operation.id, index),
+        type: EVENT_TYPES.targetCompleted,
+        timestamp: now,
+        operationId: operation.id,
+        data: { operationId: operation.id, reference: operation.reference, result: operation.results[index] },
+      },
+    ];
+    if (operationEnded) {
+      events.push({ eventId: OperationEventPublisher.completedEventId(operation.id), type: EVENT_TYPES.operationCompleted, timestamp: now, operationId: operation.id, data: operation });
+    }
+    const jobId = operationEnded ? `${events[0].eventId}_done` : events[0].eventId;
+    await this.queue.add(events[events.length - 1].type, { events }, { jobId, attempts: 10, backoff: { type: 'exponential', delay: 1000 } });
   }
 }

@@ -3,12 +3,15 @@
  * so a job that runs twice (BullMQ is at-least-once) changes nothing the second time.
  */
 
-/** KEYS: op, index zset, unconfirmed zset, lane1..laneN. ARGV: id, nowMs, nowIso, meta, updates, count, ttlSeconds, callbackSecret. Returns isHead per target. */
+/**
+ * KEYS: op, index zset, unconfirmed zset, lane1..laneN. ARGV: id, nowMs, nowIso, meta, updates, count, ttlSeconds,
+ * callbackSecret, status-index prefix. Returns isHead per target.
+ */
 export const CREATE_OPERATION = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('EXISTS') end
 local count = tonumber(ARGV[6])
 redis.call('HSET', KEYS[1], 'meta', ARGV[4], 'updates', ARGV[5], 'status', 'PENDING', 'createdAt', ARGV[3], 'updatedAt', ARGV[3],
-  'completedAt', '', 'count', count, 'done', 0, 'ok', 0, 'seq', 1)
+  'completedAt', '', 'count', count, 'done', 0, 'ok', 0, 'seq', 1, 'createdMs', ARGV[2])
 if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'cbsecret', ARGV[8]) end
 local heads = {}
 for i = 0, count - 1 do
@@ -20,12 +23,13 @@ end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[1])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[2]), ARGV[1])
+redis.call('ZADD', ARGV[9] .. 'PENDING', tonumber(ARGV[2]), ARGV[1])
 return heads
 `;
 
 /**
  * KEYS: op, lane ('' allowed when not releasing). ARGV: index, allowed from-statuses (comma list), to, detail JSON or '',
- * nowIso, channel, ttlSeconds, laneEntry.
+ * nowIso, channel, ttlSeconds, laneEntry, status-index prefix, operation id.
  * Returns {changed(1/0/-1), resultStatus, opStatus, opTerminalNow, nextLaneHead}.
  */
 export const TRANSITION_RESULT = `
@@ -48,6 +52,7 @@ local to = ARGV[3]
 redis.call('HSET', KEYS[1], field, to, 'updatedAt', ARGV[5])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'r:' .. idx .. ':d', ARGV[4]) end
 local opStatus = redis.call('HGET', KEYS[1], 'status')
+local previousStatus = opStatus
 local terminalNow = 0
 if (to == 'SUCCEEDED' or to == 'FAILED') and cur ~= 'SUCCEEDED' and cur ~= 'FAILED' then
   local done = redis.call('HINCRBY', KEYS[1], 'done', 1)
@@ -64,6 +69,11 @@ end
 if opStatus == 'PENDING' then
   opStatus = 'RUNNING'
   redis.call('HSET', KEYS[1], 'status', opStatus)
+end
+if opStatus ~= previousStatus then
+  local createdMs = tonumber(redis.call('HGET', KEYS[1], 'createdMs'))
+  redis.call('ZREM', ARGV[9] .. previousStatus, ARGV[10])
+  redis.call('ZADD', ARGV[9] .. opStatus, createdMs, ARGV[10])
 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('PUBLISH', ARGV[6], seq)

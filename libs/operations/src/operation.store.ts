@@ -83,6 +83,10 @@ export class OperationStore {
   get unconfirmedKey(): string {
     return this.keys.key('ops', 'unconfirmed');
   }
+  /** Index of operations per status (`<prefix><STATUS>`), kept by the scripts. */
+  get statusIndexPrefix(): string {
+    return this.keys.key('ops', 'status', '');
+  }
 
   /** Stores the operation and queues each target on its lane; returns the indexes that are at the head of their lane. */
   async create(meta: OperationMeta, updates: Update[], callbackSecret?: string): Promise<number[]> {
@@ -99,6 +103,7 @@ export class OperationStore {
       updates.length,
       this.retentionSeconds + 86_400,
       callbackSecret ?? '',
+      this.statusIndexPrefix,
     );
     return heads.flatMap((isHead, i) => (isHead === 1 ? [i] : []));
   }
@@ -136,6 +141,8 @@ export class OperationStore {
       this.channel(id),
       this.retentionSeconds,
       `${id}#${index}`,
+      this.statusIndexPrefix,
+      id,
     );
     return { changed: changed as 1 | 0 | -1, resultStatus, operationStatus, operationTerminalNow: terminalNow === 1, nextLaneHead };
   }
@@ -144,6 +151,57 @@ export class OperationStore {
   async setTaskState(id: string, index: number, task: GcoreTaskState): Promise<(GcoreTaskState | undefined)[]> {
     const all = await this.redis.rpgSetTaskState(this.operationKey(id), index, task.id, JSON.stringify(task), new Date().toISOString(), this.channel(id));
     return all.map((json) => (json ? (JSON.parse(json) as GcoreTaskState) : undefined));
+  }
+
+  /**
+   * A page of operations, newest first, from the Redis indexes (no scan). The cursor is opaque: `<score>:<id>` of the
+   * last item, base64url. Entries whose operation expired are skipped (and trimmed by the maintenance job).
+   */
+  async page(options: { status?: string; limit: number; cursor?: string }): Promise<{ items: Operation[]; nextCursor: string | null }> {
+    const key = options.status ? this.statusIndexPrefix + options.status : this.indexKey;
+    let max = '+inf';
+    let afterId: string | undefined;
+    let afterScore: number | undefined;
+    if (options.cursor) {
+      const [score, id] = Buffer.from(options.cursor, 'base64url').toString('utf8').split(':');
+      afterScore = Number(score);
+      afterId = id;
+      max = String(afterScore);
+    }
+    const items: Operation[] = [];
+    let offset = 0;
+    let last: { score: number; id: string } | undefined;
+    let exhausted = false;
+    while (items.length < options.limit && !exhausted) {
+      const batch = options.limit + 20;
+      const raw = await this.redis.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', offset, batch);
+      offset += batch;
+      if (raw.length < batch * 2) exhausted = true;
+      const entries: { id: string; score: number }[] = [];
+      for (let i = 0; i < raw.length; i += 2) {
+        const entry = { id: raw[i], score: Number(raw[i + 1]) };
+        if (afterScore !== undefined && entry.score === afterScore && afterId !== undefined && entry.id >= afterId) continue;
+        entries.push(entry);
+      }
+      const stored = await this.getMany(entries.map((e) => e.id));
+      for (const [i, s] of stored.entries()) {
+        if (items.length >= options.limit) break;
+        last = entries[i];
+        if (s && (!options.status || s.operation.status === options.status)) items.push(s.operation);
+      }
+    }
+    const more = items.length >= options.limit && last !== undefined && !exhausted;
+    const hasMore = more || (items.length >= options.limit && last !== undefined && (await this.redis.zcount(key, '-inf', `(${last.score}`)) > 0);
+    return { items, nextCursor: hasMore && last ? Buffer.from(`${last.score}:${last.id}`).toString('base64url') : null };
+  }
+
+  /** Drops index entries older than the retention (their operations have expired). */
+  async trimIndexes(): Promise<void> {
+    const cutoff = Date.now() - this.retentionSeconds * 1000;
+    const pipeline = this.redis.pipeline();
+    pipeline.zremrangebyscore(this.indexKey, '-inf', cutoff);
+    for (const status of ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED']) pipeline.zremrangebyscore(this.statusIndexPrefix + status, '-inf', cutoff);
+    await pipeline.exec();
   }
 
   async get(id: string): Promise<StoredOperation | null> {

@@ -35,8 +35,7 @@ export class TargetCompletion {
   async followUp(operationId: string, index: number, nextLaneHead: string): Promise<void> {
     const fresh = await this.store.get(operationId);
     if (fresh && TERMINAL_RESULT_STATUSES.has(fresh.operation.results[index].status)) {
-      await this.events.targetCompleted(fresh.operation, index);
-      if (TERMINAL_OPERATION_STATUSES.has(fresh.operation.status)) await this.events.operationCompleted(fresh.operation);
+      await this.events.targetCompleted(fresh.operation, index, TERMINAL_OPERATION_STATUSES.has(fresh.operation.status));
     }
     if (nextLaneHead) await this.startLaneEntry(nextLaneHead);
   }

@@ -28,13 +28,20 @@ export interface GcoreTaskJob {
   taskType?: string;
 }
 
-/** webhook-events: fan one event out to the matching subscriptions and callback (job id = event id). */
-export interface WebhookEventJob {
+export interface EventEnvelope {
   eventId: string;
   type: string;
   timestamp: string;
   operationId?: string;
   data: unknown;
+}
+
+/**
+ * webhook-events: fan events out to the matching subscriptions and callback, in the order given (job id = first event
+ * id). Events that happen together (a target's completion and its operation's) travel in one job to keep their order.
+ */
+export interface WebhookEventJob {
+  events: EventEnvelope[];
   /** Limit the fan-out to these subscriptions (webhook.test). */
   onlySubscriptionIds?: string[];
 }

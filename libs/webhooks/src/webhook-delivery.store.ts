@@ -24,18 +24,58 @@ export interface WebhookDelivery {
   createdAt: string;
   nextRetryAt: string | null;
   attempts: DeliveryAttempt[];
+  /** Attempts made before the current run (a replay starts a new run of the retry schedule). */
+  runStartedAtAttempt?: number;
+  /** The delivery's lane (one per endpoint and operation): deliveries of a lane go out one at a time, in order. */
+  lane?: string;
 }
 
 const KEEP_PER_SUBSCRIPTION = 1000;
 const DELIVERY_TTL_S = 30 * 24 * 3600;
 
-/** Deliveries and their attempts, listed per subscription (newest first, the last 1000 kept). */
+/** KEYS: delivery, lane ('' = none), subscription list ('' = none). ARGV: json, ttl, id, keep. Returns {created, isHead}. */
+const CREATE_DELIVERY = `
+if redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]), 'NX') == false then
+  -- exists (fan-out ran before): report whether it heads its lane so a lost enqueue is repaired
+  if KEYS[2] == '' then return {0, 1} end
+  return {0, (redis.call('LINDEX', KEYS[2], 0) == ARGV[3]) and 1 or 0}
+end
+if KEYS[3] ~= '' then
+  redis.call('LPUSH', KEYS[3], ARGV[3])
+  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
+end
+if KEYS[2] == '' then return {1, 1} end
+local len = redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
+return {1, (len == 1) and 1 or 0}
+`;
+
+/** KEYS: lane. ARGV: id. Pops the delivery if it heads the lane; returns the new head or ''. */
+const RELEASE_LANE = `
+if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LPOP', KEYS[1]) end
+return redis.call('LINDEX', KEYS[1], 0) or ''
+`;
+
+type Scripted = Redis & {
+  rpgCreateDelivery(delivery: string, lane: string, list: string, json: string, ttl: number, id: string, keep: number): Promise<[number, number]>;
+  rpgReleaseLane(lane: string, id: string): Promise<string>;
+};
+
+/** Deliveries and their attempts, listed per subscription (newest first, the last 1000 kept), with per-lane ordering. */
 @Injectable()
 export class WebhookDeliveryStore {
+  private readonly redis: Scripted;
+
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) redis: Redis,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    this.redis = redis as Scripted;
+    if (!('rpgCreateDelivery' in redis)) {
+      redis.defineCommand('rpgCreateDelivery', { numberOfKeys: 3, lua: CREATE_DELIVERY });
+      redis.defineCommand('rpgReleaseLane', { numberOfKeys: 1, lua: RELEASE_LANE });
+    }
+  }
 
   private key(id: string): string {
     return this.keys.key('dlv', id);
@@ -43,14 +83,27 @@ export class WebhookDeliveryStore {
   private listKey(subscriptionId: string): string {
     return this.keys.key('whsub', subscriptionId, 'dlvs');
   }
+  laneKey(endpoint: string, operationId: string): string {
+    return this.keys.key('dlane', endpoint, operationId);
+  }
 
-  /** Creates the delivery unless it exists (fan-out may run twice). Returns false when it already existed. */
-  async create(delivery: WebhookDelivery): Promise<boolean> {
-    const created = await this.redis.set(this.key(delivery.id), JSON.stringify(delivery), 'EX', DELIVERY_TTL_S, 'NX');
-    if (created && delivery.subscriptionId) {
-      await this.redis.multi().lpush(this.listKey(delivery.subscriptionId), delivery.id).ltrim(this.listKey(delivery.subscriptionId), 0, KEEP_PER_SUBSCRIPTION - 1).exec();
-    }
-    return created === 'OK';
+  /** Creates the delivery unless it exists (fan-out may run twice); `isHead`: first in its lane, so it may go out now. */
+  async create(delivery: WebhookDelivery): Promise<{ created: boolean; isHead: boolean }> {
+    const [created, isHead] = await this.redis.rpgCreateDelivery(
+      this.key(delivery.id),
+      delivery.lane ?? '',
+      delivery.subscriptionId ? this.listKey(delivery.subscriptionId) : '',
+      JSON.stringify(delivery),
+      DELIVERY_TTL_S,
+      delivery.id,
+      KEEP_PER_SUBSCRIPTION,
+    );
+    return { created: created === 1, isHead: isHead === 1 };
+  }
+
+  /** The delivery ended: let the next one of its lane go. Returns that next delivery id, or ''. */
+  async releaseLane(delivery: WebhookDelivery): Promise<string> {
+    return delivery.lane ? this.redis.rpgReleaseLane(delivery.lane, delivery.id) : '';
   }
 
   async get(id: string): Promise<WebhookDelivery | null> {

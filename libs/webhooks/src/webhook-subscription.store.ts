@@ -82,6 +82,16 @@ export class WebhookSubscriptionStore {
     return removed === 1;
   }
 
+  /** A new secret; the previous one keeps signing (as a second signature) for `overlapMs`. */
+  async rotateSecret(id: string, overlapMs = 24 * 3600 * 1000): Promise<string | null> {
+    const current = await this.secrets(id);
+    if (!current) return null;
+    const secret = newWebhookSecret();
+    const next: SubscriptionSecrets = { current: secret, previous: current.current, previousUntil: Date.now() + overlapMs };
+    await this.redis.hset(this.key(id), 'secrets', JSON.stringify(next));
+    return secret;
+  }
+
   async disable(id: string, reason: string): Promise<void> {
     const sub = await this.get(id);
     if (!sub) return;

@@ -3,8 +3,7 @@ import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException, PublicRoute } from '@rpg/common';
 import { GcoreTaskWatcher } from '@rpg/gcore-tasks';
-import { AcceptUpdateUseCase } from '@rpg/operations';
-import { validateUpdateRequest } from '@rpg/routing-policy';
+import { SubmitUpdateUseCase } from '@rpg/operations';
 import { INBOUND_EVENT_TYPES, ReceiveInboundWebhookUseCase } from '@rpg/webhooks';
 import { ProblemResponses } from './problem-responses';
 
@@ -13,7 +12,7 @@ import { ProblemResponses } from './problem-responses';
 export class InboundWebhooksController {
   constructor(
     private readonly receive: ReceiveInboundWebhookUseCase,
-    private readonly accept: AcceptUpdateUseCase,
+    private readonly submit: SubmitUpdateUseCase,
     private readonly tasks: GcoreTaskWatcher,
   ) {}
 
@@ -36,10 +35,11 @@ export class InboundWebhooksController {
     if (event.duplicate) return { duplicate: true };
     try {
       if (event.type === INBOUND_EVENT_TYPES.updateRequested) {
-        const request = validateUpdateRequest(event.data);
-        const { operation } = await this.accept.execute({ ...request, dryRun: false }, `inbound:${source}`);
-        void reply.status(202).header('location', `/v1/operations/${operation.id}`);
-        return { operationId: operation.id };
+        // the same use case as the REST route; the webhook-id doubles as the idempotency key
+        const result = await this.submit.execute({ body: event.data, apiKeyName: `inbound:${source}`, idempotencyKey: event.id });
+        void reply.status(result.status === 200 && !result.operation.dryRun ? 200 : 202);
+        if (!result.operation.dryRun) void reply.header('location', `/v1/operations/${result.operation.id}`);
+        return { operationId: result.operation.id };
       }
       const taskId = (event.data as { taskId?: unknown } | null)?.taskId;
       if (typeof taskId !== 'string' || !/^[0-9a-fA-F-]{36}$/.test(taskId)) {

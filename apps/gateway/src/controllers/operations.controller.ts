@@ -1,15 +1,33 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException, RequireScope } from '@rpg/common';
-import { OPERATION_ID_PATTERN, OperationStore } from '@rpg/operations';
-import { OperationDto } from '@rpg/routing-policy';
+import { OPERATION_ID_PATTERN, OperationStore, OperationUpdatesListener } from '@rpg/operations';
+import { OperationDto, OperationPageDto, TERMINAL_OPERATION_STATUSES } from '@rpg/routing-policy';
+import { ListOperationsQueryDto } from '../dtos/list-operations-query.dto';
 import { ProblemResponses } from './problem-responses';
+
+const HEARTBEAT_MS = 15_000;
 
 @ApiTags('operations')
 @ApiBearerAuth()
 @Controller('v1/operations')
 export class OperationsController {
-  constructor(private readonly store: OperationStore) {}
+  constructor(
+    private readonly store: OperationStore,
+    private readonly updates: OperationUpdatesListener,
+  ) {}
+
+  @Get()
+  @RequireScope('operations.read')
+  @ApiOperation({ summary: 'List operations, newest first', description: 'Served from Redis indexes; `cursor` is opaque (nextCursor of the previous page).' })
+  @ApiResponse({ status: 200, type: OperationPageDto })
+  @ProblemResponses(400, 401, 403)
+  async list(@Query() query: ListOperationsQueryDto): Promise<OperationPageDto> {
+    if (query.cursor !== undefined && !/^[A-Za-z0-9_-]{1,200}$/.test(query.cursor)) throw ProblemException.validation([{ path: 'cursor', message: 'is not a cursor from this API' }]);
+    const page = await this.store.page({ status: query.status, limit: query.limit ?? 50, cursor: query.cursor });
+    return page as OperationPageDto;
+  }
 
   @Get(':id')
   @RequireScope('operations.read')
@@ -21,5 +39,59 @@ export class OperationsController {
     const stored = OPERATION_ID_PATTERN.test(id) ? await this.store.get(id) : null;
     if (!stored) throw ProblemException.notFound(`Operation ${id} does not exist (or has expired).`);
     return stored.operation as OperationDto;
+  }
+
+  @Get(':id/events')
+  @RequireScope('operations.read')
+  @ApiOperation({
+    summary: 'Live status as Server-Sent Events',
+    description:
+      '`event: operation.updated` with the operation as data: the current state first, then every change (id = change sequence; `retry:` is sent, ' +
+      'and a reconnect with Last-Event-ID gets the current state again). A `: heartbeat` comment every 15 s; the stream ends after the terminal state.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiResponse({ status: 200, description: 'text/event-stream' })
+  @ProblemResponses(401, 403, 404)
+  async events(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply, @Headers('last-event-id') _lastEventId?: string): Promise<void> {
+    const first = OPERATION_ID_PATTERN.test(id) ? await this.store.get(id) : null;
+    if (!first) throw ProblemException.notFound(`Operation ${id} does not exist (or has expired).`);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-request-id': String(req.id),
+    });
+    raw.write('retry: 2000\n\n');
+    let lastSeq = 0;
+    let closed = false;
+    let busy = Promise.resolve();
+    const send = (seq: number, operation: unknown) => {
+      lastSeq = seq;
+      raw.write(`id: ${seq}\nevent: operation.updated\ndata: ${JSON.stringify(operation)}\n\n`);
+    };
+    const finish = async () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      await stop();
+      raw.end();
+    };
+    const refresh = () => {
+      busy = busy.then(async () => {
+        if (closed) return;
+        const stored = await this.store.get(id).catch(() => null);
+        if (!stored) return finish();
+        if (stored.seq > lastSeq) send(stored.seq, stored.operation);
+        if (TERMINAL_OPERATION_STATUSES.has(stored.operation.status)) await finish();
+      });
+    };
+    const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    const stop = await this.updates.listen(id, refresh);
+    raw.on('close', () => void finish());
+    // subscribe first, then read: a change in between is not missed
+    refresh();
   }
 }

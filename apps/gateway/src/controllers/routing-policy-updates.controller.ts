@@ -1,20 +1,22 @@
 import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthenticatedRequest, RequireScope } from '@rpg/common';
-import { AcceptUpdateUseCase, PlanUpdateUseCase } from '@rpg/operations';
-import { OperationDto, RoutingPolicyUpdateRequestDto, validateUpdateRequest } from '@rpg/routing-policy';
+import { SubmitUpdateUseCase } from '@rpg/operations';
+import { OperationDto, RoutingPolicyUpdateRequestDto } from '@rpg/routing-policy';
 import { ProblemResponses } from './problem-responses';
+
+/** `Prefer: wait=N` (RFC 7240), N in seconds. */
+export function parsePreferWait(prefer: string | undefined): number | undefined {
+  const match = /(?:^|[,;\s])wait\s*=\s*(\d{1,4})/i.exec(prefer ?? '');
+  return match ? Number(match[1]) : undefined;
+}
 
 @ApiTags('routing-policy-updates')
 @ApiBearerAuth()
-@ApiExtraModels(OperationDto)
 @Controller('v1/routing-policy-updates')
 export class RoutingPolicyUpdatesController {
-  constructor(
-    private readonly accept: AcceptUpdateUseCase,
-    private readonly plan: PlanUpdateUseCase,
-  ) {}
+  constructor(private readonly submit: SubmitUpdateUseCase) {}
 
   @Post()
   @HttpCode(202)
@@ -22,21 +24,29 @@ export class RoutingPolicyUpdatesController {
   @ApiOperation({
     summary: 'Update routing policies across providers',
     description:
-      'Validates, stores the operation and answers 202 with Location; workers then call Gcore and Apinizer. `dryRun: true` answers 200 with the planned provider calls and diffs, writing nothing.',
+      'Validates, stores the operation and answers 202 with Location; workers then call Gcore and Apinizer. `dryRun: true` answers 200 with the ' +
+      'planned provider calls and diffs, writing nothing. `Prefer: wait=N` (N ≤ 60) answers 200 with the finished operation if it ends in time.',
   })
   @ApiBody({ type: RoutingPolicyUpdateRequestDto })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key and body within 24 h returns the same operation.' })
-  @ApiResponse({ status: 202, type: OperationDto, description: 'Accepted and stored; poll Location. With callbackUrl the answer holds callbackSecret (shown once).' })
-  @ApiResponse({ status: 200, type: OperationDto, description: 'Dry run: results carry plan and diff.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Scoped to the API key, kept 24 h: the same key and body return the original operation (Idempotent-Replayed: true); another body → 422.' })
+  @ApiHeader({ name: 'Prefer', required: false, description: 'wait=N: wait up to N seconds (max 60) for the operation to finish.', example: 'wait=10' })
+  @ApiResponse({ status: 202, type: OperationDto, description: 'Accepted and stored; follow Location. With callbackUrl the answer holds callbackSecret (shown once).' })
+  @ApiResponse({ status: 200, type: OperationDto, description: 'Dry run (results carry plan and diff), or finished within Prefer: wait.' })
   @ProblemResponses(400, 401, 403, 413, 415, 422, 503)
-  async create(@Body() body: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers('idempotency-key') _key?: string): Promise<OperationDto> {
-    const request = validateUpdateRequest(body);
-    if (request.dryRun) {
-      void reply.status(200);
-      return (await this.plan.execute(request)) as OperationDto;
-    }
-    const { operation, callbackSecret } = await this.accept.execute(request, req.apiKey?.name ?? 'unknown');
-    void reply.header('location', `/v1/operations/${operation.id}`);
-    return { ...operation, ...(callbackSecret ? { callbackSecret } : {}) } as OperationDto;
+  async create(
+    @Body() body: unknown,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers('idempotency-key') idempotencyKey?: string,
+    @Headers('prefer') prefer?: string,
+  ): Promise<OperationDto> {
+    const waitSeconds = parsePreferWait(prefer);
+    const result = await this.submit.execute({ body, apiKeyName: req.apiKey?.name ?? 'unknown', idempotencyKey, waitSeconds });
+    void reply.status(result.status);
+    if (!result.operation.dryRun) void reply.header('location', `/v1/operations/${result.operation.id}`);
+    if (result.replayed) void reply.header('idempotent-replayed', 'true');
+    if (result.waitApplied !== undefined) void reply.header('preference-applied', `wait=${result.waitApplied}`);
+    const showSecret = result.callbackSecret && !result.replayed;
+    return { ...result.operation, ...(showSecret ? { callbackSecret: result.callbackSecret } : {}) } as OperationDto;
   }
 }

@@ -4,8 +4,9 @@ import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { Queue } from 'bullmq';
 import { OutboundUrlGuard, ProblemException, RequireScope } from '@rpg/common';
 import { EVENT_TYPES, newSortableId } from '@rpg/operations';
-import { QUEUES, WebhookEventJob } from '@rpg/queues';
+import { QUEUES, WebhookDeliveryJob, WebhookEventJob } from '@rpg/queues';
 import {
+  DeliverWebhookUseCase,
   CreateWebhookSubscriptionDto,
   CreatedWebhookSubscriptionDto,
   WebhookDeliveryDto,
@@ -24,7 +25,9 @@ export class WebhookSubscriptionsController {
     private readonly subscriptions: WebhookSubscriptionStore,
     private readonly deliveries: WebhookDeliveryStore,
     private readonly guard: OutboundUrlGuard,
+    private readonly deliver: DeliverWebhookUseCase,
     @InjectQueue(QUEUES.webhookEvents) private readonly events: Queue<WebhookEventJob>,
+    @InjectQueue(QUEUES.webhookDeliveries) private readonly deliveryJobs: Queue<WebhookDeliveryJob>,
   ) {}
 
   @Post()
@@ -77,7 +80,7 @@ export class WebhookSubscriptionsController {
     const eventId = newSortableId('evt_');
     await this.events.add(
       EVENT_TYPES.test,
-      { eventId, type: EVENT_TYPES.test, timestamp: new Date().toISOString(), data: { subscriptionId: sub.id, message: 'This is a test event.' }, onlySubscriptionIds: [sub.id] },
+      { events: [{ eventId, type: EVENT_TYPES.test, timestamp: new Date().toISOString(), data: { subscriptionId: sub.id, message: 'This is a test event.' } }], onlySubscriptionIds: [sub.id] },
       { jobId: eventId },
     );
     return { eventId };
@@ -92,6 +95,39 @@ export class WebhookSubscriptionsController {
     await this.find(id);
     const deliveries = await this.deliveries.listForSubscription(id);
     return deliveries.map(({ id: deliveryId, eventId, eventType, status, createdAt, nextRetryAt, attempts }) => ({ id: deliveryId, eventId, eventType, status, createdAt, nextRetryAt, attempts }));
+  }
+
+  @Post(':id/deliveries/:deliveryId/replay')
+  @HttpCode(202)
+  @RequireScope('webhooks.manage')
+  @ApiOperation({ summary: 'Send a delivery again', description: 'A new attempt now with the same event id and body (and, if it fails, the retry schedule again).' })
+  @ApiResponse({ status: 202, type: WebhookDeliveryDto })
+  @ProblemResponses(401, 403, 404, 409)
+  async replay(@Param('id') id: string, @Param('deliveryId') deliveryId: string): Promise<WebhookDeliveryDto> {
+    const sub = await this.find(id);
+    const delivery = await this.deliveries.get(deliveryId);
+    if (!delivery || delivery.subscriptionId !== sub.id) throw ProblemException.notFound(`Delivery ${deliveryId} of subscription ${id} does not exist.`);
+    if (delivery.status === 'PENDING') throw new ProblemException(409, 'delivery-in-progress', 'This delivery is still being attempted; replay it once it has ended.');
+    if (sub.status !== 'ENABLED') throw new ProblemException(409, 'subscription-disabled', 'The subscription is disabled.');
+    const replayed = await this.deliver.replay(delivery);
+    await this.deliveryJobs.add('deliver', { deliveryId }, { jobId: `${deliveryId}-replay-${replayed.attempts.length}` });
+    const { id: dId, eventId, eventType, status, createdAt, nextRetryAt, attempts } = replayed;
+    return { id: dId, eventId, eventType, status, createdAt, nextRetryAt, attempts };
+  }
+
+  @Post(':id/rotate-secret')
+  @RequireScope('webhooks.manage')
+  @ApiOperation({
+    summary: 'Give the subscription a new secret',
+    description: 'The new secret is shown only here. For 24 h every delivery carries two signatures (new and old), so receivers can switch without losing events.',
+  })
+  @ApiResponse({ status: 201, schema: { properties: { secret: { type: 'string', example: 'whsec_...' }, previousSecretValidUntil: { type: 'string' } } } })
+  @ProblemResponses(401, 403, 404)
+  async rotate(@Param('id') id: string): Promise<{ secret: string; previousSecretValidUntil: string }> {
+    await this.find(id);
+    const secret = await this.subscriptions.rotateSecret(id);
+    if (!secret) throw ProblemException.notFound(`Webhook subscription ${id} does not exist.`);
+    return { secret, previousSecretValidUntil: new Date(Date.now() + 24 * 3600 * 1000).toISOString() };
   }
 
   private async find(id: string): Promise<WebhookSubscription> {

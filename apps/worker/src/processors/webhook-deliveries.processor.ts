@@ -1,12 +1,18 @@
-import { WorkerHost } from '@nestjs/bullmq';
-import { DelayedError, Job } from 'bullmq';
+import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
+import { DelayedError, Job, Queue } from 'bullmq';
 import { QUEUES, QueueProcessor, WebhookDeliveryJob } from '@rpg/queues';
 import { DeliverWebhookUseCase } from '@rpg/webhooks';
 
-/** webhook-deliveries: one attempt per run; a retry moves the same job back to delayed (same event id on every attempt). */
+/**
+ * webhook-deliveries: one attempt per run; a retry moves the same job back to delayed (same event id on every attempt).
+ * When a delivery ends, the next delivery of its lane (same endpoint, same operation) is started.
+ */
 @QueueProcessor(QUEUES.webhookDeliveries, 100)
 export class WebhookDeliveriesProcessor extends WorkerHost {
-  constructor(private readonly deliver: DeliverWebhookUseCase) {
+  constructor(
+    private readonly deliver: DeliverWebhookUseCase,
+    @InjectQueue(QUEUES.webhookDeliveries) private readonly queue: Queue<WebhookDeliveryJob>,
+  ) {
     super();
   }
 
@@ -16,5 +22,6 @@ export class WebhookDeliveriesProcessor extends WorkerHost {
       await job.moveToDelayed(Date.now() + outcome.delayMs, token);
       throw new DelayedError();
     }
+    if (outcome?.next) await this.queue.add('deliver', { deliveryId: outcome.next }, { jobId: outcome.next });
   }
 }

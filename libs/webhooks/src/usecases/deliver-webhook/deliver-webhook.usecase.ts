@@ -12,7 +12,8 @@ import { WebhookSubscriptionStore } from '../../webhook-subscription.store';
 export const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
 
-export type DeliveryOutcome = { kind: 'done'; delivery: WebhookDelivery } | { kind: 'retry'; delayMs: number; delivery: WebhookDelivery };
+/** `next`: the delivery now heading the same lane (to send next), or ''. */
+export type DeliveryOutcome = { kind: 'done'; delivery: WebhookDelivery; next: string } | { kind: 'retry'; delayMs: number; delivery: WebhookDelivery };
 
 /**
  * One attempt of one delivery: SSRF check (again: DNS may have changed), sign with the current secret(s), POST with a
@@ -46,7 +47,9 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
 
   async execute(deliveryId: string): Promise<DeliveryOutcome | null> {
     const delivery = await this.deliveries.get(deliveryId);
-    if (!delivery || delivery.status !== 'PENDING') return null;
+    if (!delivery) return null;
+    // ended before (this job ran twice): the lane release is idempotent, repeat it in case it was lost
+    if (delivery.status !== 'PENDING') return { kind: 'done', delivery, next: await this.deliveries.releaseLane(delivery) };
     const secrets = await this.secretsFor(delivery);
     if (!secrets) return this.finish(delivery, 'FAILED', { attempt: delivery.attempts.length + 1, startedAt: new Date().toISOString(), durationMs: 0, statusCode: null, error: 'The subscription was deleted or disabled' });
 
@@ -84,8 +87,9 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     }
     this.metrics.webhookAttempts.inc({ outcome: statusCode === null ? 'error' : 'http_error' });
     const delays = this.config.webhooks.retryDelaysMs;
-    if (attemptNo > delays.length) return this.finish(delivery, 'FAILED', attempt);
-    const base = delays[attemptNo - 1];
+    const attemptInRun = attemptNo - (delivery.runStartedAtAttempt ?? 0);
+    if (attemptInRun > delays.length) return this.finish(delivery, 'FAILED', attempt);
+    const base = delays[attemptInRun - 1];
     const jittered = Math.round(base * (0.8 + Math.random() * 0.4));
     const delayMs = retryAfterMs !== undefined && retryAfterMs > 0 ? Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) : jittered;
     delivery.attempts.push(attempt);
@@ -99,7 +103,17 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     delivery.status = status;
     delivery.nextRetryAt = null;
     await this.deliveries.save(delivery);
-    return { kind: 'done', delivery };
+    return { kind: 'done', delivery, next: await this.deliveries.releaseLane(delivery) };
+  }
+
+  /** Sends a delivery again (operator replay): same event id and body, a new run of attempts starting now. */
+  async replay(delivery: WebhookDelivery): Promise<WebhookDelivery> {
+    delivery.status = 'PENDING';
+    delivery.runStartedAtAttempt = delivery.attempts.length;
+    delivery.nextRetryAt = new Date().toISOString();
+    delivery.lane = undefined; // an explicit replay does not wait behind (or hold up) the operation's other events
+    await this.deliveries.save(delivery);
+    return delivery;
   }
 
   private async secretsFor(delivery: WebhookDelivery): Promise<string[] | null> {

@@ -4,9 +4,12 @@ import { Queue } from 'bullmq';
 import { OperationStore } from '@rpg/operations';
 import { QUEUES, WebhookDeliveryJob, WebhookEventJob } from '@rpg/queues';
 import { WebhookDelivery, WebhookDeliveryStore } from '../../webhook-delivery.store';
-import { WebhookSubscriptionStore } from '../../webhook-subscription.store';
+import { WebhookSubscription, WebhookSubscriptionStore } from '../../webhook-subscription.store';
 
-/** Turns one event into one delivery per matching endpoint (subscriptions, plus the operation's callbackUrl). */
+/**
+ * Turns events into one delivery per matching endpoint (subscriptions, plus the operation's callbackUrl). Deliveries of
+ * one operation to one endpoint share a lane, so they go out one at a time in event order, even while one is retried.
+ */
 @Injectable()
 export class FanOutEventUseCase {
   constructor(
@@ -16,39 +19,42 @@ export class FanOutEventUseCase {
     @InjectQueue(QUEUES.webhookDeliveries) private readonly queue: Queue<WebhookDeliveryJob>,
   ) {}
 
-  async execute(event: WebhookEventJob): Promise<number> {
-    const body = JSON.stringify({ id: event.eventId, type: event.type, timestamp: event.timestamp, data: event.data });
-    const targets: { subscriptionId: string | null; url: string; deliveryId: string }[] = [];
-    for (const sub of await this.subscriptions.list()) {
-      if (sub.status !== 'ENABLED') continue;
-      if (event.onlySubscriptionIds && !event.onlySubscriptionIds.includes(sub.id)) continue;
-      if (!event.onlySubscriptionIds && !sub.events.includes('*') && !sub.events.includes(event.type)) continue;
-      targets.push({ subscriptionId: sub.id, url: sub.url, deliveryId: `dlv_${event.eventId.slice(4)}_${sub.id.slice(4)}` });
+  async execute(job: WebhookEventJob): Promise<number> {
+    const subs = (await this.subscriptions.list()).filter((s) => s.status === 'ENABLED' && (!job.onlySubscriptionIds || job.onlySubscriptionIds.includes(s.id)));
+    const callbackUrls = new Map<string, string | undefined>();
+    const ready: string[] = [];
+    let count = 0;
+    for (const event of job.events) {
+      const body = JSON.stringify({ id: event.eventId, type: event.type, timestamp: event.timestamp, data: event.data });
+      const endpoints: { sub: WebhookSubscription | null; url: string; suffix: string }[] = subs
+        .filter((s) => job.onlySubscriptionIds || s.events.includes('*') || s.events.includes(event.type))
+        .map((s) => ({ sub: s, url: s.url, suffix: s.id.slice(4) }));
+      if (event.operationId && !job.onlySubscriptionIds) {
+        if (!callbackUrls.has(event.operationId)) callbackUrls.set(event.operationId, (await this.operations.get(event.operationId))?.meta.callbackUrl);
+        const url = callbackUrls.get(event.operationId);
+        if (url) endpoints.push({ sub: null, url, suffix: 'cb' });
+      }
+      for (const endpoint of endpoints) {
+        const delivery: WebhookDelivery = {
+          id: `dlv_${event.eventId.slice(4)}_${endpoint.suffix}`,
+          subscriptionId: endpoint.sub?.id ?? null,
+          operationId: event.operationId ?? null,
+          url: endpoint.url,
+          eventId: event.eventId,
+          eventType: event.type,
+          body,
+          status: 'PENDING',
+          createdAt: new Date().toISOString(),
+          nextRetryAt: null,
+          attempts: [],
+          lane: event.operationId ? this.deliveries.laneKey(endpoint.sub?.id ?? 'cb', event.operationId) : undefined,
+        };
+        const { created, isHead } = await this.deliveries.create(delivery);
+        if (created) count++;
+        if (isHead) ready.push(delivery.id);
+      }
     }
-    if (event.operationId && !event.onlySubscriptionIds) {
-      const stored = await this.operations.get(event.operationId);
-      if (stored?.meta.callbackUrl) targets.push({ subscriptionId: null, url: stored.meta.callbackUrl, deliveryId: `dlv_${event.eventId.slice(4)}_cb` });
-    }
-    const createdAt = new Date().toISOString();
-    for (const t of targets) {
-      const delivery: WebhookDelivery = {
-        id: t.deliveryId,
-        subscriptionId: t.subscriptionId,
-        operationId: event.operationId ?? null,
-        url: t.url,
-        eventId: event.eventId,
-        eventType: event.type,
-        body,
-        status: 'PENDING',
-        createdAt,
-        nextRetryAt: null,
-        attempts: [],
-      };
-      await this.deliveries.create(delivery);
-    }
-    if (targets.length) {
-      await this.queue.addBulk(targets.map((t) => ({ name: 'deliver', data: { deliveryId: t.deliveryId }, opts: { jobId: t.deliveryId } })));
-    }
-    return targets.length;
+    if (ready.length) await this.queue.addBulk(ready.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { jobId: id } })));
+    return count;
   }
 }

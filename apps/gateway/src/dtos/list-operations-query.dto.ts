@@ -1,0 +1,21 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { OPERATION_STATUSES } from '@rpg/routing-policy';
+
+/** Filters and paging of GET /v1/operations. */
+export class ListOperationsQueryDto {
+  /** @example "FAILED" */
+  @IsOptional() @IsIn(OPERATION_STATUSES)
+  status?: (typeof OPERATION_STATUSES)[number];
+
+  /**
+   * Page size, 1..200 (default 50).
+   * @example 50
+   */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  limit?: number;
+
+  /** nextCursor of the previous page. */
+  @IsOptional() @IsString()
+  cursor?: string;
+}

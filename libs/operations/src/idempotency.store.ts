@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { createHash } from 'node:crypto';
+import { REDIS, RedisKeys } from '@rpg/redis';
+
+const TTL_S = 24 * 3600;
+const PENDING = 'pending';
+
+export type IdempotencyClaim = { kind: 'new' } | { kind: 'replay'; operationId: string } | { kind: 'mismatch' } | { kind: 'in-progress' };
+
+/** Canonical JSON (sorted keys) so the same body in another key order is the same request. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Idempotency keys, scoped per API key and kept 24 h. The first request claims the key with one SET NX (so of 20
+ * concurrent requests exactly one creates the operation); the others see the claim and get the original operation.
+ */
+@Injectable()
+export class IdempotencyStore {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  private key(apiKeyName: string, idempotencyKey: string): string {
+    return this.keys.key('idem', apiKeyName, createHash('sha256').update(idempotencyKey).digest('hex'));
+  }
+
+  static bodyHash(body: unknown): string {
+    return createHash('sha256').update(canonicalJson(body)).digest('hex');
+  }
+
+  async claim(apiKeyName: string, idempotencyKey: string, bodyHash: string): Promise<IdempotencyClaim> {
+    const key = this.key(apiKeyName, idempotencyKey);
+    const set = await this.redis.set(key, JSON.stringify({ bodyHash, operationId: PENDING }), 'EX', TTL_S, 'NX');
+    if (set === 'OK') return { kind: 'new' };
+    const raw = await this.redis.get(key);
+    if (!raw) return this.claim(apiKeyName, idempotencyKey, bodyHash);
+    const stored = JSON.parse(raw) as { bodyHash: string; operationId: string };
+    if (stored.bodyHash !== bodyHash) return { kind: 'mismatch' };
+    return stored.operationId === PENDING ? { kind: 'in-progress' } : { kind: 'replay', operationId: stored.operationId };
+  }
+
+  async complete(apiKeyName: string, idempotencyKey: string, bodyHash: string, operationId: string): Promise<void> {
+    await this.redis.set(this.key(apiKeyName, idempotencyKey), JSON.stringify({ bodyHash, operationId }), 'EX', TTL_S);
+  }
+
+  async release(apiKeyName: string, idempotencyKey: string): Promise<void> {
+    await this.redis.del(this.key(apiKeyName, idempotencyKey));
+  }
+}

@@ -1,0 +1,61 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { RedisConnectionFactory, RedisKeys } from '@rpg/redis';
+
+type Listener = (seq: number) => void;
+
+/**
+ * Change notifications of operations over Redis pub/sub (published by the transition scripts), so any gateway instance
+ * can stream any operation. One subscriber connection per process; channels are subscribed while someone listens.
+ */
+@Injectable()
+export class OperationUpdatesListener implements OnApplicationShutdown {
+  private subscriber?: Redis;
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  constructor(
+    private readonly connections: RedisConnectionFactory,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  private channel(operationId: string): string {
+    return this.keys.key('opch', operationId);
+  }
+
+  private connection(): Redis {
+    if (!this.subscriber) {
+      // pub/sub needs its own connection; it may queue commands while reconnecting
+      this.subscriber = this.connections.create({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      this.subscriber.on('message', (channel: string, message: string) => {
+        for (const l of this.listeners.get(channel) ?? []) l(Number(message));
+      });
+    }
+    return this.subscriber;
+  }
+
+  /** Calls `listener` on every change of the operation until the returned function is called. */
+  async listen(operationId: string, listener: Listener): Promise<() => Promise<void>> {
+    const channel = this.channel(operationId);
+    let set = this.listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+      await this.connection().subscribe(channel);
+    }
+    set.add(listener);
+    return async () => {
+      const current = this.listeners.get(channel);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) {
+        this.listeners.delete(channel);
+        await this.subscriber?.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.listeners.clear();
+    this.subscriber?.disconnect();
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { ProblemException } from '@rpg/common';
+import { Operation, validateUpdateRequest } from '@rpg/routing-policy';
+import { IdempotencyStore } from '../../idempotency.store';
+import { OperationStore } from '../../operation.store';
+import { AcceptUpdateUseCase } from '../accept-update/accept-update.usecase';
+import { PlanUpdateUseCase } from '../plan-update/plan-update.usecase';
+import { WaitForOperationUseCase } from '../wait-for-operation/wait-for-operation.usecase';
+
+export interface SubmitUpdateCommand {
+  body: unknown;
+  apiKeyName: string;
+  idempotencyKey?: string;
+  /** Prefer: wait=N, in seconds (0..60). */
+  waitSeconds?: number;
+}
+
+export interface SubmitUpdateResult {
+  status: 200 | 202;
+  operation: Operation;
+  callbackSecret?: string;
+  replayed: boolean;
+  waitApplied?: number;
+}
+
+const MAX_WAIT_S = 60;
+
+/**
+ * POST /v1/routing-policy-updates (and inbound `routing-policy.update.requested`): validate, then a dry-run plan, or an
+ * idempotent accept, optionally waiting for the end (Prefer: wait=N) through pub/sub.
+ */
+@Injectable()
+export class SubmitUpdateUseCase {
+  constructor(
+    private readonly accept: AcceptUpdateUseCase,
+    private readonly plan: PlanUpdateUseCase,
+    private readonly wait: WaitForOperationUseCase,
+    private readonly idempotency: IdempotencyStore,
+    private readonly store: OperationStore,
+  ) {}
+
+  async execute(command: SubmitUpdateCommand): Promise<SubmitUpdateResult> {
+    const request = validateUpdateRequest(command.body);
+    if (request.dryRun) return { status: 200, operation: await this.plan.execute(request), replayed: false };
+
+    let accepted: { operation: Operation; callbackSecret?: string; replayed: boolean };
+    if (command.idempotencyKey !== undefined) {
+      accepted = await this.acceptIdempotently(request, command.apiKeyName, command.idempotencyKey, IdempotencyStore.bodyHash(command.body));
+    } else {
+      accepted = { ...(await this.accept.execute(request, command.apiKeyName)), replayed: false };
+    }
+    const waitSeconds = command.waitSeconds === undefined ? undefined : Math.min(Math.max(0, command.waitSeconds), MAX_WAIT_S);
+    if (waitSeconds) {
+      const waited = await this.wait.execute(accepted.operation.id, waitSeconds * 1000);
+      if (waited.finished && waited.operation) {
+        return { status: 200, operation: waited.operation, callbackSecret: accepted.callbackSecret, replayed: accepted.replayed, waitApplied: waitSeconds };
+      }
+    }
+    return { status: 202, operation: accepted.operation, callbackSecret: accepted.callbackSecret, replayed: accepted.replayed };
+  }
+
+  private async acceptIdempotently(request: Parameters<AcceptUpdateUseCase['execute']>[0], apiKeyName: string, key: string, bodyHash: string) {
+    if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw ProblemException.validation([{ path: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const claim = await this.idempotency.claim(apiKeyName, key, bodyHash);
+      if (claim.kind === 'mismatch') {
+        throw new ProblemException(422, 'idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', [{ path: 'Idempotency-Key', message: 'was used with another body' }]);
+      }
+      if (claim.kind === 'replay') {
+        const stored = await this.store.get(claim.operationId);
+        if (stored) return { operation: stored.operation, replayed: true };
+        await this.idempotency.release(apiKeyName, key); // the operation expired: start over
+        continue;
+      }
+      if (claim.kind === 'in-progress') {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      try {
+        const accepted = await this.accept.execute(request, apiKeyName);
+        await this.idempotency.complete(apiKeyName, key, bodyHash, accepted.operation.id);
+        return { ...accepted, replayed: false };
+      } catch (error) {
+        await this.idempotency.release(apiKeyName, key);
+        throw error;
+      }
+    }
+    throw new ProblemException(409, 'idempotency-key-busy', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+  }
+}
