@@ -184,6 +184,8 @@ describe('Apinizer adapter (e2e)', () => {
     });
 
     it('finds the policy case-insensitively and writes it under its own name', async () => {
+      const plan = await dryRun(h, apinizerTarget('RATE-Limit'), { policy: { messageCountForInterval: 222 } });
+      expect(plan.body.results[0].plan[0].path).toBe(`${POLICIES}rate-limit/`);
       const op = await run(h, apinizerTarget('RATE-Limit'), { policy: { messageCountForInterval: 222 } });
       expect(op.status).toBe('SUCCEEDED');
       const proxy = await petstore(h);

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createValidationPipe, sendProblem, toProblem } from '@rpg/common';
@@ -55,7 +55,14 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
     sendProblem(reply, problem, headers);
   });
 
-  const document = SwaggerModule.createDocument(
+  const document = createOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  return app;
+}
+
+/** The OpenAPI 3 document of the gateway (served at /docs-json; the typed client in libs/client is generated from it). */
+export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Routing policy gateway')
@@ -67,6 +74,4 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' })
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
-  return app;
 }

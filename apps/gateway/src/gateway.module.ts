@@ -12,6 +12,7 @@ import { RedisModule } from '@rpg/redis';
 import { WebhooksModule } from '@rpg/webhooks';
 import { InboundWebhooksController } from './controllers/inbound-webhooks.controller';
 import { OperationsController } from './controllers/operations.controller';
+import { RoutingPoliciesController } from './controllers/routing-policies.controller';
 import { RoutingPolicyUpdatesController } from './controllers/routing-policy-updates.controller';
 import { WebhookSubscriptionsController } from './controllers/webhook-subscriptions.controller';
 import { HealthController } from './health/health.controller';
@@ -33,7 +34,7 @@ export class GatewayModule {
         GcoreTasksModule,
         TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }),
       ],
-      controllers: [RoutingPolicyUpdatesController, OperationsController, WebhookSubscriptionsController, InboundWebhooksController, HealthController],
+      controllers: [RoutingPolicyUpdatesController, RoutingPoliciesController, OperationsController, WebhookSubscriptionsController, InboundWebhooksController, HealthController],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ProblemExceptionFilter },

@@ -1,9 +1,14 @@
-import { ApinizerPolicyChangesDto, ApinizerPolicyTarget, ApplyOutcome, ERROR_CODES, ProviderAdapter, ProviderPlan, Target, Update } from '@rpg/routing-policy';
+import { ApinizerPolicyChangesDto, ApinizerPolicyTarget, ApplyOutcome, ERROR_CODES, ProviderAdapter, ProviderError, ProviderPlan, Target, Update } from '@rpg/routing-policy';
 import { ApinizerClient } from './apinizer.client';
 import { ApinizerPolicyConfigStore } from './apinizer-policy-config.store';
 import { ApinizerPolicyMerger, MergedApinizerPolicy } from './apinizer-policy.merger';
 import { parseDeploymentResult } from './deployment-result.parser';
-import { findPolicy } from './list-policies.parser';
+import { findPolicy, locatePolicies } from './list-policies.parser';
+
+/** The plan's private context: the merged policy and the name it is stored under in Apinizer. */
+interface ApinizerPlanContext extends MergedApinizerPolicy {
+  policyName: string;
+}
 
 /** Apinizer API-proxy policies behind the unified adapter interface. */
 export class ApinizerAdapter implements ProviderAdapter {
@@ -23,18 +28,28 @@ export class ApinizerAdapter implements ProviderAdapter {
     const changes = update.changes as ApinizerPolicyChangesDto;
     const [proxy, lastApplied] = await Promise.all([this.client.listPolicies(target), this.configs.get(target)]);
     const located = findPolicy(proxy, target.policyName);
+    // a list whose items carry names is complete: a name missing from it does not exist (PUT cannot create)
+    if (!located && locatePolicies(proxy).every((p) => typeof p.policy.name === 'string')) {
+      throw new ProviderError(
+        ERROR_CODES.targetNotFound,
+        `Apinizer policy ${target.policyName} does not exist in API proxy ${target.apiProxyName} of project ${target.projectName}`,
+      );
+    }
     const merged = this.merger.merge(located, lastApplied, changes);
+    // names match case-insensitively: write under the stored spelling
+    const policyName = typeof located?.policy.name === 'string' ? located.policy.name : target.policyName;
+    const context: ApinizerPlanContext = { ...merged, policyName };
     return {
-      calls: [{ method: 'PUT', path: ApinizerClient.policyPath(target), body: { operationMetadata: merged.operationMetadata, policy: merged.policy } }],
+      calls: [{ method: 'PUT', path: ApinizerClient.policyPath({ ...target, policyName }), body: { operationMetadata: merged.operationMetadata, policy: merged.policy } }],
       diff: merged.diff,
-      context: merged,
+      context,
     };
   }
 
   async apply(update: Update, plan: ProviderPlan): Promise<ApplyOutcome> {
     const target = update.target as ApinizerPolicyTarget;
-    const merged = plan.context as MergedApinizerPolicy;
-    const result = await this.client.putPolicy(target, merged.operationMetadata, merged.policy);
+    const merged = plan.context as ApinizerPlanContext;
+    const result = await this.client.putPolicy({ ...target, policyName: merged.policyName }, merged.operationMetadata, merged.policy);
     // the policy is saved even when a deployment failed: remember it as the last full config either way
     const { targetScope, targetEndpoint, targetEndpointHTTPMethod, targetPipeline } = merged.operationMetadata;
     await this.configs.save(target, {

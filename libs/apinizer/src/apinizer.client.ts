@@ -88,8 +88,9 @@ export class ApinizerClient {
   }
 
   private async send(req: ProviderRequest, what: string): Promise<ProviderResponse> {
-    const token = await this.tokens.get();
     try {
+      // inside the try: the token exchange is a provider call too and may find Apinizer unreachable
+      const token = await this.tokens.get();
       return await this.http.send({ ...req, headers: { authorization: `Bearer ${token}` } });
     } catch (error) {
       if (error instanceof ProviderUnavailableError) {

@@ -7,3 +7,4 @@ export * from './apinizer.adapter';
 export * from './deployment-result.parser';
 export * from './list-policies.parser';
 export * from './validation/apinizer-policy-validator';
+export * from './apinizer.reader';

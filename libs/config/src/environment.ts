@@ -60,7 +60,7 @@ export class EnvironmentVariables {
   GCORE_TASK_POLL_INITIAL_MS = 1000;
 
   @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
-  GCORE_TASK_POLL_MAX_MS = 2500;
+  GCORE_TASK_POLL_MAX_MS = 2000;
 
   @Transform(toInt) @IsInt() @Min(1000) @Max(7_200_000)
   GCORE_TASK_TIMEOUT_MS = 1_800_000;

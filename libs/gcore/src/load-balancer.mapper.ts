@@ -45,6 +45,11 @@ export function loadBalancerDiff(current: GcoreLoadBalancer, changes: GcoreLoadB
   if (changes.name !== undefined) after.name = changes.name;
   if (changes.preferredConnectivity !== undefined) after.preferredConnectivity = changes.preferredConnectivity;
   if (changes.logging !== undefined) after.logging = { ...(before.logging as object), ...changes.logging };
-  if (changes.tags !== undefined) after.tags = changes.tags === null ? {} : applyMergePatch(before.tags, changes.tags);
+  if (changes.tags !== undefined) {
+    // read-only tags never change (Gcore ignores them in the patch)
+    const readOnly = new Set((current.tags_v2 ?? []).filter((t) => t.read_only).map((t) => t.key));
+    const patch = changes.tags === null ? null : Object.fromEntries(Object.entries(changes.tags).filter(([key]) => !readOnly.has(key)));
+    after.tags = patch === null ? {} : applyMergePatch(before.tags, patch);
+  }
   return diffFields(before, after);
 }

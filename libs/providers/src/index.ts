@@ -1,1 +1,2 @@
 export * from './providers.module';
+export * from './usecases/lookup-targets/lookup-targets.usecase';

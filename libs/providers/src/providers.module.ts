@@ -1,10 +1,11 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { ApinizerAdapter, ApinizerClient, ApinizerPolicyConfigStore, ApinizerTokenProvider, apinizerRetryAfterMs } from '@rpg/apinizer';
+import { ApinizerAdapter, ApinizerClient, ApinizerPolicyConfigStore, ApinizerReader, ApinizerTokenProvider, apinizerRetryAfterMs } from '@rpg/apinizer';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
-import { GcoreAdapter, GcoreClient } from '@rpg/gcore';
+import { GcoreAdapter, GcoreClient, GcoreReader } from '@rpg/gcore';
 import { GatewayMetrics } from '@rpg/observability';
 import { CircuitBreakerRegistry, CircuitState, ProviderHttpClient } from '@rpg/provider-http';
-import { PROVIDER_ADAPTERS, ProviderAdapter, Target } from '@rpg/routing-policy';
+import { PROVIDER_ADAPTERS, PROVIDER_READERS, ProviderAdapter, Target } from '@rpg/routing-policy';
+import { LookupTargetsUseCase } from './usecases/lookup-targets/lookup-targets.usecase';
 
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -80,9 +81,15 @@ class ProviderHttpShutdown implements OnApplicationShutdown {
       useFactory: (client: ApinizerClient, store: ApinizerPolicyConfigStore) => new ApinizerAdapter(client, store),
     },
     { provide: PROVIDER_ADAPTERS, inject: [GcoreAdapter, ApinizerAdapter], useFactory: (g: GcoreAdapter, a: ApinizerAdapter) => [g, a] },
+    {
+      provide: PROVIDER_READERS,
+      inject: [GcoreClient, ApinizerClient],
+      useFactory: (g: GcoreClient, a: ApinizerClient) => [new GcoreReader(g), new ApinizerReader(a)],
+    },
     ProviderAdapterRegistry,
+    LookupTargetsUseCase,
     ProviderHttpShutdown,
   ],
-  exports: [ProviderAdapterRegistry, GcoreClient, ApinizerClient, CircuitBreakerRegistry],
+  exports: [ProviderAdapterRegistry, LookupTargetsUseCase, GcoreClient, ApinizerClient, CircuitBreakerRegistry],
 })
 export class ProvidersModule {}

@@ -47,3 +47,18 @@ export interface ExternalTaskWatcher {
 }
 
 export const EXTERNAL_TASK_WATCHER = Symbol('EXTERNAL_TASK_WATCHER');
+
+/** What a provider says about a target now, in unified fields (`current`) and as returned (`provider`). */
+export interface TargetReading {
+  found: boolean;
+  current?: Record<string, unknown>;
+  provider?: unknown;
+}
+
+/** Reads targets of one provider (aggregated lookup). */
+export interface ProviderReader {
+  supports(target: Target): boolean;
+  read(target: Target): Promise<TargetReading>;
+}
+
+export const PROVIDER_READERS = Symbol('PROVIDER_READERS');

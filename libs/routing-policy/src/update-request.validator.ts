@@ -122,6 +122,17 @@ function validateUpdate(raw: unknown, path: string): { update?: Update; errors: 
   return { update: { target: target as never, changes: raw.changes as never }, errors: [] };
 }
 
+/** Validates one target (any kind) at `path`; returns the field errors. */
+export function validateTarget(raw: unknown, path: string): FieldError[] {
+  if (!isPlainObject(raw)) return [{ path, message: 'must be an object' }];
+  const spec = KINDS[`${String(raw.provider)}/${String(raw.kind)}`];
+  if (!spec) {
+    const field = raw.provider === 'gcore' || raw.provider === 'apinizer' ? 'kind' : 'provider';
+    return [{ path: `${path}.${field}`, message: field === 'provider' ? 'must be one of gcore, apinizer' : raw.provider === 'gcore' ? 'must be one of l7policy, loadbalancer' : 'must be policy' }];
+  }
+  return validateDto(spec.target, raw, path).errors;
+}
+
 /** Validates a §3 request body; throws a 400 problem listing every field error with its path. */
 export function validateUpdateRequest(body: unknown): ValidatedUpdateRequest {
   if (!isPlainObject(body)) throw ProblemException.validation([{ path: '(body)', message: 'must be a JSON object' }]);

@@ -138,7 +138,9 @@ export function registerApinizerRoutes(app: FastifyInstance, ctx: SandboxContext
   );
 
   app.post('/apiops/auth/token', async (req, reply) => {
-    const body = isObj(req.body) ? req.body : {};
+    // form-encoded only (the reference: "not JSON"); other bodies carry no grant_type
+    const form = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
+    const body = form && isObj(req.body) ? req.body : {};
     if (body.grant_type !== 'client_credentials') {
       return reply.code(400).send({
         error: 'unsupported_grant_type',

@@ -1,0 +1,90 @@
+import { createServer } from 'node:net';
+import { CircuitBreaker, ProviderHttpClient } from '@rpg/provider-http';
+import { ERROR_CODES, ProviderError } from '@rpg/routing-policy';
+import { ApinizerClient, apinizerRetryAfterMs, mapApinizerError } from './apinizer.client';
+import { ApinizerTokenProvider } from './apinizer-token.provider';
+
+describe('mapApinizerError', () => {
+  it.each<[string, number, unknown, string]>([
+    ['401 invalid_token', 401, { error: 'invalid_token', error_description: 'Invalid access token' }, ERROR_CODES.providerAuth],
+    ['403 access_denied', 403, { error: 'access_denied', error_description: 'no role' }, ERROR_CODES.providerAuth],
+    ['404 proxy not found', 404, { error: 'not_found', error_description: 'ApiProxy (name: x) was not found!' }, ERROR_CODES.targetNotFound],
+    ['400 policy does not exist', 400, { error: 'bad_request', error_description: 'Policy (name: p) does not exist' }, ERROR_CODES.targetNotFound],
+    ['400 validation', 400, { error: 'validation_failed', error_description: 'Validation failed' }, ERROR_CODES.validationFailed],
+    ['400 already exists', 400, { error: 'bad_request', error_description: 'Policy (name: p) already exists' }, ERROR_CODES.validationFailed],
+    ['429', 429, { error: 'rate_limit_exceeded', error_description: 'slow down', retry_after: 2 }, ERROR_CODES.rateLimited],
+    ['rate limit body on a 400', 400, { error: 'rate_limit_exceeded', error_description: 'slow down', retry_after: 2 }, ERROR_CODES.rateLimited],
+    ['500', 500, { error: 'internal_error', error_description: 'boom' }, ERROR_CODES.providerUnavailable],
+    ['503 text body', 503, 'Service Unavailable', ERROR_CODES.providerUnavailable],
+    ['409 conflict', 409, { error: 'conflict', error_description: 'busy' }, ERROR_CODES.providerError],
+    ['200 FAILURE envelope', 200, { status: 'FAILURE' }, ERROR_CODES.providerError],
+  ])('%s → code', (_name, status, body, code) => {
+    const error = mapApinizerError(status, body, 'policy update');
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.code).toBe(code);
+    expect(error.providerStatus).toBe(status);
+    expect(error.providerBody).toBe(body);
+  });
+
+  it('puts the description and every validation error in the message', () => {
+    const error = mapApinizerError(
+      400,
+      { error: 'validation_failed', error_description: 'Validation failed', validation_errors: [{ field: 'policy.ipList', message: 'must not be empty' }, { field: 'operationMetadata.order', message: 'must be >= 1' }] },
+      'policy update',
+    );
+    expect(error.message).toBe('Apinizer policy update failed with 400: Validation failed (policy.ipList: must not be empty; operationMetadata.order: must be >= 1)');
+  });
+});
+
+describe('apinizerRetryAfterMs', () => {
+  it.each<[string, number, unknown, number | undefined]>([
+    ['rate limit body with retry_after', 429, { error: 'rate_limit_exceeded', retry_after: 3 }, 3000],
+    ['on any error status', 400, { error: 'rate_limit_exceeded', retry_after: 2 }, 2000],
+    ['without retry_after: 1 s', 503, { error: 'rate_limit_exceeded' }, 1000],
+    ['retry_after 0 is raised to 1 s', 429, { error: 'rate_limit_exceeded', retry_after: 0 }, 1000],
+    ['not a rate limit', 400, { error: 'bad_request', retry_after: 5 }, undefined],
+    ['a success is never retried', 200, { error: 'rate_limit_exceeded', retry_after: 5 }, undefined],
+    ['a text body', 429, 'Too Many Requests', undefined],
+  ])('%s', (_name, status, body, expected) => {
+    expect(apinizerRetryAfterMs(status, body)).toBe(expected);
+  });
+});
+
+describe('ApinizerClient paths', () => {
+  it('encodes names and ends with a slash', () => {
+    expect(ApinizerClient.policyPath({ projectName: 'my project', apiProxyName: 'pet/store', policyName: 'block list' })).toBe(
+      '/apiops/projects/my%20project/apiProxies/pet%2Fstore/policies/block%20list/',
+    );
+    expect(ApinizerClient.policiesPath({ projectName: 'demo', apiProxyName: 'petstore' })).toBe('/apiops/projects/demo/apiProxies/petstore/policies/');
+  });
+});
+
+describe('ApinizerClient with an unreachable token endpoint', () => {
+  let http: ProviderHttpClient;
+
+  beforeAll(async () => {
+    // a port that refuses connections: bind one, then free it
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    http = new ProviderHttpClient({
+      provider: 'Apinizer',
+      baseUrl: `http://127.0.0.1:${port}`,
+      maxAttempts: 1,
+      requestTimeoutMs: 1000,
+      breaker: new CircuitBreaker('apinizer', { failureThreshold: 100, openMs: 1000 }),
+    });
+  });
+  afterAll(async () => {
+    await http.close();
+  });
+
+  it('fails with a retryable PROVIDER_UNAVAILABLE, like any other unreachable call', async () => {
+    const client = new ApinizerClient(http, new ApinizerTokenProvider(http, { username: 'u', password: 'p' }));
+    const error = await client.listPolicies({ projectName: 'demo', apiProxyName: 'petstore' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).code).toBe(ERROR_CODES.providerUnavailable);
+    expect((error as ProviderError).retryable).toBe(true);
+  });
+});
