@@ -347,6 +347,25 @@ describe('Apinizer adapter (e2e)', () => {
       expect(op.results[0].error).toMatchObject({ code: 'TARGET_NOT_FOUND', providerStatus: 400 });
     });
 
+    it('a 401 with the configured personal token is PROVIDER_AUTH (nothing to refresh)', async () => {
+      await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'GET', path: '/policies', status: 401 });
+      const op = await run(h, apinizerTarget('rate-limit'), { policy: { messageCountForInterval: 1 } });
+      expect(op.results[0].error).toMatchObject({ code: 'PROVIDER_AUTH', providerStatus: 401 });
+      expect((await requestCounts(h))['POST /apiops/auth/token']).toBeUndefined();
+    });
+
+    it('a 400 with validation_errors is VALIDATION_FAILED naming the fields', async () => {
+      await sandboxControl(h, 'POST', '/__sandbox/faults', {
+        method: 'PUT',
+        path: '/policies/rate-limit',
+        status: 400,
+        body: { error: 'validation_failed', error_description: 'Validation failed', validation_errors: [{ field: 'policy.messageCountForInterval', message: 'must be at most 1000000' }] },
+      });
+      const op = await run(h, apinizerTarget('rate-limit'), { policy: { messageCountForInterval: 1 } });
+      expect(op.results[0].error).toMatchObject({ code: 'VALIDATION_FAILED', providerStatus: 400 });
+      expect(op.results[0].error.message).toContain('policy.messageCountForInterval: must be at most 1000000');
+    });
+
     it('rate_limit_exceeded (with retry_after, on 429 and on a non-429 status) is retried, then SUCCEEDED', async () => {
       await sandboxControl(h, 'POST', '/__sandbox/faults', {
         method: 'GET',

@@ -505,9 +505,9 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
       expectProblem(await http.post('/v1/webhook-subscriptions').set(auth()).send({ url: 'http://127.0.0.1:9/hook', events: ['*'] }), 503, 'storage-unavailable');
     });
 
-    it('still validates and authenticates without Redis', async () => {
-      expectProblem(await http.post('/v1/routing-policy-updates').send({ updates: [] }), 401);
-      expectProblem(await http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [] }), 400);
+    it('still authenticates without Redis (401 before any storage access)', async () => {
+      expectProblem(await http.post('/v1/routing-policy-updates').send({ updates: [validUpdate()] }), 401, 'unauthorized');
+      expectProblem(await http.get('/v1/webhook-subscriptions').set(auth(UNKNOWN_KEY)), 401, 'unauthorized');
     });
   });
 

@@ -279,18 +279,31 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
       expect((await l7State(h, 1)).redirect_url).toBe('https://example.com/after-lock');
     });
 
-    it('a real lock held by another client task: 409 until that task ends, then our PATCH goes through', async () => {
-      await fault(h, { method: 'PATCH', path: SEED.l7(12), taskDurationMs: 1200, count: 1 });
+    it('policy read while another client task holds its lock: waits for the lock, reads again, keeps that task\'s change', async () => {
+      await fault(h, { method: 'PATCH', path: SEED.l7(12), taskDurationMs: 600, count: 1 });
       const [foreignTask] = await foreignPatch(h, 12, { action: 'REDIRECT_TO_URL', redirect_url: 'https://example.com/foreign' });
       const op = await run(h, [{ target: l7Target(12), changes: { name: 'after-foreign' } }]);
       expect(op.status).toBe('SUCCEEDED');
       const patches = await calls(h, 'PATCH', l7Path(12));
-      expect(patches[0].status).toBe(200); // the foreign one
-      expect(patches.slice(1, -1).every((p) => p.status === 409)).toBe(true);
-      expect(patches.length).toBeGreaterThanOrEqual(3);
-      expect(patches[patches.length - 1]).toMatchObject({ status: 200 });
-      expect(patches[patches.length - 1].at).toBeGreaterThanOrEqual((await sandboxTask(h, foreignTask)).finishAtMs);
+      expect(patches.map((p) => p.status)).toEqual([200, 200]); // the foreign one, then ours once the lock was gone
+      expect(patches[1].at).toBeGreaterThanOrEqual((await sandboxTask(h, foreignTask)).finishAtMs);
+      expect((await sandboxTask(h, op.results[0].gcore.taskIds[0])).data).toEqual({ action: 'REDIRECT_TO_URL', redirect_url: 'https://example.com/foreign', name: 'after-foreign' });
       expect(await l7State(h, 12)).toMatchObject({ name: 'after-foreign', redirect_url: 'https://example.com/foreign' });
+    });
+
+    it('409 after the read, the lock holder changed the policy: the retried PATCH is rebuilt from a fresh read, not re-sent stale', async () => {
+      await fault(h, { method: 'PATCH', path: SEED.l7(12), status: 409, count: 1 });
+      await fault(h, { method: 'PATCH', path: SEED.l7(12), taskDurationMs: 150, count: 1 });
+      const res = await submit(h, [{ target: l7Target(12), changes: { position: 7 } }]);
+      expect(res.status).toBe(202);
+      // our first PATCH met the lock; while the client waits (~1 s), another client changes the target field
+      await waitFor(async () => (await calls(h, 'PATCH', l7Path(12))).some((p) => p.status === 409), 5_000, 20);
+      await foreignPatch(h, 12, { action: 'REDIRECT_TO_URL', redirect_url: 'https://example.com/changed-meanwhile' });
+      const op = await waitForOperation(h, res.body.id);
+      expect(op.status).toBe('SUCCEEDED');
+      expect((await calls(h, 'PATCH', l7Path(12))).map((p) => p.status)).toEqual([409, 200, 200]);
+      expect((await sandboxTask(h, op.results[0].gcore.taskIds[0])).data).toEqual({ action: 'REDIRECT_TO_URL', redirect_url: 'https://example.com/changed-meanwhile', position: 7 });
+      expect(await l7State(h, 12)).toMatchObject({ position: 7, redirect_url: 'https://example.com/changed-meanwhile' });
     });
 
     it('409 beyond GCORE_LOCK_WAIT_MS: FAILED with RESOURCE_LOCKED', async () => {

@@ -1,3 +1,4 @@
+import { getQueueToken } from '@nestjs/bullmq';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -6,12 +7,47 @@ import type { Logger } from 'pino';
 import { createValidationPipe, sendProblem, toProblem } from '@rpg/common';
 import { AppConfig } from '@rpg/config';
 import { GatewayMetrics, PinoNestLogger, createLogger } from '@rpg/observability';
-import { isRedisUnavailableError } from '@rpg/redis';
-import { ProblemException } from '@rpg/common';
+import { ALL_QUEUES } from '@rpg/queues';
+import { REDIS } from '@rpg/redis';
+import type { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import helmet from '@fastify/helmet';
 import { GatewayModule } from './gateway.module';
+import { mountBullBoard } from './security/bull-board';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const BODY_LIMIT = 1024 * 1024;
+/** How long boot waits for Redis and the queue connections before serving (and reporting not-ready) anyway. */
+const CONNECT_WAIT_MS = 5000;
+
+/**
+ * Waits until the storage connection and every queue connection are ready, the storage connection fails, or the time
+ * is up — never longer. Without it the first requests after boot hit a connecting client (no offline queue) and fail,
+ * and a close right after boot races BullMQ's connection init. With Redis down the gateway still starts, not-ready.
+ */
+async function settleConnections(app: NestFastifyApplication): Promise<void> {
+  const redis = app.get<Redis>(REDIS);
+  const queues = ALL_QUEUES.map((name) => app.get<Queue>(getQueueToken(name), { strict: false }));
+  let cleanup = (): void => undefined;
+  const failedOrTimedOut = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, CONNECT_WAIT_MS);
+    const onError = (): void => resolve();
+    redis.once('error', onError);
+    cleanup = () => {
+      clearTimeout(timer);
+      redis.off('error', onError);
+    };
+  });
+  const ready = (async () => {
+    if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+    await Promise.all(queues.map((q) => q.waitUntilReady()));
+  })().catch(() => undefined);
+  try {
+    await Promise.race([ready, failedOrTimedOut]);
+  } finally {
+    cleanup();
+  }
+}
 
 /** Builds the gateway (Fastify adapter) — used by main.ts and by the end-to-end tests. */
 export async function createGatewayApp(config: AppConfig, logger: Logger = createLogger(config.logLevel, 'gateway')): Promise<NestFastifyApplication> {
@@ -31,6 +67,7 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
     rawBody: true,
     bufferLogs: false,
   });
+  await settleConnections(app);
   app.useGlobalPipes(createValidationPipe());
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['location', 'x-request-id', 'retry-after'] });
 
@@ -47,13 +84,13 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
   });
   // errors raised before Nest's pipeline (body parsing, size, media type) still answer problem+json
   fastify.setErrorHandler((error, request, reply) => {
-    if (isRedisUnavailableError(error)) {
-      return sendProblem(reply, toProblem(new ProblemException(503, 'storage-unavailable', 'Storage is unavailable; nothing was accepted. Retry later.', undefined, undefined, { 'retry-after': '5' }), request).problem, { 'retry-after': '5' });
-    }
     const { problem, headers } = toProblem(error, request);
     if (problem.status >= 500) logger.error({ err: error, requestId: request.id }, 'request failed');
     sendProblem(reply, problem, headers);
   });
+
+  await fastify.register(helmet as never, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  await mountBullBoard(app);
 
   const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });

@@ -1,14 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ApiKeyGuard, CommonModule, ProblemExceptionFilter } from '@rpg/common';
-import { AppConfig, AppConfigModule } from '@rpg/config';
+import { APP_CONFIG, AppConfig, AppConfigModule } from '@rpg/config';
 import { GcoreTasksModule } from '@rpg/gcore-tasks';
 import { ObservabilityModule } from '@rpg/observability';
 import { OperationsModule } from '@rpg/operations';
 import { ProvidersModule } from '@rpg/providers';
 import { QueuesModule } from '@rpg/queues';
-import { RedisModule } from '@rpg/redis';
+import { RedisConnectionFactory, RedisModule } from '@rpg/redis';
 import { WebhooksModule } from '@rpg/webhooks';
 import { InboundWebhooksController } from './controllers/inbound-webhooks.controller';
 import { OperationsController } from './controllers/operations.controller';
@@ -16,6 +18,7 @@ import { RoutingPoliciesController } from './controllers/routing-policies.contro
 import { RoutingPolicyUpdatesController } from './controllers/routing-policy-updates.controller';
 import { WebhookSubscriptionsController } from './controllers/webhook-subscriptions.controller';
 import { HealthController } from './health/health.controller';
+import { ApiKeyThrottlerGuard } from './security/api-key-throttler.guard';
 
 @Module({})
 export class GatewayModule {
@@ -33,10 +36,20 @@ export class GatewayModule {
         WebhooksModule,
         GcoreTasksModule,
         TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }),
+        ThrottlerModule.forRootAsync({
+          inject: [APP_CONFIG, RedisConnectionFactory],
+          useFactory: (c: AppConfig, connections: RedisConnectionFactory) => ({
+            throttlers: [{ name: 'per-key', ttl: 60_000, limit: c.rateLimitPerMinute }],
+            // counters under our own prefix, shared by every gateway instance
+            storage: new ThrottlerStorageRedisService(connections.create({ keyPrefix: `{${c.queuePrefix}}:throttle:` })),
+          }),
+        }),
       ],
       controllers: [RoutingPolicyUpdatesController, RoutingPoliciesController, OperationsController, WebhookSubscriptionsController, InboundWebhooksController, HealthController],
       providers: [
+        // order matters: authenticate first, then rate-limit per key
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemExceptionFilter },
       ],
     };

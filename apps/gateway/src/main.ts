@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadAppConfigOrExit } from '@rpg/config';
-import { createLogger } from '@rpg/observability';
+import { createLogger, exitAfterDeadline } from '@rpg/observability';
 import { assertRedisReachable } from '@rpg/redis';
 import { createGatewayApp } from './gateway.factory';
 
@@ -10,6 +10,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'gateway');
   const app = await createGatewayApp(config, logger);
   app.enableShutdownHooks();
+  exitAfterDeadline();
   await app.listen({ port: config.port, host: process.env.HOST ?? '0.0.0.0' });
   const base = `http://127.0.0.1:${config.port}`;
   logger.info({ docs: `${base}/docs` }, `gateway listening on ${base}; docs at ${base}/docs`);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadAppConfigOrExit } from '@rpg/config';
-import { createLogger } from '@rpg/observability';
+import { GatewayMetrics, createLogger, exitAfterDeadline } from '@rpg/observability';
+import { startMetricsServer } from './metrics-server';
 import { assertRedisReachable } from '@rpg/redis';
 import { createWorkerApp } from './worker.factory';
 
@@ -10,6 +11,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'worker');
   const app = await createWorkerApp(config, logger);
   app.enableShutdownHooks();
+  exitAfterDeadline();
+  if (config.workerMetricsPort) {
+    const server = startMetricsServer(app.get(GatewayMetrics), config.workerMetricsPort);
+    process.once('SIGTERM', () => server.close());
+  }
   logger.info({ gcore: config.gcore.baseUrl, apinizer: config.apinizer.baseUrl }, 'worker started');
 }
 

@@ -41,7 +41,10 @@ export class ApinizerTokenProvider {
     });
     if (res.status !== 200 || !res.body?.access_token) {
       const description = res.body?.error_description ?? res.body?.error ?? `HTTP ${res.status}`;
-      throw new ProviderError(ERROR_CODES.providerAuth, `Apinizer token exchange failed with ${res.status}: ${description}`, res.status, {
+      // only a refusal is about the credentials; a manager that is down or throttling is not
+      const code =
+        res.status >= 500 ? ERROR_CODES.providerUnavailable : res.status === 429 || res.body?.error === 'rate_limit_exceeded' ? ERROR_CODES.rateLimited : ERROR_CODES.providerAuth;
+      throw new ProviderError(code, `Apinizer token exchange failed with ${res.status}: ${description}`, res.status, {
         error: res.body?.error,
         error_description: res.body?.error_description,
       });

@@ -1,3 +1,4 @@
+import { Server, createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { CircuitBreaker, ProviderHttpClient } from '@rpg/provider-http';
 import { ERROR_CODES, ProviderError } from '@rpg/routing-policy';
@@ -86,5 +87,68 @@ describe('ApinizerClient with an unreachable token endpoint', () => {
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).code).toBe(ERROR_CODES.providerUnavailable);
     expect((error as ProviderError).retryable).toBe(true);
+  });
+});
+
+describe('ApinizerClient token exchange answers', () => {
+  let server: Server;
+  let http: ProviderHttpClient;
+  let answer: { status: number; body: unknown };
+  const seen: { path: string; contentType?: string; body: string }[] = [];
+
+  beforeAll(async () => {
+    server = createHttpServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        seen.push({ path: req.url ?? '', contentType: req.headers['content-type'], body });
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer.body));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    http = new ProviderHttpClient({
+      provider: 'Apinizer',
+      baseUrl: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      maxAttempts: 1,
+      requestTimeoutMs: 1000,
+      breaker: new CircuitBreaker('apinizer', { failureThreshold: 100, openMs: 1000 }),
+    });
+  });
+  afterAll(async () => {
+    await http.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  it('posts client_credentials form-encoded to /apiops/auth/token', async () => {
+    const tokens = new ApinizerTokenProvider(http, { username: 'user name', password: 'p&ss' });
+    answer = { status: 200, body: { access_token: 'tok-1', token_type: 'Bearer', expires_in: 3600 } };
+    expect(await tokens.get()).toBe('tok-1');
+    expect(seen).toEqual([{ path: '/apiops/auth/token', contentType: 'application/x-www-form-urlencoded', body: 'grant_type=client_credentials&client_id=user+name&client_secret=p%26ss' }]);
+    expect(await tokens.get()).toBe('tok-1');
+    expect(seen).toHaveLength(1);
+  });
+
+  it.each<[string, number, unknown, string]>([
+    ['bad credentials', 401, { error: 'unauthorized_client', error_description: 'Bad credentials' }, ERROR_CODES.providerAuth],
+    ['unsupported grant', 400, { error: 'unsupported_grant_type', error_description: 'no' }, ERROR_CODES.providerAuth],
+    ['200 without a token', 200, {}, ERROR_CODES.providerAuth],
+    ['manager down', 503, { error: 'server_error', error_description: 'down' }, ERROR_CODES.providerUnavailable],
+    ['throttled', 429, { error: 'rate_limit_exceeded', retry_after: 1 }, ERROR_CODES.rateLimited],
+  ])('%s → %s', async (_name, status, body, code) => {
+    answer = { status, body };
+    const error = await new ApinizerTokenProvider(http, { username: 'u', password: 'p' }).get().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).code).toBe(code);
+    expect((error as ProviderError).providerStatus).toBe(status);
+    expect(JSON.stringify(error)).not.toContain('"p"');
+  });
+
+  it('a configured token without credentials is used as it is, never exchanged', async () => {
+    expect(await new ApinizerTokenProvider(http, { token: 'personal' }).get()).toBe('personal');
+    expect(seen).toHaveLength(0);
   });
 });

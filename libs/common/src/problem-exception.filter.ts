@@ -1,6 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isRedisUnavailableError } from '@rpg/redis';
 import { PROBLEM_TYPE_BASE, ProblemDetails, ProblemException, problemTitle } from './problem';
+
+/** Redis (our storage) is away: nothing was stored or read, the client may retry. */
+export const STORAGE_UNAVAILABLE = (): ProblemException =>
+  new ProblemException(503, 'storage-unavailable', 'Storage is unavailable; nothing was accepted. Retry later.', undefined, undefined, { 'retry-after': '5' });
 
 /** Fastify's own client errors (body parsing, size, media type) mapped to problem slugs. */
 const FASTIFY_CODES: Record<string, { status: number; slug: string; detail: string }> = {
@@ -32,6 +37,7 @@ export function toProblem(exception: unknown, request: { url?: string; id?: stri
       headers: exception.headers,
     };
   }
+  if (isRedisUnavailableError(exception)) return toProblem(STORAGE_UNAVAILABLE(), request);
   const code = (exception as { code?: string } | null)?.code;
   const fastify = code ? FASTIFY_CODES[code] : undefined;
   if (fastify) {
@@ -46,6 +52,15 @@ export function toProblem(exception: unknown, request: { url?: string; id?: stri
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    const response = exception.getResponse() as { status?: unknown; details?: unknown; error?: unknown } | string;
+    if (status === 503 && typeof response === 'object' && response?.status === 'error' && response.details) {
+      // @nestjs/terminus readiness: keep which check is down (no stack, just the indicator states)
+      const down = Object.keys((response.error as object) ?? {});
+      return {
+        problem: { type: PROBLEM_TYPE_BASE + 'not-ready', title: problemTitle(503), status, detail: `Not ready: ${down.join(', ') || 'a check'} down.`, instance, requestId, checks: response.details },
+        headers: { 'retry-after': '5' },
+      };
+    }
     const detail = status === 404 ? 'No route or resource matches this request.' : typeof exception.getResponse() === 'string' ? (exception.getResponse() as string) : exception.message;
     return { problem: { type: PROBLEM_TYPE_BASE + (status === 404 ? 'not-found' : 'http-' + status), title: problemTitle(status), status, detail, instance, requestId } };
   }

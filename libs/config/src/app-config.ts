@@ -33,6 +33,8 @@ export interface AppConfig {
   corsOrigins: string[];
   logLevel: string;
   workerConcurrency: number;
+  rateLimitPerMinute: number;
+  workerMetricsPort: number;
 }
 
 export const SANDBOX_GCORE_API_KEY = 'sandbox-gcore-key';
@@ -142,6 +144,8 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: env.LOG_LEVEL,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    workerMetricsPort: env.WORKER_METRICS_PORT,
   };
 }
 

@@ -90,6 +90,14 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   WORKER_CONCURRENCY = 50;
+
+  /** Requests per minute per API key on /v1 routes (429 with Retry-After beyond). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000_000)
+  RATE_LIMIT_PER_MINUTE = 6000;
+
+  /** The worker's Prometheus endpoint (GET /metrics); 0 disables it. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  WORKER_METRICS_PORT = 9464;
 }
 
 export class ConfigValidationError extends Error {}

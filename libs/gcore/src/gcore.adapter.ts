@@ -28,10 +28,11 @@ export class GcoreAdapter implements ProviderAdapter {
       const target = update.target as GcoreL7PolicyTarget;
       const changes = update.changes as GcoreL7PolicyChangesDto;
       // Gcore's PATCH needs action + its field: read the policy unless the caller sent both (a dry run always reads, for the diff)
-      const needsRead = options.withDiff || !changes.action || (changes.action !== 'REJECT' && !this.hasActionField(changes));
+      const needsRead = options.withDiff || this.echoesCurrent(changes);
       const current = needsRead ? await this.client.getL7Policy(target) : undefined;
       const { body, diff } = this.merger.merge(current, changes);
-      return { calls: [{ method: 'PATCH', path: GcoreClient.l7PolicyPath(target), body }], diff };
+      // a locked policy is about to change: apply() reads it again once the lock is gone
+      return { calls: [{ method: 'PATCH', path: GcoreClient.l7PolicyPath(target), body }], diff, context: { readWhileLocked: Boolean(current?.task_id) } };
     }
     const target = update.target as GcoreLoadBalancerTarget;
     const changes = update.changes as GcoreLoadBalancerChangesDto;
@@ -42,13 +43,28 @@ export class GcoreAdapter implements ProviderAdapter {
   async apply(update: Update, plan: ProviderPlan): Promise<ApplyOutcome> {
     const body = plan.calls[0].body;
     if (update.target.kind === 'l7policy') {
-      const taskIds = await this.client.patchL7Policy(update.target as GcoreL7PolicyTarget, body);
+      const target = update.target as GcoreL7PolicyTarget;
+      const changes = update.changes as GcoreL7PolicyChangesDto;
+      // a body that echoes the current action/field is rebuilt from a fresh read after a lock wait (never re-sent stale)
+      const rebuild = this.echoesCurrent(changes)
+        ? async () => {
+            const fresh = await this.client.getL7Policy(target);
+            return fresh.task_id ? null : this.merger.merge(fresh, changes).body;
+          }
+        : undefined;
+      const readWhileLocked = Boolean((plan.context as { readWhileLocked?: boolean } | undefined)?.readWhileLocked);
+      const taskIds = await this.client.patchL7Policy(target, body, { rebuild, readWhileLocked });
       return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds };
     }
     const lb = await this.client.patchLoadBalancer(update.target as GcoreLoadBalancerTarget, body);
     // v1 PATCH answers the load balancer at once; a non-null task_id (or a v2-style task list) is polled to the end
     const taskIds = Array.isArray(lb.tasks) ? lb.tasks : lb.task_id ? [lb.task_id] : [];
     return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds };
+  }
+
+  /** Whether the PATCH body takes action or its field from the current policy (so it must be read). */
+  private echoesCurrent(changes: GcoreL7PolicyChangesDto): boolean {
+    return !changes.action || (changes.action !== 'REJECT' && !this.hasActionField(changes));
   }
 
   private hasActionField(changes: GcoreL7PolicyChangesDto): boolean {

@@ -11,6 +11,19 @@ export interface GcoreClientOptions {
 
 type ResourcePath = { projectId: number; regionId: number; id: string };
 
+/**
+ * Rebuilds a write's body from a fresh read of the resource (for bodies that echo current values, like an L7 PATCH's
+ * action + target field). Returns null while the resource is still locked by a task: nothing is sent then.
+ */
+export type RebuildBody = () => Promise<Record<string, unknown> | null>;
+
+export interface LockedWriteOptions {
+  /** Called after every lock wait so the retried body reflects what the lock's task changed. */
+  rebuild?: RebuildBody;
+  /** The body was built from a read of a locked resource: rebuild (after the lock) before sending anything. */
+  readWhileLocked?: boolean;
+}
+
 /** The one place that speaks Gcore's Cloud API (auth header, paths, error shapes, the 409 lock wait). */
 export class GcoreClient {
   constructor(
@@ -29,8 +42,8 @@ export class GcoreClient {
     return this.call<GcoreL7Policy>({ method: 'GET', path: GcoreClient.l7PolicyPath(t), operation: 'l7policy.get' }, 'L7 policy read');
   }
 
-  async patchL7Policy(t: ResourcePath, body: Record<string, unknown>): Promise<string[]> {
-    const res = await this.write<{ tasks?: string[] }>({ method: 'PATCH', path: GcoreClient.l7PolicyPath(t), body, operation: 'l7policy.patch' }, 'L7 policy update');
+  async patchL7Policy(t: ResourcePath, body: Record<string, unknown>, options: LockedWriteOptions = {}): Promise<string[]> {
+    const res = await this.write<{ tasks?: string[] }>({ method: 'PATCH', path: GcoreClient.l7PolicyPath(t), body, operation: 'l7policy.patch' }, 'L7 policy update', options);
     return Array.isArray(res?.tasks) ? res.tasks.filter((id): id is string => typeof id === 'string') : [];
   }
 
@@ -46,20 +59,42 @@ export class GcoreClient {
     return this.call<GcoreTask>({ method: 'GET', path: `/cloud/v1/tasks/${encodeURIComponent(taskId)}`, operation: 'task.get' }, 'task read');
   }
 
-  /** A write that waits out 409 "locked by a running task" for up to lockWaitMs, then fails with RESOURCE_LOCKED. */
-  private async write<T>(req: ProviderRequest, what: string): Promise<T> {
+  /**
+   * A write that waits out 409 "locked by a running task" for up to lockWaitMs, then fails with RESOURCE_LOCKED.
+   * With `rebuild`, the body is rebuilt from a fresh read after each wait: the task holding the lock may have changed the
+   * very values the body echoes, and re-sending the old body would silently undo that change.
+   */
+  private async write<T>(req: ProviderRequest, what: string, options: LockedWriteOptions = {}): Promise<T> {
+    const { rebuild } = options;
     const deadline = Date.now() + this.options.lockWaitMs;
     let wait = 1_000;
+    let locked = Boolean(rebuild && options.readWhileLocked);
+    let lockBody: unknown;
+    let lockStatus: number | undefined;
     for (;;) {
-      const res = await this.send<T>(req, what);
-      if (res.status !== 409) return this.unwrap(res, what);
+      if (locked && rebuild) {
+        const body = await rebuild();
+        if (body) {
+          req = { ...req, body };
+          locked = false;
+        }
+      }
+      if (!locked) {
+        const res = await this.send<T>(req, what);
+        if (res.status !== 409) return this.unwrap(res, what);
+        locked = true;
+        lockBody = res.body;
+        lockStatus = 409;
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        const mapped = mapGcoreError(409, res.body, what);
-        throw new ProviderError(ERROR_CODES.resourceLocked, `${mapped.message} (still locked after waiting ${Math.round(this.options.lockWaitMs / 1000)} s)`, 409, res.body);
+        const waited = `still locked after waiting ${Math.round(this.options.lockWaitMs / 1000)} s`;
+        const message = lockStatus ? `${mapGcoreError(409, lockBody, what).message} (${waited})` : `Gcore ${what}: the resource is locked by a running task (${waited})`;
+        throw new ProviderError(ERROR_CODES.resourceLocked, message, lockStatus, lockBody);
       }
       await sleep(Math.min(wait, remaining));
       wait = Math.min(wait * 1.5, 5_000);
+      if (!rebuild) locked = false; // same body again
     }
   }
 

@@ -26,19 +26,24 @@ export class OperationEventPublisher {
     return `evt_${operationId.slice(3)}_done`;
   }
 
-  /** A target ended (and, when `operationEnded`, its operation too): one job, target event first. */
+  /**
+   * A target ended (and, when `operationEnded`, its operation too): one job, target event first. The job of the
+   * operation's end also carries the target events of every other target (same event ids, so fan-out creates each
+   * delivery once): the jobs of targets that end together run concurrently, and this is what keeps every
+   * `operation.target.completed` ahead of `operation.completed` in each endpoint's lane.
+   */
   async targetCompleted(operation: Operation, index: number, operationEnded: boolean): Promise<void> {
     const now = new Date().toISOString();
-    const events: EventEnvelope[] = [
-      {
-        eventId: OperationEventPublisher.targetEventId(operation.id, index),
-        type: EVENT_TYPES.targetCompleted,
-        timestamp: now,
-        operationId: operation.id,
-        data: { operationId: operation.id, reference: operation.reference, result: operation.results[index] },
-      },
-    ];
+    const targetEvent = (i: number): EventEnvelope => ({
+      eventId: OperationEventPublisher.targetEventId(operation.id, i),
+      type: EVENT_TYPES.targetCompleted,
+      timestamp: now,
+      operationId: operation.id,
+      data: { operationId: operation.id, reference: operation.reference, result: operation.results[i] },
+    });
+    const events: EventEnvelope[] = [targetEvent(index)];
     if (operationEnded) {
+      for (const result of operation.results) if (result.index !== index) events.push(targetEvent(result.index));
       events.push({ eventId: OperationEventPublisher.completedEventId(operation.id), type: EVENT_TYPES.operationCompleted, timestamp: now, operationId: operation.id, data: operation });
     }
     const jobId = operationEnded ? `${events[0].eventId}_done` : events[0].eventId;

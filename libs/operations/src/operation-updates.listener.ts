@@ -12,6 +12,7 @@ type Listener = (seq: number) => void;
 export class OperationUpdatesListener implements OnApplicationShutdown {
   private subscriber?: Redis;
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly subscribed = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly connections: RedisConnectionFactory,
@@ -40,15 +41,28 @@ export class OperationUpdatesListener implements OnApplicationShutdown {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
-      await this.connection().subscribe(channel);
+      this.subscribed.set(channel, this.connection().subscribe(channel));
     }
     set.add(listener);
+    // every caller (not only the first) waits until the channel is live: callers read the state right after this,
+    // and a change published before the SUBSCRIBE took effect would never be seen
+    try {
+      await this.subscribed.get(channel);
+    } catch (error) {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(channel) === set) {
+        this.listeners.delete(channel);
+        this.subscribed.delete(channel);
+      }
+      throw error;
+    }
     return async () => {
       const current = this.listeners.get(channel);
       if (!current) return;
       current.delete(listener);
       if (current.size === 0) {
         this.listeners.delete(channel);
+        this.subscribed.delete(channel);
         await this.subscriber?.unsubscribe(channel).catch(() => undefined);
       }
     };
@@ -56,6 +70,7 @@ export class OperationUpdatesListener implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.listeners.clear();
+    this.subscribed.clear();
     this.subscriber?.disconnect();
   }
 }

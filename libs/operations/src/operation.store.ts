@@ -190,9 +190,15 @@ export class OperationStore {
         if (s && (!options.status || s.operation.status === options.status)) items.push(s.operation);
       }
     }
-    const more = items.length >= options.limit && last !== undefined && !exhausted;
-    const hasMore = more || (items.length >= options.limit && last !== undefined && (await this.redis.zcount(key, '-inf', `(${last.score}`)) > 0);
+    const hasMore = items.length >= options.limit && last !== undefined && (await this.hasEntriesAfter(key, last));
     return { items, nextCursor: hasMore && last ? Buffer.from(`${last.score}:${last.id}`).toString('base64url') : null };
+  }
+
+  /** Whether the index holds entries after `last` in page order: a lower score, or the same score (same ms) and a lower id. */
+  private async hasEntriesAfter(key: string, last: { score: number; id: string }): Promise<boolean> {
+    if ((await this.redis.zcount(key, '-inf', `(${last.score}`)) > 0) return true;
+    const sameScore = await this.redis.zrangebyscore(key, last.score, last.score);
+    return sameScore.some((id) => id < last.id);
   }
 
   /** Drops index entries older than the retention (their operations have expired). */

@@ -68,15 +68,17 @@ export class OperationsController {
     let lastSeq = 0;
     let closed = false;
     let busy = Promise.resolve();
+    let stop: (() => Promise<void>) | undefined;
     const send = (seq: number, operation: unknown) => {
       lastSeq = seq;
       raw.write(`id: ${seq}\nevent: operation.updated\ndata: ${JSON.stringify(operation)}\n\n`);
     };
+    const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
     const finish = async () => {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
-      await stop();
+      await stop?.();
       raw.end();
     };
     const refresh = () => {
@@ -88,9 +90,14 @@ export class OperationsController {
         if (TERMINAL_OPERATION_STATUSES.has(stored.operation.status)) await finish();
       });
     };
-    const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
-    const stop = await this.updates.listen(id, refresh);
+    // registered before the (awaited) subscription: a client leaving meanwhile still releases the stream
     raw.on('close', () => void finish());
+    try {
+      stop = await this.updates.listen(id, refresh);
+    } catch {
+      return void finish();
+    }
+    if (closed) return void (await stop());
     // subscribe first, then read: a change in between is not missed
     refresh();
   }

@@ -1,4 +1,5 @@
-import { InjectQueue } from '@nestjs/bullmq';
+import { InjectQueue, getQueueToken } from '@nestjs/bullmq';
+import { ModuleRef } from '@nestjs/core';
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
@@ -7,7 +8,7 @@ import type Redis from 'ioredis';
 import { PublicRoute } from '@rpg/common';
 import { GatewayMetrics } from '@rpg/observability';
 import { CircuitBreakerRegistry } from '@rpg/provider-http';
-import { QUEUES } from '@rpg/queues';
+import { ALL_QUEUES, QUEUES } from '@rpg/queues';
 import { REDIS } from '@rpg/redis';
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -25,7 +26,12 @@ export class HealthController {
     @InjectQueue(QUEUES.providerCalls) private readonly calls: Queue,
     private readonly breakers: CircuitBreakerRegistry,
     private readonly metrics: GatewayMetrics,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  private get queues(): Queue[] {
+    return ALL_QUEUES.map((name) => this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+  }
 
   @Get('health/live')
   @ApiOperation({ summary: 'Liveness: the process answers' })
@@ -64,6 +70,13 @@ export class HealthController {
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiExcludeEndpoint()
   async prometheus(): Promise<string> {
+    // queue depths are read at scrape time (one pipeline per queue), not kept up to date on the hot path
+    await Promise.all(
+      this.queues.map(async (queue) => {
+        const counts = await withTimeout(queue.getJobCounts('waiting', 'active', 'delayed', 'failed'), 1000).catch(() => undefined);
+        for (const [state, n] of Object.entries(counts ?? {})) this.metrics.queueDepth.set({ queue: queue.name, state }, n);
+      }),
+    );
     return this.metrics.registry.metrics();
   }
 }

@@ -131,7 +131,9 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
 
 function describe(error: unknown): string {
   const e = error as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${WEBHOOK_ATTEMPT_TIMEOUT_MS / 1000} s`;
+  // the attempt's AbortSignal and undici's own headers/body timers (same 10 s) race: report either the same way
+  const timedOut = e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT';
+  if (timedOut) return `timeout: no answer within ${WEBHOOK_ATTEMPT_TIMEOUT_MS / 1000} s`;
   if (e?.cause instanceof OutboundUrlRefused) return `refused: ${e.cause.message}`;
   return e?.code ?? e?.cause?.code ?? e?.message ?? 'request failed';
 }

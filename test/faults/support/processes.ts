@@ -1,0 +1,487 @@
+/**
+ * Real processes for the fault suites: the built gateway, worker and provider sandbox (`npm run build` → dist/), and
+ * private redis-servers. Every process started here is killed in `stopAll()` (call it in afterAll) and, as a last
+ * resort, by a synchronous SIGKILL on the test process's 'exit'.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const ROOT = resolve(__dirname, '..', '..', '..');
+/** Where the built apps are; FAULTS_DIST points the suites at another build (e.g. a private one while dist/ is rebuilt). */
+export const DIST = process.env.FAULTS_DIST ? resolve(process.env.FAULTS_DIST) : join(ROOT, 'dist');
+export const API_KEY = 'faults-admin-key-000000000001';
+export const SANDBOX_GCORE_KEY = 'sandbox-gcore-key';
+export const SANDBOX_APINIZER_TOKEN = 'sandbox-apinizer-token';
+const MAX_LINES = 50_000;
+const VERBOSE = process.env.FAULTS_VERBOSE === '1';
+
+export type AppName = 'gateway' | 'worker' | 'provider-sandbox';
+
+export function appScript(app: AppName): string {
+  const script = join(DIST, 'apps', app, 'src', 'main.js');
+  if (!existsSync(script)) throw new Error(`${script} is missing: run "npm run build" first`);
+  return script;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export class Proc {
+  readonly lines: string[] = [];
+  readonly exited: Promise<Exit>;
+  private exit?: Exit;
+  private readonly watchers = new Set<(line: string) => void>();
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    this.exited = new Promise<Exit>((r) =>
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        r(this.exit);
+      }),
+    );
+    for (const stream of [child.stdout, child.stderr]) {
+      let buffer = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          this.push(buffer.slice(0, nl));
+          buffer = buffer.slice(nl + 1);
+        }
+      });
+      stream?.on('end', () => buffer && this.push(buffer));
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+  get exitInfo(): Exit | undefined {
+    return this.exit;
+  }
+
+  private push(line: string): void {
+    if (VERBOSE) process.stderr.write(`[${this.name}] ${line}\n`);
+    if (this.lines.length >= MAX_LINES) this.lines.splice(0, MAX_LINES / 10);
+    this.lines.push(line);
+    for (const w of this.watchers) w(line);
+  }
+
+  /** Resolves with the first line (already printed or to come) that matches. */
+  waitForLine(pattern: RegExp | string, timeoutMs = 20_000): Promise<string> {
+    const test = (line: string) => (typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line));
+    const seen = this.lines.find(test);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise<string>((resolveLine, reject) => {
+      const timer = setTimeout(() => {
+        this.watchers.delete(watcher);
+        reject(new Error(`${this.name}: no line matching ${String(pattern)} within ${timeoutMs} ms; last lines:\n${this.tail(15)}`));
+      }, timeoutMs);
+      const watcher = (line: string) => {
+        if (!test(line)) return;
+        clearTimeout(timer);
+        this.watchers.delete(watcher);
+        resolveLine(line);
+      };
+      this.watchers.add(watcher);
+      void this.exited.then((e) => {
+        if (!this.watchers.has(watcher)) return;
+        clearTimeout(timer);
+        this.watchers.delete(watcher);
+        reject(new Error(`${this.name} exited (${e.signal ?? e.code}) before printing ${String(pattern)}; last lines:\n${this.tail(15)}`));
+      });
+    });
+  }
+
+  tail(n = 20): string {
+    return this.lines.slice(-n).map((l) => l.slice(0, 400)).join('\n');
+  }
+
+  /** JSON log lines (pino) of this process. */
+  json(): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (const l of this.lines) {
+      if (!l.startsWith('{')) continue;
+      try {
+        out.push(JSON.parse(l) as Record<string, unknown>);
+      } catch {
+        /* not JSON */
+      }
+    }
+    return out;
+  }
+
+  /** kill -9: no shutdown hooks, no goodbye. */
+  async kill9(): Promise<Exit> {
+    if (this.running) this.child.kill('SIGKILL');
+    return this.exited;
+  }
+
+  /** SIGTERM, then SIGKILL if it does not exit within `graceMs`. Resolves with how it ended. */
+  async stop(graceMs = 10_000): Promise<Exit & { forced: boolean }> {
+    if (!this.running) return { ...this.exit!, forced: false };
+    this.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), graceMs)));
+    const first = await Promise.race([this.exited, timedOut]);
+    clearTimeout(timer);
+    if (first !== 'timeout') return { ...first, forced: false };
+    this.child.kill('SIGKILL');
+    return { ...(await this.exited), forced: true };
+  }
+}
+
+const live = new Set<Proc>();
+const tempDirs = new Set<string>();
+process.on('exit', () => {
+  for (const p of live) if (p.running) p.child.kill('SIGKILL');
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Spawns a command with exactly `env` (plus PATH/HOME), capturing its output line by line. */
+export function spawnProcess(name: string, command: string, args: string[], env: Record<string, string | undefined>): Proc {
+  const base: Record<string, string> = {};
+  for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_PATH']) if (process.env[k]) base[k] = process.env[k]!;
+  const fullEnv: Record<string, string> = { ...base };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) fullEnv[k] = v;
+  const child = spawn(command, args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  const proc = new Proc(name, child);
+  live.add(proc);
+  void proc.exited.then(() => live.delete(proc));
+  return proc;
+}
+
+export function spawnApp(name: string, app: AppName, env: Record<string, string | undefined>): Proc {
+  return spawnProcess(name, process.execPath, [appScript(app)], env);
+}
+
+/** Kills (SIGKILL) every process still running that these helpers started, and removes their temp dirs. */
+export async function stopAll(): Promise<void> {
+  const procs = [...live];
+  await Promise.all(procs.map((p) => p.kill9()));
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise<number>((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export function tempDir(prefix = 'rpg-faults-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns something truthy. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await fn();
+      if (value) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`${what}: not met within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+/** Waits until GET `url` answers `status` (default 200). */
+export async function waitForHttp(url: string, timeoutMs = 20_000, status = 200): Promise<void> {
+  await until(`GET ${url} → ${status}`, async () => {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.status === status;
+  }, timeoutMs, 100);
+}
+
+// ---------------------------------------------------------------- the three apps and Redis
+
+export interface RedisServer {
+  proc: Proc;
+  port: number;
+  dir: string;
+  url: string;
+  /** Starts redis-server again on the same port and dir (after a kill). */
+  restart(): Promise<void>;
+}
+
+/** A private redis-server, append-only with fsync on every write (a kill -9 loses nothing that was acknowledged). */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = tempDir('rpg-faults-redis-');
+  const launch = async () => {
+    const proc = spawnProcess(`redis:${port}`, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', '', '--protected-mode', 'no'], {});
+    await proc.waitForLine(/Ready to accept connections/, 15_000);
+    return proc;
+  };
+  const server: RedisServer = {
+    proc: await launch(),
+    port,
+    dir,
+    url: `redis://127.0.0.1:${port}`,
+    async restart() {
+      if (server.proc.running) throw new Error('redis is still running');
+      server.proc = await launch();
+    },
+  };
+  return server;
+}
+
+export interface Sandbox {
+  proc: Proc;
+  port: number;
+  url: string;
+  control<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  restart(): Promise<void>;
+}
+
+export async function startSandbox(env: Record<string, string> = {}, port?: number): Promise<Sandbox> {
+  const p = port ?? (await freePort());
+  const url = `http://127.0.0.1:${p}`;
+  const launch = async () => {
+    const proc = spawnApp(`sandbox:${p}`, 'provider-sandbox', { SANDBOX_PORT: String(p), ...env });
+    await proc.waitForLine('provider sandbox listening', 20_000);
+    return proc;
+  };
+  const sandbox: Sandbox = {
+    proc: await launch(),
+    port: p,
+    url,
+    async control(method, path, body) {
+      const res = await fetch(url + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      if (res.status >= 400) throw new Error(`sandbox ${method} ${path} → ${res.status} ${text}`);
+      return (text ? JSON.parse(text) : null) as never;
+    },
+    async restart() {
+      if (sandbox.proc.running) throw new Error('sandbox is still running');
+      sandbox.proc = await launch();
+    },
+  };
+  return sandbox;
+}
+
+export interface StackOptions {
+  redisUrl: string;
+  sandboxUrl: string;
+  /** Own key prefix per suite on the shared Redis. */
+  prefix?: string;
+  env?: Record<string, string>;
+}
+
+/** The environment of a gateway or worker of one suite. */
+export function appEnv(options: StackOptions): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: options.prefix ?? `f${randomBytes(4).toString('hex')}`,
+    API_KEYS: `faults:${API_KEY}:*`,
+    GCORE_API_URL: options.sandboxUrl,
+    GCORE_API_KEY: SANDBOX_GCORE_KEY,
+    APINIZER_API_URL: options.sandboxUrl,
+    APINIZER_API_TOKEN: SANDBOX_APINIZER_TOKEN,
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    WEBHOOK_RETRY_DELAYS_MS: '200,500,1000,2000,2000,2000',
+    GCORE_TASK_POLL_INITIAL_MS: '200',
+    GCORE_TASK_POLL_MAX_MS: '400',
+    GCORE_LOCK_WAIT_MS: '20000',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    WORKER_METRICS_PORT: '0',
+    LOG_LEVEL: 'info',
+    ...options.env,
+  };
+}
+
+export interface Gateway {
+  proc: Proc;
+  port: number;
+  url: string;
+  env: Record<string, string>;
+  /** Starts it again on the same port with the same environment. */
+  restart(): Promise<void>;
+}
+
+export async function startGateway(env: Record<string, string>, port?: number): Promise<Gateway> {
+  const p = port ?? (await freePort());
+  const url = `http://127.0.0.1:${p}`;
+  const launch = async () => {
+    const proc = spawnApp(`gateway:${p}`, 'gateway', { ...env, PORT: String(p), HOST: '127.0.0.1' });
+    await untilUpOrExit(proc, waitForHttp(`${url}/health/live`, 30_000));
+    return proc;
+  };
+  const gateway: Gateway = {
+    proc: await launch(),
+    port: p,
+    url,
+    env,
+    async restart() {
+      if (gateway.proc.running) throw new Error('gateway is still running');
+      gateway.proc = await launch();
+    },
+  };
+  return gateway;
+}
+
+/** `ready`, unless the process exits first (then its last lines are in the error). */
+async function untilUpOrExit(proc: Proc, ready: Promise<void>): Promise<void> {
+  const died = proc.exited.then((e) => {
+    throw new Error(`${proc.name} exited (${e.signal ?? e.code}) while starting; last lines:\n${proc.tail(15)}`);
+  });
+  died.catch(() => undefined);
+  await Promise.race([ready, died]);
+}
+
+export async function startWorker(env: Record<string, string>, name = 'worker'): Promise<Proc> {
+  const proc = spawnApp(name, 'worker', env);
+  await proc.waitForLine('worker started', 30_000);
+  return proc;
+}
+
+// ---------------------------------------------------------------- HTTP against a gateway
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** One call to the gateway's API with the suite's admin key. */
+export async function api<T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<ApiResponse<T>> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
+export const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED']);
+
+/** Waits until every operation is terminal (reading them in batches); returns them by id. */
+export async function waitForTerminal(base: string | (() => string), ids: string[], timeoutMs: number): Promise<Map<string, any>> {
+  const done = new Map<string, any>();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const pending = ids.filter((id) => !done.has(id));
+    if (pending.length === 0) return done;
+    const url = typeof base === 'string' ? base : base();
+    for (let i = 0; i < pending.length; i += 25) {
+      const batch = await Promise.all(pending.slice(i, i + 25).map((id) => api(url, 'GET', `/v1/operations/${id}`).catch(() => undefined)));
+      for (const res of batch) if (res?.status === 200 && TERMINAL.has(res.body.status)) done.set(res.body.id, res.body);
+    }
+    if (done.size < ids.length) await sleep(250);
+  }
+  const missing = ids.filter((id) => !done.has(id));
+  throw new Error(`${missing.length} of ${ids.length} operations not terminal within ${timeoutMs} ms, e.g. ${missing.slice(0, 5).join(', ')}`);
+}
+
+export const SEED = {
+  projectId: 1,
+  regionId: 76,
+  lbWeb: 'a1b2c3d4-0000-4000-8000-000000000001',
+  lbApi: 'a1b2c3d4-0000-4000-8000-000000000002',
+  l7: (n: number): string => `d1b2c3d4-0000-4000-8000-${String(n).padStart(12, '0')}`,
+};
+export const l7Target = (n: number) => ({ provider: 'gcore', kind: 'l7policy', projectId: SEED.projectId, regionId: SEED.regionId, id: SEED.l7(n) });
+export const lbTarget = (id: string) => ({ provider: 'gcore', kind: 'loadbalancer', projectId: SEED.projectId, regionId: SEED.regionId, id });
+export const apinizerTarget = (policyName: string, apiProxyName = 'petstore') => ({ provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName, policyName });
+
+// ---------------------------------------------------------------- a webhook endpoint
+
+export interface ReceivedHook {
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json: any;
+  at: number;
+}
+
+/** A local webhook endpoint answering 200 (or what `respond` says). */
+export async function startReceiver(respond: (hook: ReceivedHook) => number = () => 200): Promise<{ url: string; received: ReceivedHook[]; close(): Promise<void> }> {
+  const { createServer: createHttpServer } = await import('node:http');
+  const received: ReceivedHook[] = [];
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let json: unknown = null;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        /* not JSON */
+      }
+      const hook: ReceivedHook = { headers: req.headers, body, json, at: Date.now() };
+      received.push(hook);
+      res.writeHead(respond(hook));
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Deletes every key under `{prefix}` on a Redis (the suites' own data on the shared Redis). */
+export async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
+  const { default: Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } catch {
+    /* best effort */
+  } finally {
+    redis.disconnect();
+  }
+}
