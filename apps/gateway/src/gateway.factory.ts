@@ -4,7 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { createValidationPipe, sendProblem, toProblem } from '@rpg/common';
+import { MAX_JSON_DEPTH, ProblemException, createValidationPipe, jsonDepth, sendProblem, toProblem } from '@rpg/common';
 import { AppConfig } from '@rpg/config';
 import { GatewayMetrics, PinoNestLogger, createLogger } from '@rpg/observability';
 import { ALL_QUEUES } from '@rpg/queues';
@@ -77,6 +77,12 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
     void reply.header('x-request-id', request.id);
     void reply.header('x-content-type-options', 'nosniff');
     void reply.header('cache-control', 'no-store');
+  });
+  // deeply nested bodies are refused before any recursive code (class-transformer, merges) sees them
+  fastify.addHook('preValidation', async (request) => {
+    if (request.body !== null && typeof request.body === 'object' && jsonDepth(request.body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+      throw ProblemException.validation([{ path: '(body)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
+    }
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions?.url ?? 'unmatched';

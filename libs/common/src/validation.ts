@@ -23,3 +23,19 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => ProblemException.validation(flattenValidationErrors(errors)),
   });
 }
+
+/** Nesting depth of a parsed JSON value, computed without recursion (a 10,000-deep body must not blow the stack). */
+export function jsonDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) max = depth;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v as object)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
+export const MAX_JSON_DEPTH = 32;

@@ -1,7 +1,7 @@
 import { IsIn, IsInt, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 
-/** Names safe to put in an Apinizer URL path: no slashes, backslashes, control characters or dot segments. */
-export const APINIZER_NAME_PATTERN = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,200}$/;
+/** Names safe to put in an Apinizer URL path: no slashes, backslashes, percent-escapes, control characters or dot segments. */
+export const APINIZER_NAME_PATTERN = /^(?!\.{1,2}$)[^/\\%\u0000-\u001f\u007f]{1,200}$/;
 
 /** A Gcore L7 policy of a load balancer listener. */
 export class GcoreL7PolicyTargetDto {
@@ -75,21 +75,21 @@ export class ApinizerPolicyTargetDto {
    * Apinizer project name.
    * @example "demo"
    */
-  @IsString() @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", control characters or dot segments' })
+  @IsString() @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", "%", control characters or dot segments' })
   projectName: string;
 
   /**
    * API proxy name.
    * @example "petstore"
    */
-  @IsString() @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", control characters or dot segments' })
+  @IsString() @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", "%", control characters or dot segments' })
   apiProxyName: string;
 
   /**
    * Policy name (unique within the proxy).
    * @example "rate-limit"
    */
-  @IsString() @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", control characters or dot segments' })
+  @IsString() @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", "%", control characters or dot segments' })
   policyName: string;
 }
 
