@@ -5,6 +5,8 @@ export interface RequestLogEntry {
   status: number;
   /** Arrival time, ms since the epoch. */
   at: number;
+  /** Parsed body of a write (PATCH/PUT/POST/DELETE). */
+  body?: unknown;
 }
 
 /** Counts of provider requests by "<METHOD> <path>" plus a bounded log of the latest ones. */

@@ -105,6 +105,12 @@ export function buildApp(ctx: SandboxContext): FastifyInstance {
     }
   });
 
+  // writes keep their parsed body in the log, so tests can compare what was sent with a dry run's plan
+  app.addHook('preHandler', async (req) => {
+    const meta = getMeta(req);
+    if (meta && req.method !== 'GET' && req.method !== 'HEAD' && req.body !== undefined) meta.entry.body = req.body;
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const meta = getMeta(req);
     if (meta) meta.entry.status = reply.statusCode;
