@@ -1,5 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
+import { redisOptions } from '@rpg/redis';
 
 /** Every queue of the system. Each has exactly one processor in apps/worker (checked at worker start). */
 export const QUEUES = {
@@ -63,19 +64,9 @@ export function queuePrefix(prefix: string): string {
   return `{${prefix}}`;
 }
 
+/** BullMQ's connection: our Redis settings, but workers must wait for Redis instead of failing commands. */
 export function bullConnection(redisUrl: string): ConnectionOptions {
-  const url = new URL(redisUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    username: url.username || undefined,
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
-    tls: url.protocol === 'rediss:' ? {} : undefined,
-    maxRetriesPerRequest: null,
-    enableReadyCheck: true,
-    retryStrategy: (times: number) => Math.min(200 * times, 2000),
-  };
+  return redisOptions(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true, enableReadyCheck: true, retryStrategy: (times: number) => Math.min(200 * times, 2000) });
 }
 
 export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
