@@ -77,7 +77,15 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
       await this.queue.add(
         'poll',
         { taskId, startedAt: now, deadlineAt: now + this.config.gcoreTasks.timeoutMs, polls: 0 },
-        { jobId: jobIds.gcoreTask(taskId), delay: this.schedule.firstDelay(), attempts: 1000, backoff: { type: 'exponential', delay: 1000 } },
+        {
+          jobId: jobIds.gcoreTask(taskId),
+          delay: this.schedule.firstDelay(),
+          attempts: 1000,
+          backoff: { type: 'exponential', delay: 1000 },
+          // a finished loop must not linger: a later waiter on the same id needs a new job once the settled record expires
+          removeOnComplete: true,
+          removeOnFail: { age: 3600 },
+        },
       );
     }
     return settled;
