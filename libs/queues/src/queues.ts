@@ -27,6 +27,8 @@ export interface GcoreTaskJob {
   polls: number;
   lastState?: string;
   taskType?: string;
+  /** When this tick was due (epoch ms): the poll's lateness is measured against it. */
+  dueAt?: number;
 }
 
 export interface EventEnvelope {
@@ -54,6 +56,12 @@ export interface WebhookDeliveryJob {
 
 export type MaintenanceJob = { kind: 'recover-unconfirmed' };
 
+/** How late a job started: after its due time (a poll tick's `dueAt`, else creation + delay), in seconds. */
+export function jobLatenessSeconds(job: { timestamp: number; opts: { delay?: number }; data: unknown }, now = Date.now()): number {
+  const dueAt = (job.data as { dueAt?: number } | null)?.dueAt ?? job.timestamp + (job.opts.delay ?? 0);
+  return Math.max(0, now - dueAt) / 1000;
+}
+
 export const jobIds = {
   providerCall: (operationId: string, index: number) => `call-${operationId}-${index}`,
   gcoreTask: (taskId: string) => `task-${taskId}`,
@@ -76,10 +84,18 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 
 const registeredProcessors = new Set<string>();
 
+/**
+ * Lock and stall settings of every worker. A worker killed mid-job leaves its active jobs locked until the lock expires;
+ * then the next stall check puts them back: within lockDuration + stalledInterval (≈ 15 s; BullMQ's defaults make it
+ * ≈ 60 s). BullMQ's default maxStalledCount (1) FAILS a job that stalls twice (two crashes while it runs, e.g. a task
+ * poll loop), stranding its operation forever; every job here is idempotent, so a stalled job is always run again.
+ */
+export const WORKER_LOCK_OPTIONS = { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1_000 } as const;
+
 /** @Processor for one of our queues; records it so the worker can refuse to start when a queue has no handler. */
 export function QueueProcessor(queue: QueueName, concurrencyFromEnv = 1): ClassDecorator {
   registeredProcessors.add(queue);
-  return Processor({ name: queue }, { concurrency: concurrencyFromEnv });
+  return Processor({ name: queue }, { concurrency: concurrencyFromEnv, ...WORKER_LOCK_OPTIONS });
 }
 
 export function assertEveryQueueHasAProcessor(): void {

@@ -1,10 +1,11 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { Inject, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
+import { GatewayMetrics } from '@rpg/observability';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreTaskWatcher } from '@rpg/gcore-tasks';
 import { RecordTaskStateUseCase } from '@rpg/operations';
-import { GcoreTaskJob, QUEUES, QueueProcessor } from '@rpg/queues';
+import { GcoreTaskJob, QUEUES, QueueProcessor, jobLatenessSeconds } from '@rpg/queues';
 import { GcoreTaskState } from '@rpg/routing-policy';
 
 /**
@@ -14,6 +15,7 @@ import { GcoreTaskState } from '@rpg/routing-policy';
 @QueueProcessor(QUEUES.gcoreTasks)
 export class GcoreTasksProcessor extends WorkerHost implements OnModuleInit {
   constructor(
+    private readonly metrics: GatewayMetrics,
     private readonly watcher: GcoreTaskWatcher,
     private readonly recordTask: RecordTaskStateUseCase,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -26,6 +28,7 @@ export class GcoreTasksProcessor extends WorkerHost implements OnModuleInit {
   }
 
   async process(job: Job<GcoreTaskJob>, token?: string): Promise<void> {
+    this.metrics.jobLatency.observe({ queue: QUEUES.gcoreTasks }, jobLatenessSeconds(job));
     const outcome = await this.watcher.poll(job.data);
     if (outcome.kind === 'settled') {
       for (const waiter of outcome.waiters) await this.recordTask.execute(waiter, outcome.settled);
@@ -35,8 +38,9 @@ export class GcoreTasksProcessor extends WorkerHost implements OnModuleInit {
       const task: GcoreTaskState = { id: job.data.taskId, state: outcome.state as GcoreTaskState['state'], error: null };
       for (const waiter of outcome.waiters) await this.recordTask.execute(waiter, { task });
     }
-    await job.updateData(job.data);
-    await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+    const dueAt = Date.now() + outcome.delayMs;
+    await job.updateData({ ...job.data, dueAt });
+    await job.moveToDelayed(dueAt, token);
     throw new DelayedError();
   }
 }

@@ -1,6 +1,7 @@
 import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job, Queue } from 'bullmq';
-import { QUEUES, QueueProcessor, WebhookDeliveryJob } from '@rpg/queues';
+import { GatewayMetrics } from '@rpg/observability';
+import { QUEUES, QueueProcessor, WebhookDeliveryJob, jobLatenessSeconds } from '@rpg/queues';
 import { DeliverWebhookUseCase } from '@rpg/webhooks';
 
 /**
@@ -10,6 +11,7 @@ import { DeliverWebhookUseCase } from '@rpg/webhooks';
 @QueueProcessor(QUEUES.webhookDeliveries, 100)
 export class WebhookDeliveriesProcessor extends WorkerHost {
   constructor(
+    private readonly metrics: GatewayMetrics,
     private readonly deliver: DeliverWebhookUseCase,
     @InjectQueue(QUEUES.webhookDeliveries) private readonly queue: Queue<WebhookDeliveryJob>,
   ) {
@@ -17,6 +19,7 @@ export class WebhookDeliveriesProcessor extends WorkerHost {
   }
 
   async process(job: Job<WebhookDeliveryJob>, token?: string): Promise<void> {
+    this.metrics.jobLatency.observe({ queue: QUEUES.webhookDeliveries }, jobLatenessSeconds(job));
     const outcome = await this.deliver.execute(job.data.deliveryId);
     if (outcome?.kind === 'retry') {
       await job.moveToDelayed(Date.now() + outcome.delayMs, token);

@@ -1,16 +1,21 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
-import { QUEUES, QueueProcessor, WebhookEventJob } from '@rpg/queues';
+import { GatewayMetrics } from '@rpg/observability';
+import { QUEUES, QueueProcessor, WebhookEventJob, jobLatenessSeconds } from '@rpg/queues';
 import { FanOutEventUseCase } from '@rpg/webhooks';
 
 /** webhook-events: one event → one delivery job per matching endpoint. */
 @QueueProcessor(QUEUES.webhookEvents, 20)
 export class WebhookEventsProcessor extends WorkerHost {
-  constructor(private readonly fanOut: FanOutEventUseCase) {
+  constructor(
+    private readonly fanOut: FanOutEventUseCase,
+    private readonly metrics: GatewayMetrics,
+  ) {
     super();
   }
 
   async process(job: Job<WebhookEventJob>): Promise<number> {
+    this.metrics.jobLatency.observe({ queue: QUEUES.webhookEvents }, jobLatenessSeconds(job));
     return this.fanOut.execute(job.data);
   }
 }
