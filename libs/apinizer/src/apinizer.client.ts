@@ -1,4 +1,4 @@
-import { ERROR_CODES, ProviderError } from '@rpg/routing-policy';
+import { ERROR_CODES, ProviderError, errorCodeForStatus } from '@rpg/routing-policy';
 import { ProviderHttpClient, ProviderRequest, ProviderResponse, ProviderUnavailableError } from '@rpg/provider-http';
 import { ApinizerTokenProvider } from './apinizer-token.provider';
 import type { ApinizerErrorBody, ApinizerOperationMetadata, ApinizerPolicy } from './apinizer.types';
@@ -24,18 +24,7 @@ export function mapApinizerError(status: number, body: unknown, what: string): P
   const description = b.error_description ?? b.error ?? (typeof body === 'string' && body ? body.slice(0, 500) : `HTTP ${status}`);
   const details = b.validation_errors?.length ? ' (' + b.validation_errors.map((v) => `${v.field}: ${v.message}`).join('; ') + ')' : '';
   const notFound = status === 404 || (status === 400 && /does not exist|not found|was not found/i.test(description));
-  const code =
-    status === 401 || status === 403
-      ? ERROR_CODES.providerAuth
-      : notFound
-        ? ERROR_CODES.targetNotFound
-        : b.error === 'rate_limit_exceeded' || status === 429
-          ? ERROR_CODES.rateLimited
-          : status >= 500
-            ? ERROR_CODES.providerUnavailable
-            : status === 400 || status === 422
-              ? ERROR_CODES.validationFailed
-              : ERROR_CODES.providerError;
+  const code = errorCodeForStatus(status, { notFound, rateLimited: b.error === 'rate_limit_exceeded' });
   return new ProviderError(code, `Apinizer ${what} failed with ${status}: ${description}${details}`, status, body);
 }
 

@@ -16,6 +16,19 @@ export const ERROR_CODES = {
 } as const;
 
 /**
+ * The unified code of a provider's HTTP error status. `hints` carry what only the body tells (Apinizer reports a missing
+ * policy as 400 "does not exist" and rate limits by body).
+ */
+export function errorCodeForStatus(status: number, hints: { notFound?: boolean; rateLimited?: boolean } = {}): string {
+  if (status === 401 || status === 403) return ERROR_CODES.providerAuth;
+  if (status === 404 || hints.notFound) return ERROR_CODES.targetNotFound;
+  if (status === 429 || hints.rateLimited) return ERROR_CODES.rateLimited;
+  if (status >= 500) return ERROR_CODES.providerUnavailable;
+  if (status === 400 || status === 422) return ERROR_CODES.validationFailed;
+  return ERROR_CODES.providerError;
+}
+
+/**
  * A provider call that failed for good, already in the unified shape (code, message, provider status and body).
  * `retryable` marks failures worth another job attempt later (provider down, circuit open).
  */
