@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
+import { BeforeApplicationShutdown, Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException, RequireScope } from '@rpg/common';
@@ -12,7 +12,10 @@ const HEARTBEAT_MS = 15_000;
 @ApiTags('operations')
 @ApiBearerAuth()
 @Controller('v1/operations')
-export class OperationsController {
+export class OperationsController implements BeforeApplicationShutdown {
+  /** The `finish` of every open SSE stream. */
+  private readonly streams = new Set<() => Promise<void>>();
+
   constructor(
     private readonly store: OperationStore,
     private readonly updates: OperationUpdatesListener,
@@ -77,9 +80,10 @@ export class OperationsController {
     const finish = async () => {
       if (closed) return;
       closed = true;
+      this.streams.delete(finish);
       clearInterval(heartbeat);
+      raw.end(); // before unsubscribing: that waits for Redis, which may be away
       await stop?.();
-      raw.end();
     };
     const refresh = () => {
       busy = busy.then(async () => {
@@ -92,6 +96,7 @@ export class OperationsController {
     };
     // registered before the (awaited) subscription: a client leaving meanwhile still releases the stream
     raw.on('close', () => void finish());
+    this.streams.add(finish);
     try {
       stop = await this.updates.listen(id, refresh);
     } catch {
@@ -100,5 +105,13 @@ export class OperationsController {
     if (closed) return void (await stop());
     // subscribe first, then read: a change in between is not missed
     refresh();
+  }
+
+  /**
+   * Shutdown: end every open stream first. Clients reconnect (after `retry`, with Last-Event-ID) to a running instance
+   * and get the current state; without this the HTTP server's close waits for every stream to reach a terminal state.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.streams].map((finish) => finish()));
   }
 }

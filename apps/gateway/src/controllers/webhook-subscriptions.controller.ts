@@ -7,6 +7,7 @@ import { EVENT_TYPES, newSortableId } from '@rpg/operations';
 import { QUEUES, WebhookDeliveryJob, WebhookEventJob } from '@rpg/queues';
 import {
   DeliverWebhookUseCase,
+  WEBHOOK_DELIVERY_JOB_OPTIONS,
   CreateWebhookSubscriptionDto,
   CreatedWebhookSubscriptionDto,
   WebhookDeliveryDto,
@@ -110,7 +111,7 @@ export class WebhookSubscriptionsController {
     if (delivery.status === 'PENDING') throw new ProblemException(409, 'delivery-in-progress', 'This delivery is still being attempted; replay it once it has ended.');
     if (sub.status !== 'ENABLED') throw new ProblemException(409, 'subscription-disabled', 'The subscription is disabled.');
     const replayed = await this.deliver.replay(delivery);
-    await this.deliveryJobs.add('deliver', { deliveryId }, { jobId: `${deliveryId}-replay-${replayed.attempts.length}` });
+    await this.deliveryJobs.add('deliver', { deliveryId }, { jobId: `${deliveryId}-replay-${replayed.attempts.length}`, ...WEBHOOK_DELIVERY_JOB_OPTIONS });
     const { id: dId, eventId, eventType, status, createdAt, nextRetryAt, attempts } = replayed;
     return { id: dId, eventId, eventType, status, createdAt, nextRetryAt, attempts };
   }

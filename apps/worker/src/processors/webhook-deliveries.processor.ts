@@ -2,7 +2,7 @@ import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job, Queue } from 'bullmq';
 import { GatewayMetrics } from '@rpg/observability';
 import { QUEUES, QueueProcessor, WebhookDeliveryJob, jobLatenessSeconds } from '@rpg/queues';
-import { DeliverWebhookUseCase } from '@rpg/webhooks';
+import { DeliverWebhookUseCase, WEBHOOK_DELIVERY_JOB_OPTIONS } from '@rpg/webhooks';
 
 /**
  * webhook-deliveries: one attempt per run; a retry moves the same job back to delayed (same event id on every attempt).
@@ -25,6 +25,6 @@ export class WebhookDeliveriesProcessor extends WorkerHost {
       await job.moveToDelayed(Date.now() + outcome.delayMs, token);
       throw new DelayedError();
     }
-    if (outcome?.next) await this.queue.add('deliver', { deliveryId: outcome.next }, { jobId: outcome.next });
+    if (outcome?.next) await this.queue.add('deliver', { deliveryId: outcome.next }, { jobId: outcome.next, ...WEBHOOK_DELIVERY_JOB_OPTIONS });
   }
 }

@@ -12,6 +12,13 @@ import { WebhookSubscriptionStore } from '../../webhook-subscription.store';
 export const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
 
+/**
+ * Options of every webhook-deliveries job. The retry schedule itself is DelayedError-driven (no attempt used); these
+ * attempts only cover a run that threw (e.g. Redis briefly unavailable), which would otherwise leave the delivery
+ * PENDING forever and block every later event of its lane.
+ */
+export const WEBHOOK_DELIVERY_JOB_OPTIONS = { attempts: 8, backoff: { type: 'exponential', delay: 1000 } } as const;
+
 /** `next`: the delivery now heading the same lane (to send next), or ''. */
 export type DeliveryOutcome = { kind: 'done'; delivery: WebhookDelivery; next: string } | { kind: 'retry'; delayMs: number; delivery: WebhookDelivery };
 

@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { OperationStore } from '@rpg/operations';
 import { QUEUES, WebhookDeliveryJob, WebhookEventJob } from '@rpg/queues';
 import { WebhookDelivery, WebhookDeliveryStore } from '../../webhook-delivery.store';
+import { WEBHOOK_DELIVERY_JOB_OPTIONS } from '../deliver-webhook/deliver-webhook.usecase';
 import { WebhookSubscription, WebhookSubscriptionStore } from '../../webhook-subscription.store';
 
 /**
@@ -54,7 +55,7 @@ export class FanOutEventUseCase {
         if (isHead) ready.push(delivery.id);
       }
     }
-    if (ready.length) await this.queue.addBulk(ready.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { jobId: id } })));
+    if (ready.length) await this.queue.addBulk(ready.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { jobId: id, ...WEBHOOK_DELIVERY_JOB_OPTIONS } })));
     return count;
   }
 }
