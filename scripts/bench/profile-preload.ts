@@ -1,6 +1,6 @@
 /**
- * Preloaded (`node -r`) into the gateway by `npm run bench -- --profile`: SIGUSR2 starts the V8 CPU profiler, the next
- * SIGUSR2 stops it and writes BENCH_CPU_PROFILE (a .cpuprofile file for Chrome DevTools / speedscope).
+ * Preloaded (`node -r`) into the gateway by `npm run bench -- --profile`: SIGWINCH (not a Nest shutdown signal) starts the V8 CPU profiler, the next
+ * SIGWINCH stops it and writes BENCH_CPU_PROFILE (a .cpuprofile file for Chrome DevTools / speedscope).
  */
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ const session = new Session();
 session.connect();
 let running = false;
 
-process.on('SIGUSR2', () => {
+process.on('SIGWINCH', () => {
   if (!running) {
     running = true;
     session.post('Profiler.enable', () =>
