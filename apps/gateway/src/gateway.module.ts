@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ApiKeyGuard, CommonModule, ProblemExceptionFilter } from '@rpg/common';
 import { APP_CONFIG, AppConfig, AppConfigModule } from '@rpg/config';
 import { GcoreTasksModule } from '@rpg/gcore-tasks';
@@ -10,7 +9,8 @@ import { ObservabilityModule } from '@rpg/observability';
 import { OperationsModule } from '@rpg/operations';
 import { ProvidersModule } from '@rpg/providers';
 import { QueuesModule } from '@rpg/queues';
-import { RedisConnectionFactory, RedisModule } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisModule } from '@rpg/redis';
+import type Redis from 'ioredis';
 import { WebhooksModule } from '@rpg/webhooks';
 import { InboundWebhooksController } from './controllers/inbound-webhooks.controller';
 import { OperationsController } from './controllers/operations.controller';
@@ -19,6 +19,7 @@ import { RoutingPolicyUpdatesController } from './controllers/routing-policy-upd
 import { WebhookSubscriptionsController } from './controllers/webhook-subscriptions.controller';
 import { HealthController } from './health/health.controller';
 import { ApiKeyThrottlerGuard } from './security/api-key-throttler.guard';
+import { RedisThrottlerStorage } from './security/redis-throttler.storage';
 
 @Module({})
 export class GatewayModule {
@@ -37,11 +38,10 @@ export class GatewayModule {
         GcoreTasksModule,
         TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }),
         ThrottlerModule.forRootAsync({
-          inject: [APP_CONFIG, RedisConnectionFactory],
-          useFactory: (c: AppConfig, connections: RedisConnectionFactory) => ({
+          inject: [APP_CONFIG, REDIS, RedisKeys],
+          useFactory: (c: AppConfig, redis: Redis, keys: RedisKeys) => ({
             throttlers: [{ name: 'per-key', ttl: 60_000, limit: c.rateLimitPerMinute }],
-            // counters under our own prefix, shared by every gateway instance
-            storage: new ThrottlerStorageRedisService(connections.create({ keyPrefix: `{${c.queuePrefix}}:throttle:` })),
+            storage: new RedisThrottlerStorage(redis, keys.key('throttle', '')),
           }),
         }),
       ],

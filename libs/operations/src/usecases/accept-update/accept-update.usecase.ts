@@ -45,11 +45,10 @@ export class AcceptUpdateUseCase {
     };
     const callbackSecret = request.callbackUrl ? `whsec_${randomBytes(32).toString('base64')}` : undefined;
     const heads = await this.store.create(meta, request.updates, callbackSecret);
-    if (heads.length) {
-      await this.calls.addBulk(
-        heads.map((index) => ({ name: 'call', data: { operationId: id, index }, opts: { jobId: jobIds.providerCall(id, index), ...PROVIDER_CALL_JOB_OPTIONS } })),
-      );
-    }
+    const jobs = heads.map((index) => ({ name: 'call', data: { operationId: id, index }, opts: { jobId: jobIds.providerCall(id, index), ...PROVIDER_CALL_JOB_OPTIONS } }));
+    // a single job skips addBulk's pipeline construction (measurably cheaper on the accept path)
+    if (jobs.length === 1) await this.calls.add(jobs[0].name, jobs[0].data, jobs[0].opts);
+    else if (jobs.length > 1) await this.calls.addBulk(jobs);
     await this.store.confirmEnqueued(id);
     this.metrics.operationsAccepted.inc();
     return {
