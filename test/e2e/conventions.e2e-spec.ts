@@ -1,15 +1,19 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { AddressInfo } from 'node:net';
 import pino from 'pino';
 import request from 'supertest';
 import { loadAppConfig } from '@rpg/config';
+import { REDIS } from '@rpg/redis';
+import type Redis from 'ioredis';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.factory';
 import { API_KEY, Harness, READ_KEY, apinizerTarget, auth, l7Target, lbTarget, startHarness } from '../support/harness';
 
 /** A key holding only webhooks.manage: lacks operations.read and policies.write. */
 const HOOKS_KEY = 'test-hooks-key-0001';
 const UNKNOWN_KEY = 'not-a-configured-key-123';
+const NAME = `conv${randomBytes(3).toString('hex')}`;
 const PROBLEM_FIELDS = ['type', 'title', 'status', 'detail', 'instance', 'requestId'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -55,7 +59,11 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
   beforeAll(async () => {
     h = await startHarness({
       withWorker: false,
-      env: { API_KEYS: `admin:${API_KEY}:*,reader:${READ_KEY}:operations.read,hooks:${HOOKS_KEY}:webhooks.manage` },
+      // key names of our own: rate-limit counters are per key name and other suites may exhaust theirs
+      env: {
+        API_KEYS: `${NAME}-admin:${API_KEY}:*,${NAME}-reader:${READ_KEY}:operations.read,${NAME}-hooks:${HOOKS_KEY}:webhooks.manage`,
+        RATE_LIMIT_PER_MINUTE: '100000000',
+      },
     });
     const created = await h.http.post('/v1/webhook-subscriptions').set(auth()).send({ url: 'http://127.0.0.1:9/hook', events: ['*'] });
     expect(created.status).toBe(201);
@@ -458,7 +466,8 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
       const config = loadAppConfig({
         REDIS_URL: 'redis://127.0.0.1:6390',
         QUEUE_PREFIX: `${h.prefix}down`,
-        API_KEYS: `admin:${API_KEY}:*`,
+        API_KEYS: `${NAME}-down:${API_KEY}:*`,
+        RATE_LIMIT_PER_MINUTE: '100000000',
         GCORE_API_URL: h.sandbox.url,
         APINIZER_API_URL: h.sandbox.url,
         LOG_LEVEL: 'silent',
@@ -470,8 +479,13 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
         await app.getHttpAdapter().getInstance().ready();
         return app;
       })();
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('gateway creation hangs without Redis')), 10_000));
-      down = await Promise.race([boot, timeout]);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('gateway creation hangs without Redis')), 10_000)));
+      try {
+        down = await Promise.race([boot, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
       expect(Date.now() - started).toBeLessThan(10_000);
       http = request(down.getHttpServer());
     }, 20_000);
@@ -508,6 +522,16 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
     it('still authenticates without Redis (401 before any storage access)', async () => {
       expectProblem(await http.post('/v1/routing-policy-updates').send({ updates: [validUpdate()] }), 401, 'unauthorized');
       expectProblem(await http.get('/v1/webhook-subscriptions').set(auth(UNKNOWN_KEY)), 401, 'unauthorized');
+    });
+
+    it('closes without Redis: no client is left reconnecting (the process can exit)', async () => {
+      const client = down!.get<Redis>(REDIS);
+      await down!.close();
+      down = undefined;
+      let attempts = 0;
+      client.on('reconnecting', () => attempts++);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(attempts).toBe(0);
     });
   });
 

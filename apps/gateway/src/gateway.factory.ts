@@ -3,8 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { MAX_JSON_DEPTH, ProblemException, createValidationPipe, jsonDepth, sendProblem, toProblem } from '@rpg/common';
+import { MAX_JSON_DEPTH, ProblemException, createValidationPipe, jsonDepth, sendProblem, toProblem, PROBLEM_TYPE_BASE, problemTitle } from '@rpg/common';
 import { AppConfig } from '@rpg/config';
 import { GatewayMetrics, PinoNestLogger, createLogger } from '@rpg/observability';
 import { ALL_QUEUES } from '@rpg/queues';
@@ -49,6 +51,29 @@ async function settleConnections(app: NestFastifyApplication): Promise<void> {
   }
 }
 
+/**
+ * Requests the HTTP parser rejects (bad header bytes such as NUL, oversized headers, timeouts) never reach Fastify's
+ * routing: answer them as problem+json with a fresh x-request-id too, instead of Fastify's plain JSON.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, slug, detail] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request-timeout', 'The request was not received in time.']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'headers-too-large', 'The request headers are too large.']
+        : [400, 'bad-request', 'The request is not valid HTTP (e.g. a header holds forbidden characters).'];
+  const requestId = randomUUID();
+  const body = JSON.stringify({ type: PROBLEM_TYPE_BASE + slug, title: problemTitle(status), status, detail, instance: '/', requestId });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `x-request-id: ${requestId}\r\ncache-control: no-store\r\nx-content-type-options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 /** Builds the gateway (Fastify adapter) — used by main.ts and by the end-to-end tests. */
 export async function createGatewayApp(config: AppConfig, logger: Logger = createLogger(config.logLevel, 'gateway')): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -61,6 +86,7 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
     trustProxy: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
@@ -72,6 +98,13 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['location', 'x-request-id', 'retry-after'] });
 
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON in only: register Nest's JSON parser now (keeping rawBody for inbound signatures) so init adds no form parser,
+  // and drop Fastify's text/plain one: any other media type answers 415 (FST_ERR_CTP_INVALID_MEDIA_TYPE)
+  adapter.registerParserMiddleware(undefined, true);
+  fastify.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
+  // Nest's init would replace the error handler below with one that turns Fastify's coded errors (malformed JSON,
+  // 413, 415) into bare HttpExceptions, losing their code: keep ours, which maps them (and everything else) itself
+  adapter.setErrorHandler = (() => fastify) as typeof adapter.setErrorHandler;
   const metrics = app.get(GatewayMetrics);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);

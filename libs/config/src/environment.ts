@@ -110,9 +110,13 @@ export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVa
   const errors = validateSync(env, { whitelist: false, skipMissingProperties: false });
   if (errors.length > 0) {
     const first = errors[0];
-    const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
+    // decorators register bottom-up: the last constraint is the first written, the type check ("must be an integer"),
+    // which is the one to name for PORT=abc rather than a range bound it fails as a side effect
+    const reason = Object.values(first.constraints ?? {}).pop() ?? 'is invalid';
     const secretLike = /KEY|TOKEN|PASSWORD|SECRET/.test(first.property);
-    const shown = secretLike ? '' : ` (got ${JSON.stringify(String(first.value))})`;
+    // never echo credentials, even inside a URL-ish value (REDIS_URL=redis://:pass@host)
+    const value = String(first.value).replace(/(^|\/\/)[^/@\s]*@/, '$1***@');
+    const shown = secretLike ? '' : ` (got ${JSON.stringify(value)})`;
     throw new ConfigValidationError(`Invalid configuration: ${first.property} ${reason.replace(new RegExp(`^${first.property}\\s*`), '')}${shown}`);
   }
   return env;
