@@ -455,7 +455,7 @@ export interface components {
         GcoreL7PolicyTargetDto: {
             /**
              * Format: uuid
-             * @description L7 policy id (UUID).
+             * @description Resource id (UUID) of the L7 policy or load balancer.
              * @example d1b2c3d4-0000-4000-8000-000000000001
              */
             id: string;
@@ -509,8 +509,8 @@ export interface components {
         GcoreLoadBalancerTargetDto: {
             /**
              * Format: uuid
-             * @description Load balancer id (UUID).
-             * @example a1b2c3d4-0000-4000-8000-000000000001
+             * @description Resource id (UUID) of the L7 policy or load balancer.
+             * @example d1b2c3d4-0000-4000-8000-000000000001
              */
             id: string;
             /**
@@ -518,14 +518,20 @@ export interface components {
              * @enum {string}
              */
             kind: "loadbalancer";
-            /** @example 1 */
+            /**
+             * @description Gcore project id.
+             * @example 1
+             */
             projectId: number;
             /**
              * @example gcore
              * @enum {string}
              */
             provider: "gcore";
-            /** @example 76 */
+            /**
+             * @description Gcore region id.
+             * @example 76
+             */
             regionId: number;
         };
         GcoreLoadBalancerUpdateDto: {

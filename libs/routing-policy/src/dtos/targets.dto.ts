@@ -3,15 +3,11 @@ import { IsIn, IsInt, IsString, IsUUID, Matches, Max, Min } from 'class-validato
 /** Names safe to put in an Apinizer URL path: no slashes, backslashes, percent-escapes, control characters or dot segments. */
 export const APINIZER_NAME_PATTERN = /^(?!\.{1,2}$)[^/\\%\u0000-\u001f\u007f]{1,200}$/;
 
-/** A Gcore L7 policy of a load balancer listener. */
-export class GcoreL7PolicyTargetDto {
+/** What every Gcore Cloud resource target has: the provider, project, region and resource id. */
+abstract class GcoreResourceTargetDto {
   /** @example "gcore" */
   @IsIn(['gcore'])
   provider: 'gcore';
-
-  /** @example "l7policy" */
-  @IsIn(['l7policy'])
-  kind: 'l7policy';
 
   /**
    * Gcore project id.
@@ -28,37 +24,25 @@ export class GcoreL7PolicyTargetDto {
   regionId: number;
 
   /**
-   * L7 policy id (UUID).
+   * Resource id (UUID) of the L7 policy or load balancer.
    * @example "d1b2c3d4-0000-4000-8000-000000000001"
    */
   @IsUUID('all')
   id: string;
 }
 
-/** A Gcore load balancer. */
-export class GcoreLoadBalancerTargetDto {
-  /** @example "gcore" */
-  @IsIn(['gcore'])
-  provider: 'gcore';
+/** A Gcore L7 policy of a load balancer listener. */
+export class GcoreL7PolicyTargetDto extends GcoreResourceTargetDto {
+  /** @example "l7policy" */
+  @IsIn(['l7policy'])
+  kind: 'l7policy';
+}
 
+/** A Gcore load balancer. */
+export class GcoreLoadBalancerTargetDto extends GcoreResourceTargetDto {
   /** @example "loadbalancer" */
   @IsIn(['loadbalancer'])
   kind: 'loadbalancer';
-
-  /** @example 1 */
-  @IsInt() @Min(1) @Max(2147483647)
-  projectId: number;
-
-  /** @example 76 */
-  @IsInt() @Min(1) @Max(2147483647)
-  regionId: number;
-
-  /**
-   * Load balancer id (UUID).
-   * @example "a1b2c3d4-0000-4000-8000-000000000001"
-   */
-  @IsUUID('all')
-  id: string;
 }
 
 /** A policy of an Apinizer API proxy, addressed by name. */
