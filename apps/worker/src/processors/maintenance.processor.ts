@@ -8,7 +8,8 @@ const UNCONFIRMED_GRACE_MS = 30_000;
 
 /**
  * maintenance: every 30 s, operations stored but whose jobs were never confirmed (the gateway died between the two
- * steps of accept) get their lane-head jobs enqueued. Job ids make this harmless when the jobs do exist.
+ * steps of accept) get their lane-head jobs enqueued (job ids make this harmless when the jobs do exist), and the
+ * history indexes drop entries older than the retention.
  */
 @QueueProcessor(QUEUES.maintenance)
 export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
@@ -27,6 +28,8 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   }
 
   async process(_job: Job<MaintenanceJob>): Promise<number> {
+    // history indexes forget operations past OPERATION_RETENTION_DAYS (their hashes expire by TTL)
+    await this.store.trimIndexes();
     const ids = await this.store.unconfirmedOlderThan(UNCONFIRMED_GRACE_MS);
     for (const id of ids) {
       const stored = await this.store.get(id);
