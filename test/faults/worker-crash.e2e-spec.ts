@@ -32,13 +32,14 @@ describe('fault: the worker is killed (kill -9) while operations are mid-poll', 
   let env: Record<string, string>;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let redis: Redis;
+  let worker: Proc;
 
   beforeAll(async () => {
     redis = new Redis(REDIS_URL);
     sandbox = await startSandbox({ SANDBOX_TASK_DURATION_MS: '3000' });
     await sandbox.control('PATCH', '/__sandbox/config', { lbPatchCreatesTask: true });
     env = appEnv({ redisUrl: REDIS_URL, sandboxUrl: sandbox.url, prefix, env: { GCORE_TASK_POLL_INITIAL_MS: '200', GCORE_TASK_POLL_MAX_MS: '400' } });
-    gateway = await startGateway(env);
+    [gateway, worker] = await Promise.all([startGateway(env), startWorker(env, 'worker-1')]);
     receiver = await startReceiver();
   }, 60_000);
 
@@ -53,9 +54,8 @@ describe('fault: the worker is killed (kill -9) while operations are mid-poll', 
     const sub = await api(gateway.url, 'POST', '/v1/webhook-subscriptions', { url: receiver.url, events: ['*'], description: 'worker-crash' });
     expect(sub.status).toBe(201);
 
-    let worker: Proc = await startWorker(env, 'worker-1');
     const t0 = Date.now();
-    const mark = (what: string) => process.stderr.write(`[worker-crash] +${Date.now() - t0} ms ${what}\n`);
+    const mark = (what: string) => process.env.FAULTS_VERBOSE && process.stderr.write(`[worker-crash] +${Date.now() - t0} ms ${what}\n`);
 
     // accept 200 operations, round-robin over the 14 targets: one chain of POSTs per target (so the acceptance order per
     // target is known), the chains in parallel
@@ -80,8 +80,8 @@ describe('fault: the worker is killed (kill -9) while operations are mid-poll', 
     // kill -9 while every lane has a Gcore task in flight (mid-poll), a few times over the run
     for (const afterTerminal of [20, 90]) {
       await until(`${afterTerminal} operations terminal`, async () => (await terminalCount(redis, prefix)) >= afterTerminal, 60_000, 100);
-      const inFlight = await midPollCount(redis, prefix);
-      expect(inFlight).toBeGreaterThanOrEqual(8); // tasks were being polled when the worker died
+      // tasks are being polled when the worker dies
+      const inFlight = await until('10 Gcore tasks mid-poll', async () => ((n) => (n >= 10 ? n : 0))(await midPollCount(redis, prefix)), 10_000, 20);
       mark(`kill at ${afterTerminal}, in flight ${inFlight}`);
       const exit = await worker.kill9();
       expect(exit.signal).toBe('SIGKILL');
@@ -89,8 +89,12 @@ describe('fault: the worker is killed (kill -9) while operations are mid-poll', 
       worker = await startWorker(env, `worker-after-${afterTerminal}`);
     }
 
-    const stopMarks = setInterval(async () => mark(`terminal ${await terminalCount(redis, prefix)}`), 5000);
-    const ops = await waitForTerminal(gateway.url, ids, 100_000).finally(() => clearInterval(stopMarks));
+    // progress lines with FAULTS_VERBOSE=1 (to see how long recovery takes)
+    const stopMarks = setInterval(async () => mark(`terminal ${await terminalCount(redis, prefix)} dlv active ${await redis.llen(`{${prefix}}:webhook-deliveries:active`)} stalled ${await redis.scard(`{${prefix}}:webhook-deliveries:stalled`)} wait ${await redis.llen(`{${prefix}}:webhook-deliveries:wait`)} hooks ${receiver.received.length}`), 5000).unref();
+    const ops = await waitForTerminal(gateway.url, ids, 100_000).catch((e) => {
+      clearInterval(stopMarks);
+      throw e;
+    });
     mark('all terminal');
 
     // every operation SUCCEEDED, and each result ended exactly once (the guarded transition counted it once)
@@ -127,7 +131,7 @@ describe('fault: the worker is killed (kill -9) while operations are mid-poll', 
         byOp.set(h.json.data.id, set);
       }
       return ids.every((id) => byOp.has(id)) ? byOp : undefined;
-    }, 60_000, 250);
+    }, 60_000, 250).finally(() => clearInterval(stopMarks));
     for (const id of ids) {
       const webhookIds = [...completed.get(id)!];
       expect({ id, webhookIds }).toEqual({ id, webhookIds: [webhookIds[0]] });
@@ -140,6 +144,53 @@ describe('fault: the worker is killed (kill -9) while operations are mid-poll', 
     const targetEvents = receiver.received.filter((r) => r.json?.type === 'operation.target.completed');
     expect(new Set(targetEvents.map((r) => r.json.data.operationId)).size).toBe(OPERATIONS);
   }, 200_000);
+
+  it('finishes an operation whose task poll was running in two workers that were both killed', async () => {
+    await sandbox.control('DELETE', '/__sandbox/requests');
+    // the next two task GETs hang: the poll job is active (mid-GET) when each worker dies
+    await sandbox.control('POST', '/__sandbox/faults', { method: 'GET', path: '/cloud/v1/tasks/', hang: true, count: 2 });
+    const res = await api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates: [{ target: l7Target(12), changes: { name: 'twice-killed' } }] });
+    expect(res.status).toBe(202);
+    const hanging = async (n: number) => {
+      const { log } = await sandbox.control<{ log: { method: string; path: string; status: number }[] }>('GET', '/__sandbox/requests');
+      return log.filter((e) => e.method === 'GET' && e.path.startsWith('/cloud/v1/tasks/') && e.status === 0).length >= n;
+    };
+    for (const n of [1, 2]) {
+      await until(`task GET #${n} hanging`, () => hanging(n), 90_000, 100);
+      await worker.kill9();
+      worker = await startWorker(env, `worker-stall-${n}`);
+    }
+    const ops = await waitForTerminal(gateway.url, [res.body.id], 60_000);
+    expect(ops.get(res.body.id)).toMatchObject({ status: 'SUCCEEDED', results: [{ status: 'SUCCEEDED' }] });
+    expect((await sandbox.control('GET', `/__sandbox/state/l7policies/${SEED.l7(12)}`)).name).toBe('twice-killed');
+  }, 200_000);
+
+  it('graceful stop (SIGTERM) mid-poll: the worker exits promptly and the next one resumes at once', async () => {
+    const ids: string[] = [];
+    for (let n = 0; n < 2 * TARGETS.length; n++) {
+      const res = await api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates: [{ target: TARGETS[n % TARGETS.length], changes: { name: `term-${n}` } }] });
+      expect(res.status).toBe(202);
+      ids.push(res.body.id);
+    }
+    await until('10 Gcore tasks mid-poll', async () => (await midPollCount(redis, prefix)) >= 10, 15_000, 20);
+    // and one provider write in flight (a slow answer) when the signal comes
+    await sandbox.control('POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(1), delayMs: 2500, count: 1 });
+    await until('a slow write in flight', async () => {
+      const { log } = await sandbox.control<{ log: { method: string; path: string; status: number }[] }>('GET', '/__sandbox/requests');
+      return log.some((e) => e.method === 'PATCH' && e.path.endsWith(SEED.l7(1)) && e.status === 0);
+    }, 15_000, 20);
+    const stopping = Date.now();
+    const exit = await worker.stop(35_000);
+    expect(exit.forced).toBe(false);
+    expect(Date.now() - stopping).toBeLessThan(10_000);
+    expect(worker.lines.join('\n')).not.toMatch(/shutdown took longer/);
+    const restarted = Date.now();
+    worker = await startWorker(env, 'worker-after-sigterm');
+    await waitForTerminal(gateway.url, ids, 60_000);
+    // two 3 s tasks per lane, one after the other: no stalled-job wait on top (that would add lockDuration + stalledInterval)
+    expect(Date.now() - restarted).toBeLessThan(15_000);
+    for (const id of ids) expect(await redis.hmget(`{${prefix}}:op:${id}`, 'status', 'done')).toEqual(['SUCCEEDED', '1']);
+  }, 120_000);
 });
 
 async function terminalCount(redis: Redis, prefix: string): Promise<number> {

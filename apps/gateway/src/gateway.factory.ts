@@ -98,6 +98,13 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, exposedHeaders: ['location', 'x-request-id', 'retry-after'] });
 
   const fastify = app.getHttpAdapter().getInstance();
+  // graceful close: a keep-alive connection busy when the close begins becomes idle only afterwards, and would then
+  // hold the close for its keep-alive timeout (longer than the shutdown deadline): close such connections as they idle
+  fastify.addHook('preClose', (done) => {
+    const timer = setInterval(() => fastify.server.closeIdleConnections(), 100).unref();
+    fastify.server.once('close', () => clearInterval(timer));
+    done();
+  });
   // JSON in only: register Nest's JSON parser now (keeping rawBody for inbound signatures) so init adds no form parser,
   // and drop Fastify's text/plain one: any other media type answers 415 (FST_ERR_CTP_INVALID_MEDIA_TYPE)
   adapter.registerParserMiddleware(undefined, true);

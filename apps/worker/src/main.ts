@@ -14,6 +14,8 @@ async function main(): Promise<void> {
   exitAfterDeadline();
   if (config.workerMetricsPort) {
     const server = startMetricsServer(app.get(GatewayMetrics), config.workerMetricsPort);
+    // a second worker on the same host finds the port taken: it works on without the endpoint instead of crashing
+    server.on('error', (error) => logger.warn({ port: config.workerMetricsPort, err: error.message }, 'worker metrics endpoint not started (set WORKER_METRICS_PORT per worker, or 0)'));
     process.once('SIGTERM', () => server.close());
   }
   logger.info({ gcore: config.gcore.baseUrl, apinizer: config.apinizer.baseUrl }, 'worker started');

@@ -25,8 +25,10 @@ export class OperationUpdatesListener implements OnApplicationShutdown {
 
   private connection(): Redis {
     if (!this.subscriber) {
-      // pub/sub needs its own connection; it may queue commands while reconnecting
-      this.subscriber = this.connections.create({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      // pub/sub needs its own connection; it may queue commands while reconnecting. No ready check: its INFO is refused
+      // once a SUBSCRIBE went out in the window between connect and ready (ioredis writes SUBSCRIBE then), which failed
+      // the first subscriptions of every fresh process ("Connection in subscriber mode") and left the client not ready
+      this.subscriber = this.connections.create({ enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
       this.subscriber.on('message', (channel: string, message: string) => {
         for (const l of this.listeners.get(channel) ?? []) l(Number(message));
       });

@@ -2,29 +2,75 @@
  * Real processes for the fault suites: the built gateway, worker and provider sandbox (`npm run build` → dist/), and
  * private redis-servers. Every process started here is killed in `stopAll()` (call it in afterAll) and, as a last
  * resort, by a synchronous SIGKILL on the test process's 'exit'.
+ *
+ * Debugging knobs: FAULTS_VERBOSE=1 (echo every process line and progress to stderr), FAULTS_LOG_DIR=<dir> (one log
+ * file per process), FAULTS_KEEP_KEYS=1 (leave the suite's Redis keys), FAULTS_DIST=<dir> (run another build).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
-/** Where the built apps are; FAULTS_DIST points the suites at another build (e.g. a private one while dist/ is rebuilt). */
-export const DIST = process.env.FAULTS_DIST ? resolve(process.env.FAULTS_DIST) : join(ROOT, 'dist');
 export const API_KEY = 'faults-admin-key-000000000001';
 export const SANDBOX_GCORE_KEY = 'sandbox-gcore-key';
 export const SANDBOX_APINIZER_TOKEN = 'sandbox-apinizer-token';
 const MAX_LINES = 50_000;
 const VERBOSE = process.env.FAULTS_VERBOSE === '1';
+/** When set, every process's output also goes to `<dir>/<name>.log` (for debugging a failing suite). */
+const LOG_DIR = process.env.FAULTS_LOG_DIR;
+/** When '1', the suites leave their Redis keys behind (for debugging). */
+export const KEEP_KEYS = process.env.FAULTS_KEEP_KEYS === '1';
 
 export type AppName = 'gateway' | 'worker' | 'provider-sandbox';
 
+const ENTRIES: AppName[] = ['gateway', 'worker', 'provider-sandbox'];
+const entry = (dist: string, app: AppName) => join(dist, 'apps', app, 'src', 'main.js');
+let snapshot: string | undefined;
+
+/**
+ * The build the suite runs: a private copy of dist/ taken on first use, so a rebuild during the run (`nest build`
+ * deletes dist/ first) cannot pull files from under a process being (re)started, nor mix two builds. FAULTS_DIST
+ * points at another build instead (used as is).
+ */
+export function distDir(): string {
+  if (process.env.FAULTS_DIST) return resolve(process.env.FAULTS_DIST);
+  if (snapshot) return snapshot;
+  const dist = join(ROOT, 'dist');
+  // a build in progress: wait (bounded) until the entries exist and nothing was written for a moment
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const complete = ENTRIES.every((app) => existsSync(entry(dist, app)));
+    if (complete && Date.now() - newestMtime(dist) > 1500) break;
+    if (Date.now() > deadline) {
+      if (!complete) throw new Error(`${entry(dist, ENTRIES.find((app) => !existsSync(entry(dist, app)))!)} is missing: run "npm run build" first`);
+      break;
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+  }
+  const copy = tempDir('rpg-faults-dist-');
+  cpSync(dist, copy, { recursive: true });
+  for (const app of ENTRIES) if (!existsSync(entry(copy, app))) throw new Error(`dist/ changed while it was copied (${app} missing): run the suite again`);
+  snapshot = copy;
+  return copy;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    try {
+      newest = Math.max(newest, statSync(join(dir, name)).mtimeMs);
+    } catch {
+      /* removed meanwhile */
+    }
+  }
+  return newest;
+}
+
 export function appScript(app: AppName): string {
-  const script = join(DIST, 'apps', app, 'src', 'main.js');
-  if (!existsSync(script)) throw new Error(`${script} is missing: run "npm run build" first`);
-  return script;
+  return entry(distDir(), app);
 }
 
 export interface Exit {
@@ -75,6 +121,10 @@ export class Proc {
 
   private push(line: string): void {
     if (VERBOSE) process.stderr.write(`[${this.name}] ${line}\n`);
+    if (LOG_DIR) {
+      mkdirSync(LOG_DIR, { recursive: true });
+      appendFileSync(join(LOG_DIR, `${this.name.replace(/[^\w.-]/g, '_')}.log`), line + '\n');
+    }
     if (this.lines.length >= MAX_LINES) this.lines.splice(0, MAX_LINES / 10);
     this.lines.push(line);
     for (const w of this.watchers) w(line);
@@ -156,6 +206,8 @@ export function spawnProcess(name: string, command: string, args: string[], env:
   const base: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_PATH']) if (process.env[k]) base[k] = process.env[k]!;
   const fullEnv: Record<string, string> = { ...base };
+  // the apps may run from a copy of dist/ outside the repo: let them find the repo's node_modules
+  fullEnv.NODE_PATH = [join(ROOT, 'node_modules'), base.NODE_PATH].filter(Boolean).join(':');
   for (const [k, v] of Object.entries(env)) if (v !== undefined) fullEnv[k] = v;
   const child = spawn(command, args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
   const proc = new Proc(name, child);
@@ -174,6 +226,7 @@ export async function stopAll(): Promise<void> {
   await Promise.all(procs.map((p) => p.kill9()));
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
   tempDirs.clear();
+  snapshot = undefined;
 }
 
 /** A port nobody listens on right now (the OS picks it). */
@@ -468,6 +521,7 @@ export async function startReceiver(respond: (hook: ReceivedHook) => number = ()
 
 /** Deletes every key under `{prefix}` on a Redis (the suites' own data on the shared Redis). */
 export async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
+  if (KEEP_KEYS) return;
   const { default: Redis } = await import('ioredis');
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
   redis.on('error', () => undefined);

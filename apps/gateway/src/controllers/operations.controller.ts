@@ -15,6 +15,7 @@ const HEARTBEAT_MS = 15_000;
 export class OperationsController implements BeforeApplicationShutdown {
   /** The `finish` of every open SSE stream. */
   private readonly streams = new Set<() => Promise<void>>();
+  private closing = false;
 
   constructor(
     private readonly store: OperationStore,
@@ -68,6 +69,8 @@ export class OperationsController implements BeforeApplicationShutdown {
       'x-request-id': String(req.id),
     });
     raw.write('retry: 2000\n\n');
+    // shutting down: no new stream here (the client reconnects after `retry`, to a running instance)
+    if (this.closing) return void raw.end();
     let lastSeq = 0;
     let closed = false;
     let busy = Promise.resolve();
@@ -111,7 +114,9 @@ export class OperationsController implements BeforeApplicationShutdown {
    * Shutdown: end every open stream first. Clients reconnect (after `retry`, with Last-Event-ID) to a running instance
    * and get the current state; without this the HTTP server's close waits for every stream to reach a terminal state.
    */
-  async beforeApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.streams].map((finish) => finish()));
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+    // each finish ends its response at once; its unsubscribe is not waited for (the subscriber closes at shutdown anyway)
+    for (const finish of [...this.streams]) void finish().catch(() => undefined);
   }
 }

@@ -36,7 +36,12 @@ export class RecordTaskStateUseCase {
     const stored = await this.store.get(waiter.operationId);
     if (!stored) return;
     const result = stored.operation.results[waiter.index];
-    if (TERMINAL_RESULT_STATUSES.has(result.status)) return;
+    if (TERMINAL_RESULT_STATUSES.has(result.status)) {
+      // told again (the task job ran twice after a crash): repeat the idempotent follow-ups (events, next lane entry),
+      // which a crash right after the transition would otherwise lose
+      await this.completion.followUp(waiter.operationId, waiter.index, (await this.store.laneHead(stored.updates[waiter.index])) ?? '');
+      return;
+    }
     const detail = { gcore: { taskIds: result.gcore?.taskIds ?? [] }, ...(failure ? { error: failure } : {}) };
     await this.completion.finish(stored, waiter.index, failure ? 'FAILED' : 'SUCCEEDED', detail);
   }
