@@ -47,6 +47,10 @@ describe('foundation: one update travels gateway → BullMQ → adapters → tas
     const op = await waitForOperation(h, res.body.id);
     expect(op.status).toBe('SUCCEEDED');
     expect(op.reference).toBe('change-42');
+    // JSON log lines carry the request id (gateway) and the operation id (gateway and worker)
+    const lines = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.operationId === op.id);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'operation accepted', requestId: res.headers['x-request-id'] }));
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'operation ended', status: 'SUCCEEDED' }));
     expect(op.completedAt).toEqual(expect.any(String));
     for (const r of op.results.slice(0, 4)) {
       expect(r.status).toBe('SUCCEEDED');

@@ -27,7 +27,13 @@ export class TargetCompletion {
     const id = stored.operation.id;
     const outcome = await this.store.transition(id, index, ['PENDING', 'RUNNING'], status, detail, stored.updates[index]);
     if (outcome.changed === -1) return;
-    if (outcome.changed === 1 && outcome.operationTerminalNow) this.metrics.operationsCompleted.inc({ status: outcome.operationStatus });
+    if (outcome.changed === 1) {
+      this.logger.log({ operationId: id, index, status, code: detail.error?.code }, 'target ended');
+      if (outcome.operationTerminalNow) {
+        this.metrics.operationsCompleted.inc({ status: outcome.operationStatus });
+        this.logger.log({ operationId: id, status: outcome.operationStatus }, 'operation ended');
+      }
+    }
     await this.followUp(id, index, outcome.nextLaneHead);
   }
 

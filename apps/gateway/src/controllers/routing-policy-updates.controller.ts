@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthenticatedRequest, RequireScope } from '@rpg/common';
@@ -16,6 +16,8 @@ export function parsePreferWait(prefer: string | undefined): number | undefined 
 @ApiBearerAuth()
 @Controller('v1/routing-policy-updates')
 export class RoutingPolicyUpdatesController {
+  private readonly logger = new Logger('RoutingPolicyUpdates');
+
   constructor(private readonly submit: SubmitUpdateUseCase) {}
 
   @Post()
@@ -42,6 +44,10 @@ export class RoutingPolicyUpdatesController {
   ): Promise<OperationDto> {
     const waitSeconds = parsePreferWait(prefer);
     const result = await this.submit.execute({ body, apiKeyName: req.apiKey?.name ?? 'unknown', idempotencyKey, waitSeconds });
+    if (!result.operation.dryRun) {
+      // the request id ties this line to the operation; worker lines carry the operation id
+      this.logger.log({ requestId: req.id, operationId: result.operation.id, targets: result.operation.results.length, replayed: result.replayed }, 'operation accepted');
+    }
     void reply.status(result.status);
     if (!result.operation.dryRun) void reply.header('location', `/v1/operations/${result.operation.id}`);
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
