@@ -19,7 +19,6 @@ interface LogEntry {
 
 const UNKNOWN_ID = 'd1b2c3d4-0000-4000-8000-0000000000ff';
 const l7Path = (n: number) => `/cloud/v1/l7policies/${SEED.projectId}/${SEED.regionId}/${SEED.l7(n)}`;
-const lbPath = (id: string) => `/cloud/v1/loadbalancers/${SEED.projectId}/${SEED.regionId}/${id}`;
 const taskPath = (id: string) => `/cloud/v1/tasks/${id}`;
 
 async function requestLog(h: Harness): Promise<LogEntry[]> {

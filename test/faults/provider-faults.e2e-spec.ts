@@ -1,6 +1,5 @@
 import {
   Gateway,
-  Proc,
   SEED,
   Sandbox,
   api,
@@ -33,7 +32,6 @@ describe('fault: the providers misbehave (5xx, 429, 409, hanging connections, do
   const prefix = `fpf${Date.now().toString(36)}`;
   let sandbox: Sandbox;
   let gateway: Gateway;
-  let worker: Proc;
   let workerMetrics: string;
 
   beforeAll(async () => {
@@ -46,7 +44,7 @@ describe('fault: the providers misbehave (5xx, 429, 409, hanging connections, do
       prefix,
       env: { PROVIDER_MAX_ATTEMPTS: String(MAX_ATTEMPTS), PROVIDER_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), GCORE_LOCK_WAIT_MS: String(LOCK_WAIT_MS) },
     });
-    [gateway, worker] = await Promise.all([startGateway(env), startWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) })]);
+    [gateway] = await Promise.all([startGateway(env), startWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) })]);
   }, 60_000);
 
   afterAll(async () => {

@@ -8,6 +8,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { AppConfig, loadAppConfig } from '@rpg/config';
 import { REDACTED_PATHS } from '@rpg/observability';
+import { waitFor } from './wait';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.factory';
 import { createWorkerApp } from '../../apps/worker/src/worker.factory';
 import { createProviderSandbox, ProviderSandbox, SandboxOptions, SEED } from '../../apps/provider-sandbox/src/sandbox';
@@ -96,20 +97,7 @@ export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
 
 export const auth = (key = API_KEY) => ({ authorization: `Bearer ${key}` });
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value) return value as T;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
-}
+export { waitFor };
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED']);
 

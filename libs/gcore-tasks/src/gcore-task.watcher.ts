@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
@@ -35,7 +35,6 @@ function parseWaiter(entry: string): TaskWaiter {
  */
 @Injectable()
 export class GcoreTaskWatcher implements ExternalTaskWatcher {
-  private readonly logger = new Logger(GcoreTaskWatcher.name);
   private readonly redis: Scripted;
   private readonly schedule: GcoreTaskSchedule;
 

@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { waitFor } from '../../support/wait';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
 export const API_KEY = 'faults-admin-key-000000000001';
@@ -250,20 +251,9 @@ export function tempDir(prefix = 'rpg-faults-'): string {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns something truthy. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value) return value as T;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`${what}: not met within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+/** Polls `fn` until it returns something truthy (the shared helper, with the label first). */
+export function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  return waitFor(fn, timeoutMs, intervalMs, what);
 }
 
 /** Waits until GET `url` answers `status` (default 200). */
