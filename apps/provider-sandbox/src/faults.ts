@@ -4,7 +4,7 @@ import type { Checked } from './config';
 /** Body of `POST /__sandbox/faults`. */
 export interface FaultSpec {
   method?: string;
-  /** Matches when the request path contains this string. */
+  /** Matches when the request path (with its query string) contains this string. */
   path: string;
   /** How many matching requests use it (default 1; -1 = unlimited). */
   count?: number;

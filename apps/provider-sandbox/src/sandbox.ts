@@ -75,7 +75,7 @@ export function buildApp(ctx: SandboxContext): FastifyInstance {
     if (path.startsWith(CONTROL_PREFIX)) return;
     const provider = providerOf(path);
     const entry = ctx.requests.record(req.method, path, Date.now());
-    const fault = ctx.faults.match(req.method, path);
+    const fault = ctx.faults.match(req.method, req.url); // path and query: a fault can single out a listing
     setMeta(req, { provider, entry, mods: fault?.mods ?? null });
 
     const delay = ctx.config.latencyMs + (fault?.delayMs ?? 0);

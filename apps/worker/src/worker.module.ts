@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CommonModule } from '@rpg/common';
 import { AppConfig, AppConfigModule } from '@rpg/config';
-import { GcoreTasksModule } from '@rpg/gcore-tasks';
+import { GcoreTaskSweepModule, GcoreTasksModule } from '@rpg/gcore-tasks';
 import { ObservabilityModule } from '@rpg/observability';
 import { OperationExecutionModule, OperationsModule } from '@rpg/operations';
 import { ProvidersModule } from '@rpg/providers';
@@ -29,6 +29,7 @@ export class WorkerModule {
         OperationsModule,
         OperationExecutionModule,
         GcoreTasksModule,
+        GcoreTaskSweepModule,
         WebhooksModule,
       ],
       providers: [ProviderCallsProcessor, GcoreTasksProcessor, WebhookEventsProcessor, WebhookDeliveriesProcessor, MaintenanceProcessor],

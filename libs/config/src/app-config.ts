@@ -19,6 +19,8 @@ export interface AppConfig {
   production: boolean;
   port: number;
   redisUrl: string;
+  /** Seed nodes of a Redis Cluster; empty for a single Redis (REDIS_URL). */
+  redisClusterNodes: RedisNode[];
   queuePrefix: string;
   apiKeys: ApiKeyEntry[];
   /** Set only when no API_KEYS were configured outside production: printed once at start. */
@@ -27,7 +29,7 @@ export interface AppConfig {
   apinizer: { baseUrl: string; token?: string; username?: string; password?: string; usesSandbox: boolean };
   sandboxUrl: string;
   provider: { maxAttempts: number; requestTimeoutMs: number };
-  gcoreTasks: { pollInitialMs: number; pollMaxMs: number; timeoutMs: number; lockWaitMs: number };
+  gcoreTasks: { pollInitialMs: number; pollMaxMs: number; sweepMs: number; sweepBackstopMs: number; timeoutMs: number; lockWaitMs: number };
   webhooks: { allowPrivateNetworks: boolean; retryDelaysMs: number[]; inboundSecrets: Map<string, string> };
   operationRetentionDays: number;
   corsOrigins: string[];
@@ -35,6 +37,11 @@ export interface AppConfig {
   workerConcurrency: number;
   rateLimitPerMinute: number;
   workerMetricsPort: number;
+}
+
+export interface RedisNode {
+  host: string;
+  port: number;
 }
 
 export const SANDBOX_GCORE_API_KEY = 'sandbox-gcore-key';
@@ -67,6 +74,22 @@ function parseApiKeys(raw: string): ApiKeyEntry[] {
       }
       return { name, hash: hashApiKey(key), scopes: new Set(scopes as ApiScope[]) };
     });
+}
+
+function parseClusterNodes(raw: string | undefined, redisUrl: string): RedisNode[] {
+  const nodes = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    const colon = entry.lastIndexOf(':');
+    const port = Number(entry.slice(colon + 1));
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new ConfigValidationError(`Invalid configuration: REDIS_CLUSTER_NODES port of "${entry}" must be 1-65535`);
+    }
+    return { host: entry.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
+  });
+  // a cluster serves database 0 only: a REDIS_URL selecting another would be silently ignored
+  if (nodes.length && !['', '0'].includes(new URL(redisUrl).pathname.replace(/^\/+/, ''))) {
+    throw new ConfigValidationError('Invalid configuration: REDIS_URL must not select a database other than 0 when REDIS_CLUSTER_NODES is set (a cluster has only database 0)');
+  }
+  return nodes;
 }
 
 function parseInboundSecrets(raw: string | undefined): Map<string, string> {
@@ -110,6 +133,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     production,
     port: env.PORT,
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES, env.REDIS_URL),
     queuePrefix: env.QUEUE_PREFIX,
     apiKeys,
     generatedDevApiKey,
@@ -130,6 +154,8 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     gcoreTasks: {
       pollInitialMs: env.GCORE_TASK_POLL_INITIAL_MS,
       pollMaxMs: env.GCORE_TASK_POLL_MAX_MS,
+      sweepMs: env.GCORE_TASK_SWEEP_MS,
+      sweepBackstopMs: env.GCORE_TASK_SWEEP_BACKSTOP_MS,
       timeoutMs: env.GCORE_TASK_TIMEOUT_MS,
       lockWaitMs: env.GCORE_LOCK_WAIT_MS,
     },

@@ -21,6 +21,13 @@ export class EnvironmentVariables {
   @IsString() @Matches(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
+  /**
+   * Seed nodes of a Redis Cluster (`host:port`, comma-separated): when set, every connection is a cluster client and
+   * REDIS_URL only contributes credentials and TLS (its userinfo and scheme). Unset: the single Redis at REDIS_URL.
+   */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^\s*(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}(\s*,\s*(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5})*\s*$/, { message: 'must be comma-separated host:port seed nodes' })
+  REDIS_CLUSTER_NODES?: string;
+
   /** Prefix of every BullMQ key; wrapped in a hash tag so BullMQ runs on Redis Cluster. */
   @IsString() @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1-32 letters, digits, _ or -' })
   QUEUE_PREFIX = 'rpg';
@@ -61,6 +68,14 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsInt() @Min(100) @Max(300_000)
   GCORE_TASK_POLL_MAX_MS = 2000;
+
+  /** Interval of the task sweep: one `GET /cloud/v1/tasks` per project/region lists every task still running; 0 turns it off. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  GCORE_TASK_SWEEP_MS = 500;
+
+  /** Per-task poll interval while the sweep covers the task's project/region (the sweep detects the end; this is the backstop). */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(300_000)
+  GCORE_TASK_SWEEP_BACKSTOP_MS = 15_000;
 
   @Transform(toInt) @IsInt() @Min(1000) @Max(7_200_000)
   GCORE_TASK_TIMEOUT_MS = 1_800_000;

@@ -1,4 +1,8 @@
-/** KEYS: task hash, waiters set. ARGV: waiter. Adds the waiter unless the task already settled; returns {state, error, code} or {}. */
+/**
+ * KEYS: task hash, waiters set, in-flight set of the task's scope, set of scopes. ARGV: waiter, ttl, task id, scope ('' when
+ * unknown), now (ms). Adds the waiter unless the task already settled; returns {state, error} or {}. A task with a scope
+ * joins that scope's in-flight set, which the sweeper lists in one request.
+ */
 export const REGISTER_WAITER = `
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'FINISHED' or state == 'ERROR' or state == 'TIMEOUT' then
@@ -6,18 +10,33 @@ if state == 'FINISHED' or state == 'ERROR' or state == 'TIMEOUT' then
 end
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
+if ARGV[4] ~= '' then
+  redis.call('ZADD', KEYS[3], 'NX', tonumber(ARGV[5]), ARGV[3])
+  redis.call('SADD', KEYS[4], ARGV[4])
+end
 return {}
 `;
 
 /**
- * KEYS: task hash, waiters set. ARGV: state, error, ttl. Records the end of a task and hands over its waiters. The set
- * is kept (until the settled record expires): a worker dying before it told every waiter leaves the job to run again,
- * and that run must find the same waiters (telling a waiter twice changes nothing).
+ * KEYS: task hash, waiters set, in-flight set of the task's scope. ARGV: state, error, ttl, task id. Records the end of a
+ * task, takes it out of the sweep and hands over its waiters. The waiter set is kept (until the settled record expires):
+ * a worker dying before it told every waiter leaves the job to run again, and that run must find the same waiters
+ * (telling a waiter twice changes nothing).
  */
 export const SETTLE_TASK = `
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'error', ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+redis.call('ZREM', KEYS[3], ARGV[4])
 local waiters = redis.call('SMEMBERS', KEYS[2])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
 return waiters
+`;
+
+/** KEYS: in-flight set of a scope, set of scopes. ARGV: scope. Forgets a scope whose in-flight set is empty. */
+export const DROP_EMPTY_SCOPE = `
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('SREM', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
 `;

@@ -1,20 +1,20 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreClient } from '@rpg/gcore';
 import { GatewayMetrics } from '@rpg/observability';
 import { GcoreTaskJob, QUEUES, jobIds } from '@rpg/queues';
-import { REDIS, RedisKeys } from '@rpg/redis';
-import { ERROR_CODES, ExternalTaskWatcher, GcoreTaskState, ProviderError, SettledTask, TaskWaiter } from '@rpg/routing-policy';
+import { REDIS, RedisClient } from '@rpg/redis';
+import { ERROR_CODES, ExternalTaskWatcher, GcoreTaskState, ProviderError, SettledTask, TaskScope, TaskWaiter } from '@rpg/routing-policy';
 import { GcoreTaskSchedule } from './gcore-task.schedule';
+import { GcoreTaskKeys, scopeName } from './gcore-task.keys';
 import { REGISTER_WAITER, SETTLE_TASK } from './gcore-task.scripts';
 import { TaskDurationModel } from './task-duration.model';
 
-type Scripted = Redis & {
-  rpgRegisterWaiter(taskKey: string, waitersKey: string, waiter: string, ttl: number): Promise<string[]>;
-  rpgSettleTask(taskKey: string, waitersKey: string, state: string, error: string, ttl: number): Promise<string[]>;
+type Scripted = RedisClient & {
+  rpgRegisterWaiter(taskKey: string, waitersKey: string, inflightKey: string, scopesKey: string, waiter: string, ttl: number, taskId: string, scope: string, now: number): Promise<string[]>;
+  rpgSettleTask(taskKey: string, waitersKey: string, inflightKey: string, state: string, error: string, ttl: number, taskId: string): Promise<string[]>;
 };
 
 export type PollOutcome =
@@ -22,6 +22,10 @@ export type PollOutcome =
   | { kind: 'settled'; settled: SettledTask; waiters: TaskWaiter[] };
 
 const SETTLED_TTL_S = 3600;
+/** How long a scope's listing is ignored after it claimed that a running task had ended. */
+export const SWEEP_DISTRUST_MS = 5 * 60_000;
+/** A task registered this shortly before a listing may be missing from it: only an explicit end in the listing counts. */
+export const LISTING_GRACE_MS = 1000;
 
 function parseWaiter(entry: string): TaskWaiter {
   const hash = entry.lastIndexOf('#');
@@ -31,7 +35,9 @@ function parseWaiter(entry: string): TaskWaiter {
 /**
  * Follows every Gcore task id to FINISHED/ERROR. Waiters (operation targets) register per task id; one BullMQ job per
  * task id (job id `task-<id>`) polls it, so any number of waiters share one GET per tick. The job is delayed between
- * polls, so polling survives worker restarts.
+ * polls, so polling survives worker restarts. A task whose project/region is known also joins that scope's in-flight
+ * set: while GcoreTaskSweeper lists the scope completely, it detects the end and runs the task's job at once, and the
+ * job's own polls thin out to a backstop interval.
  */
 @Injectable()
 export class GcoreTaskWatcher implements ExternalTaskWatcher {
@@ -39,8 +45,8 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
   private readonly schedule: GcoreTaskSchedule;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
-    private readonly keys: RedisKeys,
+    @Inject(REDIS) redis: RedisClient,
+    private readonly keys: GcoreTaskKeys,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectQueue(QUEUES.gcoreTasks) private readonly queue: Queue<GcoreTaskJob>,
     private readonly client: GcoreClient,
@@ -49,33 +55,37 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
   ) {
     this.redis = redis as Scripted;
     if (!('rpgRegisterWaiter' in redis)) {
-      redis.defineCommand('rpgRegisterWaiter', { numberOfKeys: 2, lua: REGISTER_WAITER });
-      redis.defineCommand('rpgSettleTask', { numberOfKeys: 2, lua: SETTLE_TASK });
+      redis.defineCommand('rpgRegisterWaiter', { numberOfKeys: 4, lua: REGISTER_WAITER });
+      redis.defineCommand('rpgSettleTask', { numberOfKeys: 3, lua: SETTLE_TASK });
     }
     this.schedule = new GcoreTaskSchedule({ initialMs: config.gcoreTasks.pollInitialMs, maxMs: config.gcoreTasks.pollMaxMs });
   }
 
-  private taskKey(id: string): string {
-    return this.keys.key('task', id);
-  }
-  private waitersKey(id: string): string {
-    return this.keys.key('taskw', id);
-  }
-
-  async watch(taskIds: string[], waiter: TaskWaiter): Promise<SettledTask[]> {
+  async watch(taskIds: string[], waiter: TaskWaiter, taskScope?: TaskScope): Promise<SettledTask[]> {
     const settled: SettledTask[] = [];
     const ttl = Math.ceil(this.config.gcoreTasks.timeoutMs / 1000) + 3600;
+    const scope = taskScope && this.config.gcoreTasks.sweepMs > 0 ? scopeName(taskScope) : '';
     for (const taskId of taskIds) {
-      const known = await this.redis.rpgRegisterWaiter(this.taskKey(taskId), this.waitersKey(taskId), `${waiter.operationId}#${waiter.index}`, ttl);
+      const now = Date.now();
+      const known = await this.redis.rpgRegisterWaiter(
+        this.keys.task(taskId),
+        this.keys.waiters(taskId),
+        this.keys.inflight(scope),
+        this.keys.scopes(),
+        `${waiter.operationId}#${waiter.index}`,
+        ttl,
+        taskId,
+        scope,
+        now,
+      );
       if (known.length) {
         settled.push(this.toSettled(taskId, known[0], known[1] || null));
         continue;
       }
-      const now = Date.now();
       // same job id for every waiter: BullMQ ignores the add when the loop already exists (coalescing)
       await this.queue.add(
         'poll',
-        { taskId, startedAt: now, deadlineAt: now + this.config.gcoreTasks.timeoutMs, polls: 0 },
+        { taskId, startedAt: now, deadlineAt: now + this.config.gcoreTasks.timeoutMs, polls: 0, ...(scope ? { scope } : {}) },
         {
           jobId: jobIds.gcoreTask(taskId),
           delay: this.schedule.firstDelay(),
@@ -90,21 +100,37 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     return settled;
   }
 
-  /** The poll hint of an inbound `gcore.task.updated`: run that task's loop now instead of at its next tick. */
-  async pollNow(taskId: string): Promise<boolean> {
+  /**
+   * Runs that task's loop now instead of at its next tick: the poll hint of an inbound `gcore.task.updated`, or the
+   * sweeper having seen the task end (`bySweep`: a poll that then finds it running proves the listing wrong).
+   * Answers 'missing' when the task has no loop.
+   */
+  async pollNow(taskId: string, bySweep = false): Promise<'promoted' | 'busy' | 'missing'> {
     const job = await this.queue.getJob(jobIds.gcoreTask(taskId));
-    if (!job) return false;
-    if (await job.isDelayed()) {
-      await job.changeDelay(0).catch(() => job.promote());
-      return true;
-    }
-    return false;
+    if (!job) return 'missing';
+    if (!(await job.isDelayed())) return 'busy';
+    if (bySweep) await job.updateData({ ...job.data, bySweep: true });
+    await job.changeDelay(0).catch(() => job.promote());
+    return 'promoted';
+  }
+
+  /** Whether the sweep currently covers the scope (its latest listing was complete and is trusted). */
+  async isSwept(scope: string): Promise<boolean> {
+    const [ok, bad] = await Promise.all([this.redis.exists(this.keys.sweepOk(scope)), this.redis.exists(this.keys.sweepBad(scope))]);
+    return ok === 1 && bad === 0;
+  }
+
+  /** Stops trusting a scope's listing for a while: its tasks go back to their own poll schedule. */
+  async distrustSweep(scope: string, forMs: number): Promise<void> {
+    await this.redis.multi().set(this.keys.sweepBad(scope), '1', 'PX', forMs).del(this.keys.sweepOk(scope)).exec();
   }
 
   /** One tick of a task's loop. */
   async poll(data: GcoreTaskJob): Promise<PollOutcome> {
+    const bySweep = data.bySweep === true;
+    delete data.bySweep;
     if (Date.now() >= data.deadlineAt) {
-      const waiters = await this.settle(data.taskId, 'TIMEOUT', `Task did not finish within ${Math.round(this.config.gcoreTasks.timeoutMs / 1000)} s`);
+      const waiters = await this.settle(data, 'TIMEOUT', `Task did not finish within ${Math.round(this.config.gcoreTasks.timeoutMs / 1000)} s`);
       return { kind: 'settled', settled: this.toSettled(data.taskId, 'TIMEOUT', null), waiters };
     }
     let task;
@@ -112,7 +138,7 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
       task = await this.client.getTask(data.taskId);
     } catch (error) {
       if (error instanceof ProviderError && (error.code === ERROR_CODES.targetNotFound || error.code === ERROR_CODES.providerAuth)) {
-        const waiters = await this.settle(data.taskId, 'ERROR', error.message);
+        const waiters = await this.settle(data, 'ERROR', error.message);
         return { kind: 'settled', settled: { task: { id: data.taskId, state: 'ERROR', error: error.message }, failure: error.toResultError() }, waiters };
       }
       throw error; // transient: BullMQ retries the job with backoff
@@ -120,23 +146,33 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     this.metrics.taskPolls.inc({ state: task.state });
     if (task.state === 'FINISHED' || task.state === 'ERROR') {
       if (task.state === 'FINISHED') void this.durations.record(task).catch(() => undefined);
-      const waiters = await this.settle(data.taskId, task.state, task.error ?? '');
+      const waiters = await this.settle(data, task.state, task.error ?? '');
       return { kind: 'settled', settled: this.toSettled(data.taskId, task.state, task.error ?? null), waiters };
     }
     const polls = data.polls + 1;
     const expected = await this.durations.expectedMs(task.task_type).catch(() => undefined);
     const elapsed = Date.now() - data.startedAt;
-    const delayMs = Math.min(this.schedule.nextDelay(polls, elapsed, expected), Math.max(0, data.deadlineAt - Date.now()));
+    let delayMs = this.schedule.nextDelay(polls, elapsed, expected);
+    if (data.scope) {
+      // the sweep said this task had ended, yet it runs: its listing cannot be trusted, so polls go back to the schedule
+      if (bySweep) await this.distrustSweep(data.scope, SWEEP_DISTRUST_MS);
+      // short tasks keep their dense start; once the sweep must have seen the task, it takes over detection
+      else if (elapsed >= LISTING_GRACE_MS + 2 * this.config.gcoreTasks.sweepMs && (await this.isSwept(data.scope))) {
+        delayMs = Math.max(delayMs, this.config.gcoreTasks.sweepBackstopMs);
+      }
+    }
+    delayMs = Math.min(delayMs, Math.max(0, data.deadlineAt - Date.now()));
     const changed = task.state !== data.lastState;
-    const waiters = changed ? (await this.redis.smembers(this.waitersKey(data.taskId))).map(parseWaiter) : [];
+    const waiters = changed ? (await this.redis.smembers(this.keys.waiters(data.taskId))).map(parseWaiter) : [];
     data.polls = polls;
     data.lastState = task.state;
     data.taskType = task.task_type;
     return { kind: 'again', delayMs, state: task.state, changed, waiters };
   }
 
-  private async settle(taskId: string, state: string, error: string): Promise<TaskWaiter[]> {
-    const entries = await this.redis.rpgSettleTask(this.taskKey(taskId), this.waitersKey(taskId), state, error, SETTLED_TTL_S);
+  private async settle(data: GcoreTaskJob, state: string, error: string): Promise<TaskWaiter[]> {
+    const { taskId } = data;
+    const entries = await this.redis.rpgSettleTask(this.keys.task(taskId), this.keys.waiters(taskId), this.keys.inflight(data.scope ?? ''), state, error, SETTLED_TTL_S, taskId);
     return entries.map(parseWaiter);
   }
 

@@ -2,3 +2,5 @@ export * from './gcore-task.schedule';
 export * from './gcore-task.watcher';
 export * from './task-duration.model';
 export * from './gcore-tasks.module';
+export * from './gcore-task.keys';
+export * from './gcore-task.sweeper';

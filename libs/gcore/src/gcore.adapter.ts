@@ -54,12 +54,13 @@ export class GcoreAdapter implements ProviderAdapter {
         : undefined;
       const readWhileLocked = Boolean((plan.context as { readWhileLocked?: boolean } | undefined)?.readWhileLocked);
       const taskIds = await this.client.patchL7Policy(target, body, { rebuild, readWhileLocked });
-      return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds };
+      return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds, taskScope: { projectId: target.projectId, regionId: target.regionId } };
     }
-    const lb = await this.client.patchLoadBalancer(update.target as GcoreLoadBalancerTarget, body);
+    const target = update.target as GcoreLoadBalancerTarget;
+    const lb = await this.client.patchLoadBalancer(target, body);
     // v1 PATCH answers the load balancer at once; a non-null task_id (or a v2-style task list) is polled to the end
     const taskIds = Array.isArray(lb.tasks) ? lb.tasks : lb.task_id ? [lb.task_id] : [];
-    return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds };
+    return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds, taskScope: { projectId: target.projectId, regionId: target.regionId } };
   }
 
   /** Whether the PATCH body takes action or its field from the current policy (so it must be read). */

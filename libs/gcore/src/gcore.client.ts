@@ -1,7 +1,7 @@
 import { ERROR_CODES, ProviderError } from '@rpg/routing-policy';
 import { ProviderHttpClient, ProviderRequest, ProviderResponse, ProviderUnavailableError, sleep } from '@rpg/provider-http';
 import { mapGcoreError } from './gcore-error.mapper';
-import type { GcoreL7Policy, GcoreLoadBalancer, GcoreTask } from './gcore.types';
+import type { GcoreL7Policy, GcoreLoadBalancer, GcoreTask, GcoreTaskListQuery, GcoreTaskPage } from './gcore.types';
 
 export interface GcoreClientOptions {
   apiKey: string;
@@ -57,6 +57,18 @@ export class GcoreClient {
 
   getTask(taskId: string): Promise<GcoreTask> {
     return this.call<GcoreTask>({ method: 'GET', path: `/cloud/v1/tasks/${encodeURIComponent(taskId)}`, operation: 'task.get' }, 'task read');
+  }
+
+  /** One offset page of `GET /cloud/v1/tasks` (repeatable `state`; limit ≤ 1000). One attempt: the caller sweeps again soon. */
+  async listTasks(query: GcoreTaskListQuery): Promise<GcoreTaskPage> {
+    const params = new URLSearchParams({ project_id: String(query.projectId), region_id: String(query.regionId) });
+    for (const state of query.states) params.append('state', state);
+    params.set('limit', String(query.limit));
+    params.set('offset', String(query.offset));
+    params.set('order_by', 'asc');
+    const page = await this.call<Partial<GcoreTaskPage>>({ method: 'GET', path: `/cloud/v1/tasks?${params.toString()}`, operation: 'task.list', maxAttempts: 1 }, 'task list');
+    const results = Array.isArray(page?.results) ? page.results.filter((t): t is GcoreTask => typeof t?.id === 'string' && typeof t?.state === 'string') : [];
+    return { count: typeof page?.count === 'number' ? page.count : results.length, results };
   }
 
   /**

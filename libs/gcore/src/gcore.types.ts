@@ -42,6 +42,20 @@ export interface GcoreTask {
   [other: string]: unknown;
 }
 
+export interface GcoreTaskListQuery {
+  projectId: number;
+  regionId: number;
+  states: GcoreTask['state'][];
+  limit: number;
+  offset: number;
+}
+
+/** `GET /cloud/v1/tasks`: an offset page. */
+export interface GcoreTaskPage {
+  count: number;
+  results: GcoreTask[];
+}
+
 export interface GcoreErrorBody {
   exception_class?: string;
   message?: string;

@@ -40,6 +40,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly taskSweeps = new Counter({
+    name: 'gcore_task_sweeps_total',
+    help: 'Sweeps of one Gcore project/region (one task listing) by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly webhookAttempts = new Counter({
     name: 'webhook_delivery_attempts_total',
     help: 'Outbound webhook attempts by outcome',

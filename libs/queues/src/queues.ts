@@ -1,5 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
 import { redisOptions } from '@rpg/redis';
 
 /** Every queue of the system. Each has exactly one processor in apps/worker (checked at worker start). */
@@ -29,6 +30,10 @@ export interface GcoreTaskJob {
   taskType?: string;
   /** When this tick was due (epoch ms): the poll's lateness is measured against it. */
   dueAt?: number;
+  /** Gcore `projectId:regionId` of the task, when known: the task sweep covers it. */
+  scope?: string;
+  /** This run was brought forward by the sweep, which saw the task end. */
+  bySweep?: boolean;
 }
 
 export interface EventEnvelope {
@@ -72,9 +77,19 @@ export function queuePrefix(prefix: string): string {
   return `{${prefix}}`;
 }
 
-/** BullMQ's connection: our Redis settings, but workers must wait for Redis instead of failing commands. */
-export function bullConnection(redisUrl: string): ConnectionOptions {
-  return redisOptions(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true, enableReadyCheck: true, retryStrategy: (times: number) => Math.min(200 * times, 2000) });
+/**
+ * BullMQ's connection settings: our Redis settings, but workers must wait for Redis instead of failing commands.
+ * `producerOnly` (the gateway) fails fast while Redis is away instead of queueing commands in memory: a request is
+ * never acknowledged for a job that is not stored.
+ */
+export function bullRedisOverrides(producerOnly = false): RedisOptions {
+  const waiting: RedisOptions = { maxRetriesPerRequest: null, enableOfflineQueue: true, enableReadyCheck: true, retryStrategy: (times: number) => Math.min(200 * times, 2000) };
+  return producerOnly ? { ...waiting, enableOfflineQueue: false, maxRetriesPerRequest: 1 } : waiting;
+}
+
+/** BullMQ's connection to a single Redis, as options: BullMQ creates (and closes) a connection per queue and worker. */
+export function bullConnection(redisUrl: string, producerOnly = false): ConnectionOptions {
+  return redisOptions(redisUrl, bullRedisOverrides(producerOnly));
 }
 
 export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {

@@ -11,6 +11,8 @@ export interface ProviderPlan {
 export interface ApplyOutcome {
   detail: ResultDetail;
   waitForGcoreTasks?: string[];
+  /** Where those tasks run (Gcore project and region): lets the watcher follow many tasks with one list request. */
+  taskScope?: TaskScope;
   /** Set when the provider saved the change but the outcome is still a failure (e.g. Apinizer deployment failed). */
   failure?: { code: string; message: string; providerStatus?: number; providerBody?: unknown };
 }
@@ -34,6 +36,12 @@ export interface TaskWaiter {
   index: number;
 }
 
+/** The provider scope a task belongs to (Gcore: project and region). */
+export interface TaskScope {
+  projectId: number;
+  regionId: number;
+}
+
 /** A task that reached its end (or timed out) as reported to its waiters. */
 export interface SettledTask {
   task: GcoreTaskState;
@@ -43,7 +51,7 @@ export interface SettledTask {
 /** Follows provider tasks to their end and reports them to the waiters; one polling loop per task id, however many waiters. */
 export interface ExternalTaskWatcher {
   /** Registers the waiter on each task; returns the tasks already settled (the caller records them at once). */
-  watch(taskIds: string[], waiter: TaskWaiter): Promise<SettledTask[]>;
+  watch(taskIds: string[], waiter: TaskWaiter, scope?: TaskScope): Promise<SettledTask[]>;
 }
 
 export const EXTERNAL_TASK_WATCHER = Symbol('EXTERNAL_TASK_WATCHER');

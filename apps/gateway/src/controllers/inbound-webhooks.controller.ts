@@ -45,7 +45,7 @@ export class InboundWebhooksController {
       if (typeof taskId !== 'string' || !/^[0-9a-fA-F-]{36}$/.test(taskId)) {
         throw ProblemException.validation([{ path: 'data.taskId', message: 'must be a task id (UUID)' }]);
       }
-      const polled = await this.tasks.pollNow(taskId);
+      const polled = (await this.tasks.pollNow(taskId)) === 'promoted';
       return { accepted: true, polled };
     } catch (error) {
       await this.receive.release(source, event.id);

@@ -7,6 +7,7 @@ import {
   ProviderError,
   ResultDetail,
   TERMINAL_RESULT_STATUSES,
+  TaskScope,
 } from '@rpg/routing-policy';
 import { OperationStore } from '../../operation.store';
 import { TargetCompletion } from '../../target-completion.service';
@@ -70,7 +71,7 @@ export class ExecuteTargetUseCase {
         return;
       }
       await this.store.transition(operationId, index, ['RUNNING'], 'RUNNING', { ...outcome.detail, gcore: { taskIds } });
-      await this.waitForTasks(operationId, index, taskIds);
+      await this.waitForTasks(operationId, index, taskIds, outcome.taskScope);
     } catch (error) {
       if (error instanceof ProviderError) {
         if (error.retryable && canRetry) throw error; // provider unreachable: BullMQ tries again later
@@ -83,8 +84,8 @@ export class ExecuteTargetUseCase {
     }
   }
 
-  private async waitForTasks(operationId: string, index: number, taskIds: string[]): Promise<void> {
-    const settled = await this.watcher.watch(taskIds, { operationId, index });
+  private async waitForTasks(operationId: string, index: number, taskIds: string[], scope?: TaskScope): Promise<void> {
+    const settled = await this.watcher.watch(taskIds, { operationId, index }, scope);
     for (const s of settled) await this.recordTask.execute({ operationId, index }, s);
   }
 }

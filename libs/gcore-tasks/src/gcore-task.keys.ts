@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { RedisKeys } from '@rpg/redis';
+import type { TaskScope } from '@rpg/routing-policy';
+
+/** `projectId:regionId`: how a task scope is written in keys, sets and job data. */
+export function scopeName(scope: TaskScope): string {
+  return `${scope.projectId}:${scope.regionId}`;
+}
+
+export function parseScopeName(name: string): TaskScope | null {
+  const m = /^(\d+):(\d+)$/.exec(name);
+  return m ? { projectId: Number(m[1]), regionId: Number(m[2]) } : null;
+}
+
+/** Redis keys of task tracking: per-task records, and per-scope in-flight sets with the sweep's health marks. */
+@Injectable()
+export class GcoreTaskKeys {
+  constructor(private readonly keys: RedisKeys) {}
+
+  task(id: string): string {
+    return this.keys.key('task', id);
+  }
+  waiters(id: string): string {
+    return this.keys.key('taskw', id);
+  }
+  /** Sorted set: task ids in flight in one scope, scored by registration time (ms). */
+  inflight(scope: string): string {
+    return this.keys.key('tasks-inflight', scope);
+  }
+  scopes(): string {
+    return this.keys.key('tasks-inflight-scopes');
+  }
+  /** Present while the latest sweep of the scope listed it completely: per-task polls may then be sparse. */
+  sweepOk(scope: string): string {
+    return this.keys.key('tasksweep-ok', scope);
+  }
+  /** Present while the scope's listing is not trusted (failed, or claimed a running task had ended). */
+  sweepBad(scope: string): string {
+    return this.keys.key('tasksweep-bad', scope);
+  }
+  sweepLock(): string {
+    return this.keys.key('tasksweep-lock');
+  }
+}
