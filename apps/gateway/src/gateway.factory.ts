@@ -10,9 +10,8 @@ import { MAX_JSON_DEPTH, ProblemException, createValidationPipe, jsonDepth, send
 import { AppConfig } from '@rpg/config';
 import { GatewayMetrics, PinoNestLogger, createLogger } from '@rpg/observability';
 import { ALL_QUEUES } from '@rpg/queues';
-import { REDIS } from '@rpg/redis';
+import { REDIS, RedisClient } from '@rpg/redis';
 import type { Queue } from 'bullmq';
-import type Redis from 'ioredis';
 import helmet from '@fastify/helmet';
 import { GatewayModule } from './gateway.module';
 import { mountBullBoard } from './security/bull-board';
@@ -28,7 +27,7 @@ const CONNECT_WAIT_MS = 5000;
  * and a close right after boot races BullMQ's connection init. With Redis down the gateway still starts, not-ready.
  */
 async function settleConnections(app: NestFastifyApplication): Promise<void> {
-  const redis = app.get<Redis>(REDIS);
+  const redis = app.get<RedisClient>(REDIS);
   const queues = ALL_QUEUES.map((name) => app.get<Queue>(getQueueToken(name), { strict: false }));
   let cleanup = (): void => undefined;
   const failedOrTimedOut = new Promise<void>((resolve) => {

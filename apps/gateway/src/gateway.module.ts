@@ -9,8 +9,7 @@ import { ObservabilityModule } from '@rpg/observability';
 import { OperationsModule } from '@rpg/operations';
 import { ProvidersModule } from '@rpg/providers';
 import { QueuesModule } from '@rpg/queues';
-import { REDIS, RedisKeys, RedisModule } from '@rpg/redis';
-import type Redis from 'ioredis';
+import { REDIS, RedisKeys, RedisModule, RedisClient } from '@rpg/redis';
 import { WebhooksModule } from '@rpg/webhooks';
 import { InboundWebhooksController } from './controllers/inbound-webhooks.controller';
 import { OperationsController } from './controllers/operations.controller';
@@ -39,7 +38,7 @@ export class GatewayModule {
         TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }),
         ThrottlerModule.forRootAsync({
           inject: [APP_CONFIG, REDIS, RedisKeys],
-          useFactory: (c: AppConfig, redis: Redis, keys: RedisKeys) => ({
+          useFactory: (c: AppConfig, redis: RedisClient, keys: RedisKeys) => ({
             throttlers: [{ name: 'per-key', ttl: 60_000, limit: c.rateLimitPerMinute }],
             storage: new RedisThrottlerStorage(redis, keys.key('throttle', '')),
           }),

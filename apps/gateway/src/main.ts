@@ -6,7 +6,7 @@ import { createGatewayApp } from './gateway.factory';
 
 async function main(): Promise<void> {
   const config = loadAppConfigOrExit();
-  await assertRedisReachable(config.redisUrl);
+  await assertRedisReachable(config);
   const logger = createLogger(config.logLevel, 'gateway');
   const app = await createGatewayApp(config, logger);
   app.enableShutdownHooks();

@@ -7,7 +7,7 @@ import { createWorkerApp } from './worker.factory';
 
 async function main(): Promise<void> {
   const config = loadAppConfigOrExit();
-  await assertRedisReachable(config.redisUrl);
+  await assertRedisReachable(config);
   const logger = createLogger(config.logLevel, 'worker');
   const app = await createWorkerApp(config, logger);
   app.enableShutdownHooks();

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { REDIS, RedisKeys } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
 import { ApinizerPolicyTarget, targetKey } from '@rpg/routing-policy';
 import type { ApinizerOperationMetadata, ApinizerPolicy } from './apinizer.types';
 
@@ -17,7 +16,7 @@ export interface AppliedPolicyConfig {
 @Injectable()
 export class ApinizerPolicyConfigStore {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,15 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreClient, GcoreTask } from '@rpg/gcore';
 import { GatewayMetrics } from '@rpg/observability';
-import { REDIS } from '@rpg/redis';
+import { REDIS, RedisClient } from '@rpg/redis';
 import { ProviderError } from '@rpg/routing-policy';
 import { GcoreTaskKeys, parseScopeName } from './gcore-task.keys';
 import { DROP_EMPTY_SCOPE } from './gcore-task.scripts';
 import { GcoreTaskWatcher, LISTING_GRACE_MS, SWEEP_DISTRUST_MS } from './gcore-task.watcher';
 
-type Scripted = Redis & { rpgDropEmptyScope(inflightKey: string, scopesKey: string, scope: string): Promise<number> };
+type Scripted = RedisClient & { rpgDropEmptyScope(inflightKey: string, scopesKey: string, scope: string): Promise<number> };
 
 export type SweepOutcome = 'complete' | 'partial' | 'failed' | 'distrusted' | 'empty';
 
@@ -41,7 +40,7 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
   private sweeping?: Promise<unknown>;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     private readonly keys: GcoreTaskKeys,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly client: GcoreClient,

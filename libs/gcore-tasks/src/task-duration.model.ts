@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { REDIS, RedisKeys } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
 
 const MIN_SAMPLES = 5;
 const ALPHA = 0.2;
@@ -15,7 +14,7 @@ export class TaskDurationModel {
   private cache = new Map<string, { value: number | undefined; at: number }>();
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

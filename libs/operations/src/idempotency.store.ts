@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { createHash } from 'node:crypto';
-import { REDIS, RedisKeys } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
 
 const TTL_S = 24 * 3600;
 const PENDING = 'pending';
@@ -27,7 +26,7 @@ export function canonicalJson(value: unknown): string {
 @Injectable()
 export class IdempotencyStore {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -28,7 +28,8 @@ return heads
 `;
 
 /**
- * KEYS: op, lane ('' allowed when not releasing). ARGV: index, allowed from-statuses (comma list), to, detail JSON or '',
+ * KEYS: op, lane (KEYS[1] again when not releasing: every declared key must be in the op's slot on Redis Cluster, and
+ * '' hashes to slot 0, which Redis refuses with CROSSSLOT). ARGV: index, allowed from-statuses (comma list), to, detail JSON or '',
  * nowIso, channel, ttlSeconds, laneEntry, status-index prefix, operation id.
  * Returns {changed(1/0/-1), resultStatus, opStatus, opTerminalNow, nextLaneHead}.
  */
@@ -40,7 +41,7 @@ local cur = redis.call('HGET', KEYS[1], field)
 local allowed = false
 for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then allowed = true end end
 local function nextHead()
-  if KEYS[2] == nil or KEYS[2] == '' then return '' end
+  if KEYS[2] == nil or KEYS[2] == '' or KEYS[2] == KEYS[1] then return '' end
   local terminal = (redis.call('HGET', KEYS[1], field) == 'SUCCEEDED' or redis.call('HGET', KEYS[1], field) == 'FAILED')
   if terminal and redis.call('LINDEX', KEYS[2], 0) == ARGV[8] then redis.call('LPOP', KEYS[2]) end
   return redis.call('LINDEX', KEYS[2], 0) or ''

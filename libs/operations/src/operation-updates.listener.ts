@@ -1,6 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { RedisConnectionFactory, RedisKeys } from '@rpg/redis';
+import { RedisConnectionFactory, RedisKeys, RedisClient } from '@rpg/redis';
 
 type Listener = (seq: number) => void;
 
@@ -10,7 +9,7 @@ type Listener = (seq: number) => void;
  */
 @Injectable()
 export class OperationUpdatesListener implements OnApplicationShutdown {
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly subscribed = new Map<string, Promise<unknown>>();
 
@@ -23,7 +22,7 @@ export class OperationUpdatesListener implements OnApplicationShutdown {
     return this.keys.key('opch', operationId);
   }
 
-  private connection(): Redis {
+  private connection(): RedisClient {
     if (!this.subscriber) {
       // pub/sub needs its own connection; it may queue commands while reconnecting. No ready check: its INFO is refused
       // once a SUBSCRIBE went out in the window between connect and ready (ioredis writes SUBSCRIBE then), which failed

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
-import { REDIS, RedisKeys } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
 import {
   GcoreTaskState,
   Operation,
@@ -42,7 +41,7 @@ export interface TransitionOutcome {
   nextLaneHead: string;
 }
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   rpgCreateOperation(...args: (string | number)[]): Promise<number[]>;
   rpgTransitionResult(...args: (string | number)[]): Promise<[number, string, string, number, string]>;
   rpgSetTaskState(...args: (string | number)[]): Promise<string[]>;
@@ -55,7 +54,7 @@ export class OperationStore {
   readonly retentionSeconds: number;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     private readonly keys: RedisKeys,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -132,7 +131,7 @@ export class OperationStore {
     const releasing = update && (to === 'SUCCEEDED' || to === 'FAILED');
     const [changed, resultStatus, operationStatus, terminalNow, nextLaneHead] = await this.redis.rpgTransitionResult(
       this.operationKey(id),
-      releasing ? this.laneKey(update) : '',
+      releasing ? this.laneKey(update) : this.operationKey(id), // no lane: the op key again (same slot on a cluster)
       index,
       from.join(','),
       to,

@@ -1,11 +1,16 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
-import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, bullConnection, queuePrefix } from './queues';
+import { RedisConnectionFactory } from '@rpg/redis';
+import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, bullConnection, bullRedisOverrides, queuePrefix } from './queues';
 
 /**
  * BullMQ on the configured Redis with every queue registered. `producerOnly` (the gateway) fails fast while Redis is
  * away instead of queueing commands in memory: a request is never acknowledged for a job that is not stored.
+ *
+ * On a Redis Cluster BullMQ needs a Cluster instance (it builds only single-node clients from options). It shares that
+ * instance between every queue and worker of the process (each worker's blocking commands get a duplicate BullMQ owns)
+ * and never closes a shared one: the connection factory does, at shutdown.
  */
 @Module({})
 export class QueuesModule {
@@ -15,12 +20,12 @@ export class QueuesModule {
       global: true,
       imports: [
         BullModule.forRootAsync({
-          inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => ({
+          inject: [APP_CONFIG, RedisConnectionFactory],
+          useFactory: (config: AppConfig, connections: RedisConnectionFactory) => ({
             prefix: queuePrefix(config.queuePrefix),
-            connection: options.producerOnly
-              ? { ...bullConnection(config.redisUrl), enableOfflineQueue: false, maxRetriesPerRequest: 1 }
-              : bullConnection(config.redisUrl),
+            connection: connections.clustered
+              ? connections.create(bullRedisOverrides(options.producerOnly))
+              : bullConnection(config.redisUrl, options.producerOnly),
             defaultJobOptions: DEFAULT_JOB_OPTIONS,
           }),
         }),

@@ -1,8 +1,18 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import Redis, { RedisOptions } from 'ioredis';
+import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 
 export const REDIS = Symbol('REDIS');
+
+/**
+ * What `REDIS` and the factory hand out: one Redis, or a Redis Cluster client when REDIS_CLUSTER_NODES is set. Code
+ * using it sticks to what both answer alike: commands, scripts, pipelines and MULTI on keys of our one hash tag (one
+ * slot), and pub/sub. Nothing that needs a node (SCAN, KEYS, INFO of "the" server).
+ */
+export type RedisClient = Redis | Cluster;
+
+/** Where to connect: the single Redis of `redisUrl`, or the cluster seeded by `redisClusterNodes` (AppConfig fits). */
+export type RedisTarget = Pick<AppConfig, 'redisUrl' | 'redisClusterNodes'>;
 
 /** Key names of our own data, under one hash tag (Redis Cluster keeps multi-key scripts in one slot). */
 @Injectable()
@@ -34,14 +44,46 @@ export function redisOptions(url: string, overrides: RedisOptions = {}): RedisOp
   };
 }
 
-/** Creates extra connections (pub/sub subscribers) with the same settings. */
+/**
+ * The same settings for a Cluster client. ioredis splits them: queueing while the cluster is not ready, the ready check,
+ * auto-pipelining and reconnecting belong to the cluster; credentials, TLS, timeouts and maxRetriesPerRequest go to each
+ * node connection (`redisOptions`). Host, port and db come from the seed nodes (a cluster has database 0 only).
+ */
+export function clusterOptions(url: string, overrides: RedisOptions = {}): ClusterOptions {
+  const {
+    host: _host,
+    port: _port,
+    db: _db,
+    enableOfflineQueue,
+    enableReadyCheck,
+    enableAutoPipelining,
+    lazyConnect,
+    retryStrategy,
+    ...node
+  } = redisOptions(url, overrides);
+  return { enableOfflineQueue, enableReadyCheck, enableAutoPipelining, lazyConnect, clusterRetryStrategy: retryStrategy, redisOptions: node };
+}
+
+/** One connection to the target: a Cluster client when seed nodes are configured, else a Redis. */
+export function createRedisClient(target: RedisTarget, overrides: RedisOptions = {}): RedisClient {
+  return target.redisClusterNodes.length
+    ? new Cluster(target.redisClusterNodes, clusterOptions(target.redisUrl, overrides))
+    : new Redis(redisOptions(target.redisUrl, overrides));
+}
+
+/** The one place that creates long-lived connections (storage, pub/sub subscribers, BullMQ's on a cluster); closes them at shutdown. */
 @Injectable()
 export class RedisConnectionFactory implements OnApplicationShutdown {
-  private readonly created: Redis[] = [];
+  private readonly created: RedisClient[] = [];
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  create(overrides: RedisOptions = {}): Redis {
-    const client = new Redis(redisOptions(this.config.redisUrl, overrides));
+  /** Whether connections go to a Redis Cluster. */
+  get clustered(): boolean {
+    return this.config.redisClusterNodes.length > 0;
+  }
+
+  create(overrides: RedisOptions = {}): RedisClient {
+    const client = createRedisClient(this.config, overrides);
     client.on('error', () => undefined); // readiness reports it; avoid unhandled error events
     this.created.push(client);
     return client;
@@ -59,7 +101,7 @@ export function isRedisUnavailableError(error: unknown): boolean {
   const name = (error as Error | undefined)?.name ?? '';
   return (
     name === 'MaxRetriesPerRequestError' ||
-    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT|Reached the max retries per request limit|LOADING/.test(message)
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT|Reached the max retries per request limit|LOADING|Cluster isn't ready|None of startup nodes is available|CLUSTERDOWN|Failed to refresh slots cache/.test(message)
   );
 }
 

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { REDIS, RedisKeys } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
 
 export interface DeliveryAttempt {
   attempt: number;
@@ -33,18 +32,22 @@ export interface WebhookDelivery {
 const KEEP_PER_SUBSCRIPTION = 1000;
 const DELIVERY_TTL_S = 30 * 24 * 3600;
 
-/** KEYS: delivery, lane ('' = none), subscription list ('' = none). ARGV: json, ttl, id, keep. Returns {created, isHead}. */
+/**
+ * KEYS: delivery, lane (KEYS[1] again = none), subscription list (KEYS[1] again = none): "none" repeats the delivery key
+ * because every declared key must be in one slot on Redis Cluster ('' hashes to slot 0: CROSSSLOT).
+ * ARGV: json, ttl, id, keep. Returns {created, isHead}.
+ */
 const CREATE_DELIVERY = `
 if redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]), 'NX') == false then
   -- exists (fan-out ran before): report whether it heads its lane so a lost enqueue is repaired
-  if KEYS[2] == '' then return {0, 1} end
+  if KEYS[2] == KEYS[1] then return {0, 1} end
   return {0, (redis.call('LINDEX', KEYS[2], 0) == ARGV[3]) and 1 or 0}
 end
-if KEYS[3] ~= '' then
+if KEYS[3] ~= KEYS[1] then
   redis.call('LPUSH', KEYS[3], ARGV[3])
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[4]) - 1)
 end
-if KEYS[2] == '' then return {1, 1} end
+if KEYS[2] == KEYS[1] then return {1, 1} end
 local len = redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
 return {1, (len == 1) and 1 or 0}
@@ -56,7 +59,7 @@ if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LPOP', KEYS[1]) 
 return redis.call('LINDEX', KEYS[1], 0) or ''
 `;
 
-type Scripted = Redis & {
+type Scripted = RedisClient & {
   rpgCreateDelivery(delivery: string, lane: string, list: string, json: string, ttl: number, id: string, keep: number): Promise<[number, number]>;
   rpgReleaseLane(lane: string, id: string): Promise<string>;
 };
@@ -67,7 +70,7 @@ export class WebhookDeliveryStore {
   private readonly redis: Scripted;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {
     this.redis = redis as Scripted;
@@ -89,10 +92,11 @@ export class WebhookDeliveryStore {
 
   /** Creates the delivery unless it exists (fan-out may run twice); `isHead`: first in its lane, so it may go out now. */
   async create(delivery: WebhookDelivery): Promise<{ created: boolean; isHead: boolean }> {
+    const key = this.key(delivery.id);
     const [created, isHead] = await this.redis.rpgCreateDelivery(
-      this.key(delivery.id),
-      delivery.lane ?? '',
-      delivery.subscriptionId ? this.listKey(delivery.subscriptionId) : '',
+      key,
+      delivery.lane ?? key,
+      delivery.subscriptionId ? this.listKey(delivery.subscriptionId) : key,
       JSON.stringify(delivery),
       DELIVERY_TTL_S,
       delivery.id,

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { newSortableId } from '@rpg/operations';
-import { REDIS, RedisKeys } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
 
 export interface WebhookSubscription {
   id: string;
@@ -29,7 +28,7 @@ export function newWebhookSecret(): string {
 @Injectable()
 export class WebhookSubscriptionStore {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -4,12 +4,11 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
 import { PublicRoute } from '@rpg/common';
 import { GatewayMetrics } from '@rpg/observability';
 import { CircuitBreakerRegistry } from '@rpg/provider-http';
 import { ALL_QUEUES, QUEUES } from '@rpg/queues';
-import { REDIS } from '@rpg/redis';
+import { REDIS, RedisClient } from '@rpg/redis';
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
@@ -22,7 +21,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @InjectQueue(QUEUES.providerCalls) private readonly calls: Queue,
     private readonly breakers: CircuitBreakerRegistry,
     private readonly metrics: GatewayMetrics,

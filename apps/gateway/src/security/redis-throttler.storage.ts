@@ -1,5 +1,5 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type Redis from 'ioredis';
+import type { RedisClient } from '@rpg/redis';
 
 /** KEYS: counter. ARGV: window ms. One fixed window per key: INCR, start the window on the first hit. */
 const INCREMENT = `
@@ -8,7 +8,7 @@ if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {hits, redis.call('PTTL', KEYS[1])}
 `;
 
-type Scripted = Redis & { rpgThrottle(key: string, windowMs: number): Promise<[number, number]> };
+type Scripted = RedisClient & { rpgThrottle(key: string, windowMs: number): Promise<[number, number]> };
 
 /**
  * Rate-limit counters in Redis, shared by every gateway: one EVALSHA per request (a defined command, not the script
@@ -18,7 +18,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly redis: Scripted;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
   ) {
     this.redis = redis as Scripted;

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { ProblemException } from '@rpg/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
-import { REDIS, RedisKeys } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
 import { verifyWebhook } from '../../webhook-signer';
 
 export const INBOUND_EVENT_TYPES = {
@@ -27,7 +26,7 @@ const DEDUPE_TTL_S = 24 * 3600;
 export class ReceiveInboundWebhookUseCase {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 
