@@ -95,7 +95,8 @@ async function main(): Promise<void> {
         perTask[key.slice(TASK_PATH.length)] = n;
       } else if (key.startsWith('PATCH /cloud/v1/l7policies/')) writes += n;
     }
-    return { taskGets: total, l7Patches: writes, perTask, hintsSent, hintErrors };
+    const taskLists = ctx.requests.snapshot().counts['GET /cloud/v1/tasks'] ?? 0;
+    return { taskGets: total, taskLists, l7Patches: writes, perTask, hintsSent, hintErrors };
   });
   app.put<{ Body: Partial<HintConfig> }>('/__sandbox/bench/hints', async (req) => {
     const b = req.body ?? {};

@@ -38,6 +38,10 @@ export class GcoreTaskKeys {
   sweepBad(scope: string): string {
     return this.keys.key('tasksweep-bad', scope);
   }
+  /** Count of tasks a paged listing claimed ended while they ran, over the last minute. */
+  sweepMisses(scope: string): string {
+    return this.keys.key('tasksweep-misses', scope);
+  }
   sweepLock(): string {
     return this.keys.key('tasksweep-lock');
   }

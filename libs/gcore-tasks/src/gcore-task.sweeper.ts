@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
-import { GcoreClient, GcoreTask } from '@rpg/gcore';
+import { GcoreClient } from '@rpg/gcore';
 import { GatewayMetrics } from '@rpg/observability';
 import { REDIS, RedisClient } from '@rpg/redis';
 import { ProviderError } from '@rpg/routing-policy';
+import { GcoreOpenTaskLister, OpenTasks } from './gcore-open-task.lister';
 import { GcoreTaskKeys, parseScopeName } from './gcore-task.keys';
 import { DROP_EMPTY_SCOPE } from './gcore-task.scripts';
 import { GcoreTaskWatcher, LISTING_GRACE_MS, SWEEP_DISTRUST_MS } from './gcore-task.watcher';
@@ -20,8 +21,7 @@ export interface ScopeSweep {
   ended: string[];
 }
 
-const PAGE_LIMIT = 1000;
-const MAX_PAGES = 20;
+const SWEEP_LOCK_MS = 10_000;
 /** A listing the provider refuses (4xx: not supported, bad filter) is not tried again for this long. */
 const REFUSED_LISTING_RETRY_MS = SWEEP_DISTRUST_MS;
 
@@ -36,6 +36,7 @@ const REFUSED_LISTING_RETRY_MS = SWEEP_DISTRUST_MS;
 export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('GcoreTaskSweeper');
   private readonly redis: Scripted;
+  private readonly lister: GcoreOpenTaskLister;
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<unknown>;
 
@@ -48,6 +49,7 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
     private readonly metrics: GatewayMetrics,
   ) {
     this.redis = redis as Scripted;
+    this.lister = new GcoreOpenTaskLister(client);
     if (!('rpgDropEmptyScope' in redis)) redis.defineCommand('rpgDropEmptyScope', { numberOfKeys: 2, lua: DROP_EMPTY_SCOPE });
   }
 
@@ -70,10 +72,17 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
 
   /** One sweep of every scope with tasks in flight, unless another worker holds this tick. */
   async sweep(): Promise<ScopeSweep[]> {
-    const won = await this.redis.set(this.keys.sweepLock(), '1', 'PX', Math.max(100, this.config.gcoreTasks.sweepMs - 50), 'NX');
+    // held while sweeping (a crashed sweeper frees it after SWEEP_LOCK_MS), then until the next tick is due
+    const started = Date.now();
+    const won = await this.redis.set(this.keys.sweepLock(), '1', 'PX', SWEEP_LOCK_MS, 'NX');
     if (won !== 'OK') return [];
-    const scopes = await this.redis.smembers(this.keys.scopes());
-    return Promise.all(scopes.map((scope) => this.sweepScope(scope)));
+    try {
+      const scopes = await this.redis.smembers(this.keys.scopes());
+      return await Promise.all(scopes.map((scope) => this.sweepScope(scope)));
+    } finally {
+      const nextInMs = Math.max(1, this.config.gcoreTasks.sweepMs - 50 - (Date.now() - started));
+      await this.redis.set(this.keys.sweepLock(), '1', 'PX', nextInMs).catch(() => undefined);
+    }
   }
 
   async sweepScope(scope: string): Promise<ScopeSweep> {
@@ -95,9 +104,9 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
     if (await this.redis.exists(this.keys.sweepBad(scope))) return report('distrusted', tracked.length / 2);
 
     const sentAt = Date.now();
-    let listing: { tasks: Map<string, GcoreTask>; complete: boolean };
+    let listing: OpenTasks;
     try {
-      listing = await this.listOpenTasks(where.projectId, where.regionId);
+      listing = await this.lister.list(where);
     } catch (error) {
       // 4xx: this provider does not list like that; stop asking for a while. 5xx/unreachable: try again next tick.
       if (error instanceof ProviderError && !error.retryable && (error.providerStatus ?? 500) < 500) {
@@ -111,28 +120,17 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
     for (let i = 0; i < tracked.length; i += 2) {
       const id = tracked[i];
       const seen = listing.tasks.get(id);
-      if (seen ? seen.state === 'FINISHED' || seen.state === 'ERROR' : listing.complete && Number(tracked[i + 1]) < sentAt - LISTING_GRACE_MS) ended.push(id);
+      if (seen ? seen === 'FINISHED' || seen === 'ERROR' : listing.complete && Number(tracked[i + 1]) < sentAt - LISTING_GRACE_MS) ended.push(id);
     }
     await Promise.all(
       ended.map(async (id) => {
-        if ((await this.watcher.pollNow(id, true)) === 'missing') await this.redis.zrem(inflightKey, id);
+        if ((await this.watcher.pollNow(id, listing.paged ? 'pages' : 'page')) === 'missing') await this.redis.zrem(inflightKey, id);
       }),
     );
     if (!listing.complete) return report('partial', tracked.length / 2, ended);
-    // marks the scope covered for a few ticks: per-task loops stretch to the backstop interval meanwhile
-    await this.redis.set(this.keys.sweepOk(scope), '1', 'PX', Math.max(2000, this.config.gcoreTasks.sweepMs * 4));
+    // marks the scope covered for a few sweeps (however long they take): per-task loops stretch to the backstop meanwhile
+    const tookMs = Date.now() - sentAt;
+    await this.redis.set(this.keys.sweepOk(scope), '1', 'PX', Math.max(2000, this.config.gcoreTasks.sweepMs * 4, tookMs * 4));
     return report('complete', tracked.length / 2, ended);
-  }
-
-  /** Every NEW/RUNNING task of the scope, page by page; incomplete past MAX_PAGES pages. */
-  private async listOpenTasks(projectId: number, regionId: number): Promise<{ tasks: Map<string, GcoreTask>; complete: boolean }> {
-    const tasks = new Map<string, GcoreTask>();
-    for (let page = 0, offset = 0; page < MAX_PAGES; page++) {
-      const res = await this.client.listTasks({ projectId, regionId, states: ['NEW', 'RUNNING'], limit: PAGE_LIMIT, offset });
-      for (const t of res.results) tasks.set(t.id, t);
-      offset += res.results.length;
-      if (res.results.length === 0 || offset >= res.count) return { tasks, complete: true };
-    }
-    return { tasks, complete: false };
   }
 }

@@ -24,6 +24,8 @@ export type PollOutcome =
 const SETTLED_TTL_S = 3600;
 /** How long a scope's listing is ignored after it claimed that a running task had ended. */
 export const SWEEP_DISTRUST_MS = 5 * 60_000;
+/** Tasks a paged listing may miss per minute (see sweepWasWrong) before it is distrusted. */
+const PAGED_MISSES_TOLERATED = 20;
 /** A task registered this shortly before a listing may be missing from it: only an explicit end in the listing counts. */
 export const LISTING_GRACE_MS = 1000;
 
@@ -105,11 +107,11 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
    * sweeper having seen the task end (`bySweep`: a poll that then finds it running proves the listing wrong).
    * Answers 'missing' when the task has no loop.
    */
-  async pollNow(taskId: string, bySweep = false): Promise<'promoted' | 'busy' | 'missing'> {
+  async pollNow(taskId: string, bySweep?: GcoreTaskJob['bySweep']): Promise<'promoted' | 'busy' | 'missing'> {
     const job = await this.queue.getJob(jobIds.gcoreTask(taskId));
     if (!job) return 'missing';
     if (!(await job.isDelayed())) return 'busy';
-    if (bySweep) await job.updateData({ ...job.data, bySweep: true });
+    if (bySweep) await job.updateData({ ...job.data, bySweep });
     await job.changeDelay(0).catch(() => job.promote());
     return 'promoted';
   }
@@ -120,6 +122,18 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     return ok === 1 && bad === 0;
   }
 
+  /**
+   * A listing claimed a running task had ended. A one-page listing cannot miss a task: it is distrusted at once. Pages
+   * can: a task ending while the pages are fetched shifts the later ones, so a few misses are tolerated per minute.
+   */
+  private async sweepWasWrong(scope: string, listing: 'page' | 'pages'): Promise<void> {
+    if (listing === 'pages') {
+      const misses = await this.redis.multi().incr(this.keys.sweepMisses(scope)).pexpire(this.keys.sweepMisses(scope), 60_000, 'NX').exec();
+      if (Number(misses?.[0]?.[1] ?? 0) <= PAGED_MISSES_TOLERATED) return;
+    }
+    await this.distrustSweep(scope, SWEEP_DISTRUST_MS);
+  }
+
   /** Stops trusting a scope's listing for a while: its tasks go back to their own poll schedule. */
   async distrustSweep(scope: string, forMs: number): Promise<void> {
     await this.redis.multi().set(this.keys.sweepBad(scope), '1', 'PX', forMs).del(this.keys.sweepOk(scope)).exec();
@@ -127,7 +141,7 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
 
   /** One tick of a task's loop. */
   async poll(data: GcoreTaskJob): Promise<PollOutcome> {
-    const bySweep = data.bySweep === true;
+    const bySweep = data.bySweep;
     delete data.bySweep;
     if (Date.now() >= data.deadlineAt) {
       const waiters = await this.settle(data, 'TIMEOUT', `Task did not finish within ${Math.round(this.config.gcoreTasks.timeoutMs / 1000)} s`);
