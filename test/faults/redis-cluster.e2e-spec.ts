@@ -156,12 +156,15 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
     }, 20_000, 200);
     expect(after.master.port).toBe(before.replicas[0].port);
 
-    // while the slot had no master the gateway answered 503 (fail-fast); once the clients found the new master, an
-    // update goes through end to end again: accepted, executed by the worker, its webhook delivered
+    // until the clients have found the new master the gateway may answer 503 (fail-fast, nothing stored), never
+    // anything else; then an update goes through end to end again: accepted, executed by the worker, its webhook delivered
+    const statuses = new Set<number>();
     const res = await until('an update accepted after the failover', async () => {
       const r = await api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates: [{ target: l7Target(2), changes: { name: 'after-failover' } }] });
+      statuses.add(r.status);
       return r.status === 202 ? r : undefined;
     }, 20_000, 250);
+    expect([...statuses].filter((s) => s !== 202 && s !== 503)).toEqual([]);
     const ops = await waitForTerminal(gateway.url, [res.body.id], 20_000);
     expect(ops.get(res.body.id).status).toBe('SUCCEEDED');
     const hook = await until('operation.completed after the failover', () => receiver.received.find((h) => h.json?.type === 'operation.completed' && h.json?.data?.id === res.body.id && h.path === '/hook'), 20_000);
