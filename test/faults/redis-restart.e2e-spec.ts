@@ -111,5 +111,10 @@ describe('fault: Redis is killed (kill -9) mid-flight and restarted on the same 
     expect(worker.running).toBe(true);
     expect(gateway.proc.lines.join('\n')).not.toMatch(/UnhandledPromiseRejection|unhandled 'error' event|FATAL/i);
     expect(worker.lines.join('\n')).not.toMatch(/UnhandledPromiseRejection|unhandled 'error' event|FATAL/i);
+    // the outage is told in log lines (one per burst of the same error), never as raw errors on stderr
+    for (const proc of [gateway.proc, worker]) expect(proc.lines.filter((l) => l.trim() && !l.startsWith('{'))).toEqual([]);
+    const outage = worker.lines.filter((l) => /ECONNREFUSED/.test(l));
+    expect(outage.length).toBeGreaterThan(0);
+    expect(outage.length).toBeLessThan(60);
   }, 150_000);
 });

@@ -1,2 +1,3 @@
 export * from './queues';
 export * from './queues.module';
+export * from './queue-error.reporter';

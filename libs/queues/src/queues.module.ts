@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { RedisConnectionFactory } from '@rpg/redis';
+import { QueueErrorReporter } from './queue-error.reporter';
 import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, bullConnection, bullRedisOverrides, queuePrefix } from './queues';
 
 /**
@@ -31,6 +32,7 @@ export class QueuesModule {
         }),
         BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
       ],
+      providers: [QueueErrorReporter],
       exports: [BullModule],
     };
   }

@@ -1,11 +1,10 @@
-import { WorkerHost } from '@nestjs/bullmq';
 import { Inject, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import { GatewayMetrics } from '@rpg/observability';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreTaskWatcher } from '@rpg/gcore-tasks';
 import { RecordTaskStateUseCase } from '@rpg/operations';
-import { GcoreTaskJob, QUEUES, QueueProcessor, jobLatenessSeconds } from '@rpg/queues';
+import { GcoreTaskJob, QUEUES, QueueProcessor, QueueWorkerHost, jobLatenessSeconds } from '@rpg/queues';
 import { GcoreTaskState } from '@rpg/routing-policy';
 
 /**
@@ -13,7 +12,7 @@ import { GcoreTaskState } from '@rpg/routing-policy';
  * restarted worker continues the loop); when the task ends, every waiting target is told.
  */
 @QueueProcessor(QUEUES.gcoreTasks)
-export class GcoreTasksProcessor extends WorkerHost implements OnModuleInit {
+export class GcoreTasksProcessor extends QueueWorkerHost implements OnModuleInit {
   constructor(
     private readonly metrics: GatewayMetrics,
     private readonly watcher: GcoreTaskWatcher,

@@ -1,8 +1,8 @@
-import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { OperationStore, TargetCompletion } from '@rpg/operations';
-import { MaintenanceJob, QUEUES, QueueProcessor } from '@rpg/queues';
+import { MaintenanceJob, QUEUES, QueueProcessor, QueueWorkerHost } from '@rpg/queues';
 
 const UNCONFIRMED_GRACE_MS = 30_000;
 
@@ -12,7 +12,7 @@ const UNCONFIRMED_GRACE_MS = 30_000;
  * history indexes drop entries older than the retention.
  */
 @QueueProcessor(QUEUES.maintenance)
-export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class MaintenanceProcessor extends QueueWorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(MaintenanceProcessor.name);
 
   constructor(

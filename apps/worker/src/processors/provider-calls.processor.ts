@@ -1,14 +1,13 @@
-import { WorkerHost } from '@nestjs/bullmq';
 import { Inject, OnModuleInit } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { GatewayMetrics } from '@rpg/observability';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { ExecuteTargetUseCase } from '@rpg/operations';
-import { ProviderCallJob, QUEUES, QueueProcessor, jobLatenessSeconds } from '@rpg/queues';
+import { ProviderCallJob, QUEUES, QueueProcessor, QueueWorkerHost, jobLatenessSeconds } from '@rpg/queues';
 
 /** provider-calls: one target's provider call. */
 @QueueProcessor(QUEUES.providerCalls)
-export class ProviderCallsProcessor extends WorkerHost implements OnModuleInit {
+export class ProviderCallsProcessor extends QueueWorkerHost implements OnModuleInit {
   constructor(
     private readonly metrics: GatewayMetrics,
     private readonly executeTarget: ExecuteTargetUseCase,

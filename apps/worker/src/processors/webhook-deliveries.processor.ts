@@ -1,7 +1,7 @@
-import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue } from '@nestjs/bullmq';
 import { DelayedError, Job, Queue } from 'bullmq';
 import { GatewayMetrics } from '@rpg/observability';
-import { QUEUES, QueueProcessor, WebhookDeliveryJob, jobLatenessSeconds } from '@rpg/queues';
+import { QUEUES, QueueProcessor, QueueWorkerHost, WebhookDeliveryJob, jobLatenessSeconds } from '@rpg/queues';
 import { DeliverWebhookUseCase, WEBHOOK_DELIVERY_JOB_OPTIONS } from '@rpg/webhooks';
 
 /**
@@ -9,7 +9,7 @@ import { DeliverWebhookUseCase, WEBHOOK_DELIVERY_JOB_OPTIONS } from '@rpg/webhoo
  * When a delivery ends, the next delivery of its lane (same endpoint, same operation) is started.
  */
 @QueueProcessor(QUEUES.webhookDeliveries, 100)
-export class WebhookDeliveriesProcessor extends WorkerHost {
+export class WebhookDeliveriesProcessor extends QueueWorkerHost {
   constructor(
     private readonly metrics: GatewayMetrics,
     private readonly deliver: DeliverWebhookUseCase,

@@ -1,12 +1,11 @@
-import { WorkerHost } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
 import { GatewayMetrics } from '@rpg/observability';
-import { QUEUES, QueueProcessor, WebhookEventJob, jobLatenessSeconds } from '@rpg/queues';
+import { QUEUES, QueueProcessor, QueueWorkerHost, WebhookEventJob, jobLatenessSeconds } from '@rpg/queues';
 import { FanOutEventUseCase } from '@rpg/webhooks';
 
 /** webhook-events: one event → one delivery job per matching endpoint. */
 @QueueProcessor(QUEUES.webhookEvents, 20)
-export class WebhookEventsProcessor extends WorkerHost {
+export class WebhookEventsProcessor extends QueueWorkerHost {
   constructor(
     private readonly fanOut: FanOutEventUseCase,
     private readonly metrics: GatewayMetrics,

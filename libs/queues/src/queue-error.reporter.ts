@@ -1,0 +1,63 @@
+import { OnWorkerEvent, WorkerHost, getQueueToken } from '@nestjs/bullmq';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { Queue } from 'bullmq';
+import { ALL_QUEUES } from './queues';
+
+const REPEAT_EVERY_MS = 10_000;
+
+/**
+ * One log line for a burst of the same connection error: while Redis is away BullMQ reports every reconnect attempt,
+ * which would otherwise flood the log (or, with no listener, reach stderr raw via console.error).
+ */
+export class RepeatingErrorLog {
+  private lastAt = 0;
+  private lastMessage = '';
+  private suppressed = 0;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly what: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  report(error: unknown): boolean {
+    const message = error instanceof Error ? error.message : String(error);
+    const t = this.now();
+    if (message === this.lastMessage && t - this.lastAt < REPEAT_EVERY_MS) {
+      this.suppressed++;
+      return false;
+    }
+    this.logger.warn({ err: message, repeated: this.suppressed }, `${this.what}: ${message}`);
+    this.lastAt = t;
+    this.lastMessage = message;
+    this.suppressed = 0;
+    return true;
+  }
+}
+
+/** Listens to the 'error' events of every queue (producer side) of the process. */
+@Injectable()
+export class QueueErrorReporter implements OnModuleInit {
+  private readonly logger = new Logger('Queues');
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  onModuleInit(): void {
+    for (const name of ALL_QUEUES) {
+      const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+      const log = new RepeatingErrorLog(this.logger, `queue ${name}`);
+      queue.on('error', (error) => log.report(error));
+    }
+  }
+}
+
+/** Base of every processor: the worker's 'error' events (lost connection, failed lock renewals) become log lines. */
+export abstract class QueueWorkerHost extends WorkerHost {
+  private readonly workerErrors = new RepeatingErrorLog(new Logger('Workers'), `worker ${this.constructor.name}`);
+
+  @OnWorkerEvent('error')
+  onWorkerError(error: Error): void {
+    this.workerErrors.report(error);
+  }
+}
