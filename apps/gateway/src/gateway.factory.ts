@@ -106,7 +106,9 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
   });
   // JSON in only: register Nest's JSON parser now (keeping rawBody for inbound signatures) so init adds no form parser,
   // and drop Fastify's text/plain one: any other media type answers 415 (FST_ERR_CTP_INVALID_MEDIA_TYPE)
-  adapter.registerParserMiddleware(undefined, true);
+  // (the JSON parser is built once here: Nest's own builds a new one for every request)
+  const parseJson = fastify.getDefaultJsonParser('error', 'error') as unknown as Parameters<FastifyAdapter['useBodyParser']>[3]; // takes the Buffer too
+  adapter.useBodyParser('application/json', true, { bodyLimit: BODY_LIMIT }, parseJson);
   fastify.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
   // Nest's init would replace the error handler below with one that turns Fastify's coded errors (malformed JSON,
   // 413, 415) into bare HttpExceptions, losing their code: keep ours, which maps them (and everything else) itself

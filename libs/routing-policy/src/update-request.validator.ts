@@ -136,7 +136,8 @@ export function validateTarget(raw: unknown, path: string): FieldError[] {
 /** Validates a §3 request body; throws a 400 problem listing every field error with its path. */
 export function validateUpdateRequest(body: unknown): ValidatedUpdateRequest {
   if (!isPlainObject(body)) throw ProblemException.validation([{ path: '(body)', message: 'must be a JSON object' }]);
-  const top = validateDto(RoutingPolicyUpdateRequestDto, body, '');
+  // the top level alone (each update is validated below): class-transformer would deep-copy every update otherwise
+  const top = validateDto(RoutingPolicyUpdateRequestDto, Array.isArray(body.updates) ? { ...body, updates: [] } : body, '');
   const errors = [...top.errors];
   const updates: Update[] = [];
   if (Array.isArray(body.updates)) {
