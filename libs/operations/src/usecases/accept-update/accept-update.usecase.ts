@@ -49,7 +49,8 @@ export class AcceptUpdateUseCase {
     // a single job skips addBulk's pipeline construction (measurably cheaper on the accept path)
     if (jobs.length === 1) await this.calls.add(jobs[0].name, jobs[0].data, jobs[0].opts);
     else if (jobs.length > 1) await this.calls.addBulk(jobs);
-    await this.store.confirmEnqueued(id);
+    // not awaited: until it lands, the recovery sweep may add the same jobs again, which their fixed ids make a no-op
+    void this.store.confirmEnqueued(id).catch(() => undefined);
     this.metrics.operationsAccepted.inc();
     return {
       callbackSecret,
