@@ -50,6 +50,8 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank];
 }
 
+/** Largest value (0 for none), without spreading: 100k+ arguments overflow the stack. */
+export const maxOf = (values: number[]): number => values.reduce((a, b) => (b > a ? b : a), 0);
 export const mean = (values: number[]): number => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
 
 /** Deterministic shuffle (mulberry32) so a run is repeatable. */

@@ -42,6 +42,7 @@ import {
   cpuSecondsOf,
   fmt,
   freePort,
+  maxOf,
   mean,
   parseRedisInfo,
   percentile,
@@ -525,7 +526,7 @@ async function scenarioAccept(): Promise<void> {
   details.accept = {
     gatewayMax: { cpuPercent: cpuUse, rps: gRps, non2xx: gMax.non2xx, errors: gMax.errors, timeouts: gMax.timeouts, latency: gMax.latency, statusCodes: gMax.statusCodeStats },
     bareMax: { rps: bRps, non2xx: bMax.non2xx, errors: bMax.errors, latency: bMax.latency },
-    halfRate: { client: 'open-loop, evenly paced (undici pool)', targetRps: half, achievedRps: paced.sent / paced.seconds, samples: lat.length, non202: bad, p50, p90: percentile(lat, 90), p99, max: Math.max(0, ...lat), fromSendTime: { p50: percentile(paced.service, 50), p99: percentile(paced.service, 99) } },
+    halfRate: { client: 'open-loop, evenly paced (undici pool)', targetRps: half, achievedRps: paced.sent / paced.seconds, samples: lat.length, non202: bad, p50, p90: percentile(lat, 90), p99, max: maxOf(lat), fromSendTime: { p50: percentile(paced.service, 50), p99: percentile(paced.service, 99) } },
     connections,
     durationS,
   };
@@ -654,7 +655,7 @@ async function scenarioDetection(withHints: boolean, withoutHints: boolean): Pro
       lat.push(c.at - task.finishAtMs);
       gets.push((counts.perTask[task.id] ?? 0) + listsPerTask);
     }
-    stats[g.tag] = { p50: percentile(lat, 50), p95: percentile(lat, 95), max: Math.max(0, ...lat), gets: mean(gets), n: lat.length, ok };
+    stats[g.tag] = { p50: percentile(lat, 50), p95: percentile(lat, 95), max: maxOf(lat), gets: mean(gets), n: lat.length, ok };
   }
   // the SDK's fixed 3 s schedule and our own schedule (no overhead) for the same durations
   const sdk = durations.map(sdkSchedule);
@@ -721,7 +722,7 @@ async function scenarioFanOut(): Promise<void> {
   const doneOps = await waitCompleted(opIds, 120_000);
   await waitFor('fan-out deliveries', () => fanCount - fan0 >= ops * subs, 120_000, 20).catch(() => undefined);
   const cpuUse = cpu();
-  const lastMain = Math.max(...opIds.map((id) => completions.get(id)?.at ?? 0));
+  const lastMain = maxOf(opIds.map((id) => completions.get(id)?.at ?? 0));
   const t1 = Math.max(fanLastAt, lastMain);
   const delivered = fanCount - fan0 + doneOps;
   const perS = delivered / ((t1 - t0) / 1000);
@@ -805,7 +806,7 @@ async function scenarioManyInFlight(): Promise<void> {
   }
   const counts = await sandboxCounts();
   const late1s = lateness.filter((l) => l > 1000).length;
-  const maxLate = lateness.length ? Math.max(...lateness) : 0;
+  const maxLate = maxOf(lateness);
   const peakMb = hwmReset && rss ? rss.hwmMb : peakSampled;
   details.many = {
     ops,
@@ -817,7 +818,7 @@ async function scenarioManyInFlight(): Promise<void> {
     polls: lateness.length,
     unmatchedActive: unmatched,
     lateness: { p50: percentile(lateness, 50), p99: percentile(lateness, 99), max: maxLate, over1s: late1s },
-    finishedToCompleted: { p50: percentile(detectLag, 50), p99: percentile(detectLag, 99), max: detectLag.length ? Math.max(...detectLag) : null, n: detectLag.length },
+    finishedToCompleted: { p50: percentile(detectLag, 50), p99: percentile(detectLag, 99), max: detectLag.length ? maxOf(detectLag) : null, n: detectLag.length },
     taskGets: counts.taskGets - c0.taskGets,
     taskListings: counts.taskLists - c0.taskLists,
     latenessPer10s: buckets.map((b, i) => ({ fromS: i * 10, ...b })),
@@ -830,7 +831,7 @@ async function scenarioManyInFlight(): Promise<void> {
   row({ scenario: '4 many', figure: 'scheduled poll lateness p50', value: percentile(lateness, 50), unit: 'ms', baseline: null, ratio: null });
   row({ scenario: '4 many', figure: 'scheduled poll lateness p99', value: percentile(lateness, 99), unit: 'ms', baseline: null, ratio: null });
   row({ scenario: '4 many', figure: 'scheduled poll lateness max', value: maxLate, unit: 'ms', baseline: null, ratio: null, goal: '≤ 1000 ms', met: late1s === 0 && lateness.length > 0, note: `${fmt(lateness.length, 0)} polls, ${fmt(late1s, 0)} late by > 1 s` });
-  row({ scenario: '4 many', figure: 'task FINISHED → operation.completed p99', value: percentile(detectLag, 99), unit: 'ms', baseline: null, ratio: null, note: `max ${fmt(detectLag.length ? Math.max(...detectLag) : 0, 0)} ms; ${fmt(counts.taskGets - c0.taskGets, 0)} task GETs + ${fmt(counts.taskLists - c0.taskLists, 0)} listings` });
+  row({ scenario: '4 many', figure: 'task FINISHED → operation.completed p99', value: percentile(detectLag, 99), unit: 'ms', baseline: null, ratio: null, note: `max ${fmt(maxOf(detectLag), 0)} ms; ${fmt(counts.taskGets - c0.taskGets, 0)} task GETs + ${fmt(counts.taskLists - c0.taskLists, 0)} listings` });
   row({ scenario: '4 many', figure: 'worker peak RSS', value: peakMb, unit: 'MB', baseline: null, ratio: null, goal: '≤ 300 MB', met: peakMb <= 300, note: `${cpuNote(cpuUse)}; worker CPU per poll ≤ ${fmt(((cpuUse.worker ?? 0) * 10 * totalS) / Math.max(1, lateness.length), 2)} ms (all its work / polls)` });
 }
 

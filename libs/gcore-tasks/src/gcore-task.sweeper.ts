@@ -124,7 +124,9 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
     }
     await Promise.all(
       ended.map(async (id) => {
-        if ((await this.watcher.pollNow(id, listing.paged ? 'pages' : 'page')) === 'missing') await this.redis.zrem(inflightKey, id);
+        // a job that just went active (or ended) between the checks answers a failed promote: the next sweep sees it again
+        const poked = await this.watcher.pollNow(id, listing.paged ? 'pages' : 'page').catch(() => 'busy' as const);
+        if (poked === 'missing') await this.redis.zrem(inflightKey, id);
       }),
     );
     if (!listing.complete) return report('partial', tracked.length / 2, ended);
