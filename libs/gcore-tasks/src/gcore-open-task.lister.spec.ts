@@ -67,4 +67,16 @@ describe('GcoreOpenTaskLister', () => {
     expect(firstPage.count).toBe(8);
     expect(listing).toMatchObject({ complete: false, paged: true });
   });
+
+  it('a provider answering a bare array (no envelope): the tasks are read as one complete page', async () => {
+    const { results } = await client.listTasks({ ...scope, states: ['NEW', 'RUNNING'], limit: 1000, offset: 0 });
+    await fetch(`${sandbox.url}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ method: 'GET', path: '/cloud/v1/tasks?', status: 200, body: results, count: -1 }),
+    });
+    const listing = await new GcoreOpenTaskLister(client).list(scope);
+    expect(listing).toMatchObject({ complete: true, paged: false });
+    expect(listing.tasks.size).toBe(8);
+  });
 });

@@ -66,9 +66,12 @@ export class GcoreClient {
     params.set('limit', String(query.limit));
     params.set('offset', String(query.offset));
     params.set('order_by', 'asc');
-    const page = await this.call<Partial<GcoreTaskPage>>({ method: 'GET', path: `/cloud/v1/tasks?${params.toString()}`, operation: 'task.list', maxAttempts: 1 }, 'task list');
-    const results = Array.isArray(page?.results) ? page.results.filter((t): t is GcoreTask => typeof t?.id === 'string' && typeof t?.state === 'string') : [];
-    return { count: typeof page?.count === 'number' ? page.count : results.length, results };
+    const page = await this.call<Partial<GcoreTaskPage> | GcoreTask[]>({ method: 'GET', path: `/cloud/v1/tasks?${params.toString()}`, operation: 'task.list', maxAttempts: 1 }, 'task list');
+    // the documented offset page, or (tolerated) a bare array of tasks
+    const items: unknown[] = Array.isArray(page) ? page : Array.isArray(page?.results) ? page.results : [];
+    const results = items.filter((t): t is GcoreTask => typeof (t as GcoreTask)?.id === 'string' && typeof (t as GcoreTask)?.state === 'string');
+    const count = !Array.isArray(page) && typeof page?.count === 'number' ? page.count : results.length;
+    return { count, results };
   }
 
   /**
