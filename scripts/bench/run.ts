@@ -7,7 +7,8 @@
  * (autocannon, undici) — never from inside the gateway. Runs the scenarios of the issue, prints one table and writes
  * bench/results.json.
  *
- *   1 accept path      autocannon max throughput vs the bare Fastify route; p50/p99 at half that rate (open-loop paced client)
+ *   1 accept path      autocannon max throughput vs the bare Fastify route; p50/p99 at half that rate (open-loop paced client,
+ *                      measured after a 1 s warm-up that opens its connections)
  *   6 Redis cost       INFO commandstats deltas (minus the idle rate) per operation (accept → delivered webhook) and per poll
  *   2 detection        tasks of 1-20 s (evenly spread, shuffled, submissions staggered): sandbox FINISHED → signed
  *                      operation.completed at the subscriber; GETs per task; vs the official SDK's fixed 3 s schedule
@@ -460,7 +461,11 @@ function acceptLoad(url: string, extra: { connections: number; durationS: number
  * start of every second, which measures burst queueing rather than latency at a rate). Latency runs from the moment a
  * request was due, so a stalled client or server cannot hide queueing (no coordinated omission).
  */
-async function pacedLoad(url: string, rate: number, durationS: number, body: () => string): Promise<{ latencies: number[]; service: number[]; bad: number; sent: number; seconds: number }> {
+/**
+ * Open-loop load at `rate` req/s for warmS + durationS seconds; only requests due after the first warmS seconds are
+ * measured (the pool's connections are opened during the warm-up, not counted as latency).
+ */
+async function pacedLoad(url: string, rate: number, durationS: number, body: () => string, warmS = 1): Promise<{ latencies: number[]; service: number[]; bad: number; sent: number; seconds: number }> {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 });
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
@@ -469,12 +474,14 @@ async function pacedLoad(url: string, rate: number, durationS: number, body: () 
   const inflight = new Set<Promise<void>>();
   let bad = 0;
   let sent = 0;
-  const total = Math.round(rate * durationS);
+  const total = Math.round(rate * (warmS + durationS));
+  const warmUntil = Math.round(rate * warmS);
   const start = performance.now();
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
     while (sent < due) {
       const dueAt = start + (sent * 1000) / rate;
+      const measured = sent >= warmUntil;
       sent++;
       const sentAt = performance.now();
       const p: Promise<void> = pool
@@ -482,10 +489,11 @@ async function pacedLoad(url: string, rate: number, durationS: number, body: () 
         .then(async (res) => {
           await res.body.dump();
           const end = performance.now();
-          if (res.statusCode === 202) {
+          if (res.statusCode !== 202) bad++;
+          else if (measured) {
             latencies.push(end - dueAt);
             service.push(end - sentAt);
-          } else bad++;
+          }
         })
         .catch(() => void bad++)
         .finally(() => inflight.delete(p));
@@ -494,9 +502,9 @@ async function pacedLoad(url: string, rate: number, durationS: number, body: () 
     await sleep(1);
   }
   await Promise.all(inflight);
-  const seconds = (performance.now() - start) / 1000;
+  const seconds = (performance.now() - start) / 1000 - warmS;
   await pool.close();
-  return { latencies, service, bad, sent, seconds };
+  return { latencies, service, bad, sent: sent - warmUntil, seconds };
 }
 
 async function scenarioAccept(): Promise<void> {
