@@ -459,11 +459,8 @@ function acceptLoad(url: string, extra: { connections: number; durationS: number
 /**
  * Open-loop load at a fixed rate, evenly paced (autocannon's rate limit fires each connection's quota in a burst at the
  * start of every second, which measures burst queueing rather than latency at a rate). Latency runs from the moment a
- * request was due, so a stalled client or server cannot hide queueing (no coordinated omission).
- */
-/**
- * Open-loop load at `rate` req/s for warmS + durationS seconds; only requests due after the first warmS seconds are
- * measured (the pool's connections are opened during the warm-up, not counted as latency).
+ * request was due, so a stalled client or server cannot hide queueing (no coordinated omission). Runs warmS + durationS
+ * seconds; only requests due after the first warmS seconds are measured (the pool opens its connections meanwhile).
  */
 async function pacedLoad(url: string, rate: number, durationS: number, body: () => string, warmS = 1): Promise<{ latencies: number[]; service: number[]; bad: number; sent: number; seconds: number }> {
   const u = new URL(url);

@@ -1,3 +1,6 @@
+import { GcoreClient } from '@rpg/gcore';
+import { GcoreTaskWatcher } from '@rpg/gcore-tasks';
+import { CircuitBreakerRegistry } from '@rpg/provider-http';
 import { Harness, SEED, auth, l7Target, sandboxControl, startHarness, waitFor, waitForOperation } from '../support/harness';
 
 /**
@@ -40,7 +43,7 @@ describe('Gcore task sweep (one listing per project/region)', () => {
   });
   beforeEach(async () => {
     await sandboxControl(h, 'POST', '/__sandbox/reset');
-    await h.redis.del(key('tasksweep-bad', SCOPE), key('tasksweep-ok', SCOPE));
+    await h.redis.del(key('tasksweep-bad', SCOPE), key('tasksweep-ok', SCOPE), key('tasksweep-misses', SCOPE));
   });
 
   it('a long task is detected by the sweep, not by waiting for the per-task backstop; its own GETs thin out', async () => {
@@ -89,5 +92,54 @@ describe('Gcore task sweep (one listing per project/region)', () => {
     expect(op.status).toBe('SUCCEEDED');
     expect(await h.redis.pttl(key('tasksweep-bad', SCOPE))).toBeGreaterThan(60_000);
     expect((await log()).filter((e) => e.path === LIST_PATH && e.status === 400)).toHaveLength(1);
+  });
+
+  it('a listing that fails (503) backs that scope off for a short while and never counts toward the Gcore circuit', async () => {
+    await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'GET', path: `${LIST_PATH}?`, status: 503, count: -1 });
+    await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(4), taskDurationMs: 2500 });
+    const res = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target: l7Target(4), changes: { name: 'swept-4' } }] });
+    expect(res.status).toBe(202);
+    await waitFor(async () => (await h.redis.pttl(key('tasksweep-bad', SCOPE))) > 0, 5000);
+    const backoff = await h.redis.pttl(key('tasksweep-bad', SCOPE));
+    expect(backoff).toBeGreaterThan(20_000);
+    expect(backoff).toBeLessThanOrEqual(30_000);
+    const op = await waitForOperation(h, res.body.id, 15_000);
+    expect(op.status).toBe('SUCCEEDED');
+    // one failed listing, then none while backed off; the worker's Gcore circuit (shared by writes) saw nothing of it
+    expect((await log()).filter((e) => e.path === LIST_PATH && e.status === 503)).toHaveLength(1);
+    expect(h.worker!.get(CircuitBreakerRegistry).get('gcore').current).toBe('closed');
+    // more failed listings in a row than open the circuit for other calls (5): still closed
+    const client = h.worker!.get(GcoreClient);
+    for (let n = 0; n < 6; n++) await expect(client.listTasks({ projectId: SEED.projectId, regionId: SEED.regionId, states: ['NEW'], limit: 10, offset: 0 })).rejects.toThrow();
+    expect(h.worker!.get(CircuitBreakerRegistry).get('gcore').current).toBe('closed');
+  });
+
+  it('a paged listing may miss a running task now and then (offsets shift while pages are fetched): 20 misses a minute are tolerated', async () => {
+    const watcher = h.worker!.get(GcoreTaskWatcher);
+    await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(5), taskDurationMs: 60_000 });
+    const patch = await fetch(`${h.sandbox.url}/cloud/v1/l7policies/${SEED.projectId}/${SEED.regionId}/${SEED.l7(5)}`, {
+      method: 'PATCH',
+      headers: { authorization: 'APIKey sandbox-gcore-key', 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'REJECT' }),
+    });
+    const [taskId] = ((await patch.json()) as { tasks: string[] }).tasks;
+    const data = { taskId, startedAt: Date.now(), deadlineAt: Date.now() + 60_000, polls: 0, scope: SCOPE };
+    const pokedAndRunning = async (listing: 'page' | 'pages') => {
+      await h.redis.set(key('tasksweep-poke', taskId), listing, 'PX', 60_000);
+      expect(await watcher.poll({ ...data })).toMatchObject({ kind: 'again', state: expect.stringMatching(/^(NEW|RUNNING)$/) });
+    };
+    for (let n = 0; n < 20; n++) await pokedAndRunning('pages');
+    expect(await h.redis.exists(key('tasksweep-bad', SCOPE))).toBe(0);
+    await pokedAndRunning('pages');
+    expect(await h.redis.pttl(key('tasksweep-bad', SCOPE))).toBeGreaterThan(60_000);
+
+    // a one-page listing cannot miss a task: distrusted at the first wrong claim
+    await h.redis.del(key('tasksweep-bad', SCOPE), key('tasksweep-misses', SCOPE));
+    await pokedAndRunning('page');
+    expect(await h.redis.pttl(key('tasksweep-bad', SCOPE))).toBeGreaterThan(60_000);
+    // the poke mark is read once: a later ordinary poll does not count again
+    await h.redis.del(key('tasksweep-bad', SCOPE));
+    expect(await watcher.poll({ ...data })).toMatchObject({ kind: 'again' });
+    expect(await h.redis.exists(key('tasksweep-bad', SCOPE))).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -70,7 +70,7 @@ export class EnvironmentVariables {
   GCORE_TASK_POLL_MAX_MS = 2000;
 
   /** Interval of the task sweep: one `GET /cloud/v1/tasks` per project/region lists every task still running; 0 turns it off. */
-  @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  @Transform(toInt) @ValidateIf((env: EnvironmentVariables) => env.GCORE_TASK_SWEEP_MS !== 0) @IsInt() @Min(100) @Max(60_000)
   GCORE_TASK_SWEEP_MS = 500;
 
   /** Per-task poll interval while the sweep covers the task's project/region (the sweep detects the end; this is the backstop). */

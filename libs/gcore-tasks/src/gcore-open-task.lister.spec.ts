@@ -68,15 +68,40 @@ describe('GcoreOpenTaskLister', () => {
     expect(listing).toMatchObject({ complete: false, paged: true });
   });
 
-  it('a provider answering a bare array (no envelope): the tasks are read as one complete page', async () => {
-    const { results } = await client.listTasks({ ...scope, states: ['NEW', 'RUNNING'], limit: 1000, offset: 0 });
-    await fetch(`${sandbox.url}/__sandbox/faults`, {
+  const answerListingWith = (body: unknown, count: number) =>
+    fetch(`${sandbox.url}/__sandbox/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ method: 'GET', path: '/cloud/v1/tasks?', status: 200, body: results, count: -1 }),
+      body: JSON.stringify({ method: 'GET', path: '/cloud/v1/tasks?', status: 200, body, count }),
     });
+
+  it('a bare array (no count): read on until an empty page, then complete', async () => {
+    const { results } = await client.listTasks({ ...scope, states: ['NEW', 'RUNNING'], limit: 1000, offset: 0 });
+    await answerListingWith(results, 1); // the next page (offset 8) comes from the sandbox itself: none left
     const listing = await new GcoreOpenTaskLister(client).list(scope);
     expect(listing).toMatchObject({ complete: true, paged: false });
     expect(listing.tasks.size).toBe(8);
+  });
+
+  it('no count, and the same tasks for every offset: incomplete, and no further pages asked', async () => {
+    const { results } = await client.listTasks({ ...scope, states: ['NEW', 'RUNNING'], limit: 3, offset: 0 });
+    await answerListingWith(results, -1);
+    const listing = await new GcoreOpenTaskLister(client, { pageLimit: 3 }).list(scope);
+    expect(listing.complete).toBe(false);
+    const faults = (await (await fetch(`${sandbox.url}/__sandbox/faults`)).json()) as { faults: { hits: number }[] };
+    expect(faults.faults[0].hits).toBe(2);
+  });
+
+  it('a page of ended tasks although only open ones were asked for: marked unfiltered', async () => {
+    const { results } = await client.listTasks({ ...scope, states: ['NEW', 'RUNNING'], limit: 1000, offset: 0 });
+    await answerListingWith({ count: 8, results: results.map((t, i) => (i === 0 ? { ...t, state: 'FINISHED' } : t)) }, 1);
+    const listing = await new GcoreOpenTaskLister(client).list(scope);
+    expect(listing).toMatchObject({ complete: true, unfiltered: true });
+    expect(listing.tasks.get(results[0].id)).toBe('FINISHED');
+  });
+
+  it('an answer that is neither a page nor a list is an error, not an empty listing', async () => {
+    await answerListingWith({ tasks: [] }, 1);
+    await expect(new GcoreOpenTaskLister(client).list(scope)).rejects.toThrow(/neither a page/);
   });
 });

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreClient } from '@rpg/gcore';
 import { GatewayMetrics } from '@rpg/observability';
@@ -9,9 +10,12 @@ import { GcoreTaskKeys, parseScopeName } from './gcore-task.keys';
 import { DROP_EMPTY_SCOPE } from './gcore-task.scripts';
 import { GcoreTaskWatcher, LISTING_GRACE_MS, SWEEP_DISTRUST_MS } from './gcore-task.watcher';
 
-type Scripted = RedisClient & { rpgDropEmptyScope(inflightKey: string, scopesKey: string, scope: string): Promise<number> };
+type Scripted = RedisClient & {
+  rpgDropEmptyScope(inflightKey: string, scopesKey: string, scope: string): Promise<number>;
+  rpgHandOverLock(lockKey: string, token: string, ms: number): Promise<number>;
+};
 
-export type SweepOutcome = 'complete' | 'partial' | 'failed' | 'distrusted' | 'empty';
+export type SweepOutcome = 'complete' | 'partial' | 'failed' | 'distrusted' | 'empty' | 'not-due' | 'unfiltered';
 
 export interface ScopeSweep {
   scope: string;
@@ -21,22 +25,36 @@ export interface ScopeSweep {
   ended: string[];
 }
 
-const SWEEP_LOCK_MS = 10_000;
-/** A listing the provider refuses (4xx: not supported, bad filter) is not tried again for this long. */
+/** Longest a sweep may hold the lock (a crashed sweeper frees it then); listings time out after 5 s each. */
+const SWEEP_LOCK_MS = 30_000;
+/** A listing the provider refuses (4xx, 429, an unknown answer), or one ignoring the state filter, is not used for this long. */
 const REFUSED_LISTING_RETRY_MS = SWEEP_DISTRUST_MS;
+/** After a listing failed (5xx, timeout, unreachable): the scope's tasks follow their own schedule this long. */
+const FAILED_LISTING_RETRY_MS = 30_000;
+
+/** KEYS: lock. ARGV: token, ms. Keeps the lock (for ms) only if this sweeper still holds it. */
+const HAND_OVER_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+  return 1
+end
+return 0
+`;
 
 /**
  * Detects the end of many Gcore tasks with one request per project/region: every GCORE_TASK_SWEEP_MS one worker (a
  * Redis lock elects it per tick) lists the scope's NEW and RUNNING tasks; a tracked task that is absent from a complete
- * listing, or listed as FINISHED/ERROR (a provider ignoring the state filter), has its own poll loop run at once, which
- * reads the final state and settles it as before. The sweep only ever brings polls forward, so a wrong listing costs
- * GETs, never a wrong result; a listing that claims a running task ended is distrusted (see GcoreTaskWatcher.poll).
+ * listing, or listed as FINISHED/ERROR, has its own poll loop run at once, which reads the final state and settles it as
+ * before. The sweep only ever brings polls forward, so a wrong listing costs GETs, never a wrong result; a listing that
+ * claims a running task ended is distrusted (see GcoreTaskWatcher.poll). A scope with few tasks is listed less often, so
+ * the listings never cost more requests than those tasks' own polls would.
  */
 @Injectable()
 export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('GcoreTaskSweeper');
   private readonly redis: Scripted;
   private readonly lister: GcoreOpenTaskLister;
+  private readonly token = randomUUID();
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<unknown>;
 
@@ -50,7 +68,10 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
   ) {
     this.redis = redis as Scripted;
     this.lister = new GcoreOpenTaskLister(client);
-    if (!('rpgDropEmptyScope' in redis)) redis.defineCommand('rpgDropEmptyScope', { numberOfKeys: 2, lua: DROP_EMPTY_SCOPE });
+    if (!('rpgDropEmptyScope' in redis)) {
+      redis.defineCommand('rpgDropEmptyScope', { numberOfKeys: 2, lua: DROP_EMPTY_SCOPE });
+      redis.defineCommand('rpgHandOverLock', { numberOfKeys: 1, lua: HAND_OVER_LOCK });
+    }
   }
 
   onApplicationBootstrap(): void {
@@ -67,21 +88,23 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.sweeping;
+    // a sweep only brings polls forward: one cut short by the shutdown loses nothing
+    await Promise.race([this.sweeping, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 
-  /** One sweep of every scope with tasks in flight, unless another worker holds this tick. */
+  /** One sweep of every scope with tasks in flight, unless another worker holds this tick (or Gcore's circuit is open). */
   async sweep(): Promise<ScopeSweep[]> {
-    // held while sweeping (a crashed sweeper frees it after SWEEP_LOCK_MS), then until the next tick is due
+    if (this.client.circuitOpen) return [];
     const started = Date.now();
-    const won = await this.redis.set(this.keys.sweepLock(), '1', 'PX', SWEEP_LOCK_MS, 'NX');
+    const won = await this.redis.set(this.keys.sweepLock(), this.token, 'PX', SWEEP_LOCK_MS, 'NX');
     if (won !== 'OK') return [];
     try {
       const scopes = await this.redis.smembers(this.keys.scopes());
       return await Promise.all(scopes.map((scope) => this.sweepScope(scope)));
     } finally {
+      // keep the lock until the next tick is due, unless it expired meanwhile and another worker holds it now
       const nextInMs = Math.max(1, this.config.gcoreTasks.sweepMs - 50 - (Date.now() - started));
-      await this.redis.set(this.keys.sweepLock(), '1', 'PX', nextInMs).catch(() => undefined);
+      await this.redis.rpgHandOverLock(this.keys.sweepLock(), this.token, nextInMs).catch(() => undefined);
     }
   }
 
@@ -96,24 +119,30 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
     // registrations older than any task may live are leftovers (a loop removed by hand): forget them
     await this.redis.zremrangebyscore(inflightKey, '-inf', now - this.config.gcoreTasks.timeoutMs - 3_600_000);
     const tracked = await this.redis.zrange(inflightKey, 0, -1, 'WITHSCORES');
-    if (tracked.length === 0 || !where) {
+    const count = tracked.length / 2;
+    if (count === 0 || !where) {
       await this.redis.rpgDropEmptyScope(inflightKey, this.keys.scopes(), scope);
       if (!where) await this.redis.del(inflightKey);
       return report('empty');
     }
-    if (await this.redis.exists(this.keys.sweepBad(scope))) return report('distrusted', tracked.length / 2);
+    if (await this.redis.exists(this.keys.sweepBad(scope))) return report('distrusted', count);
+    // one listing per interval costs no more requests than these tasks' own polls (≤ one each per POLL_MAX_MS) would
+    const intervalMs = this.listingIntervalMs(count);
+    if ((await this.redis.set(this.keys.sweepNext(scope), '1', 'PX', Math.max(1, intervalMs - 50), 'NX')) !== 'OK') return report('not-due', count);
 
     const sentAt = Date.now();
     let listing: OpenTasks;
     try {
       listing = await this.lister.list(where);
     } catch (error) {
-      // 4xx: this provider does not list like that; stop asking for a while. 5xx/unreachable: try again next tick.
-      if (error instanceof ProviderError && !error.retryable && (error.providerStatus ?? 500) < 500) {
-        await this.watcher.distrustSweep(scope, REFUSED_LISTING_RETRY_MS);
-        this.logger.warn({ scope, status: error.providerStatus }, 'Gcore refused the task listing; tasks of this scope follow their own schedule');
-      }
-      return report('failed', tracked.length / 2);
+      const status = error instanceof ProviderError ? error.providerStatus : undefined;
+      const refused = error instanceof ProviderError && !error.retryable && status !== undefined && status < 500;
+      await this.watcher.distrustSweep(scope, refused ? REFUSED_LISTING_RETRY_MS : FAILED_LISTING_RETRY_MS);
+      this.logger.warn(
+        { scope, status, err: (error as Error).message },
+        refused ? 'Gcore task listing refused: tasks of this scope follow their own schedule for 5 min' : 'Gcore task listing failed: tasks of this scope follow their own schedule for 30 s',
+      );
+      return report('failed', count);
     }
 
     const ended: string[] = [];
@@ -129,10 +158,20 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
         if (poked === 'missing') await this.redis.zrem(inflightKey, id);
       }),
     );
-    if (!listing.complete) return report('partial', tracked.length / 2, ended);
-    // marks the scope covered for a few sweeps (however long they take): per-task loops stretch to the backstop meanwhile
+    if (listing.unfiltered) {
+      // the provider ignores `state`: every tick would haul the scope's whole task history
+      await this.watcher.distrustSweep(scope, REFUSED_LISTING_RETRY_MS);
+      this.logger.warn({ scope }, 'Gcore task listing ignores the state filter: tasks of this scope follow their own schedule for 5 min');
+      return report('unfiltered', count, ended);
+    }
+    if (!listing.complete) return report('partial', count, ended);
+    // marks the scope covered for a few listings (however long they take): per-task loops stretch to the backstop meanwhile
     const tookMs = Date.now() - sentAt;
-    await this.redis.set(this.keys.sweepOk(scope), '1', 'PX', Math.max(2000, this.config.gcoreTasks.sweepMs * 4, tookMs * 4));
-    return report('complete', tracked.length / 2, ended);
+    await this.redis.set(this.keys.sweepOk(scope), '1', 'PX', Math.max(2000, intervalMs * 4, tookMs * 4));
+    return report('complete', count, ended);
+  }
+
+  private listingIntervalMs(tracked: number): number {
+    return Math.max(this.config.gcoreTasks.sweepMs, Math.round(this.config.gcoreTasks.pollMaxMs / tracked));
   }
 }

@@ -22,6 +22,8 @@ export type PollOutcome =
   | { kind: 'settled'; settled: SettledTask; waiters: TaskWaiter[] };
 
 const SETTLED_TTL_S = 3600;
+/** How the sweep saw a task end: in a listing of one page, or of several. */
+export type SweepListing = 'page' | 'pages';
 /** How long a scope's listing is ignored after it claimed that a running task had ended. */
 export const SWEEP_DISTRUST_MS = 5 * 60_000;
 /** Tasks a paged listing may miss per minute (see sweepWasWrong) before it is distrusted. */
@@ -104,14 +106,19 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
 
   /**
    * Runs that task's loop now instead of at its next tick: the poll hint of an inbound `gcore.task.updated`, or the
-   * sweeper having seen the task end (`bySweep`: a poll that then finds it running proves the listing wrong).
-   * Answers 'missing' when the task has no loop.
+   * sweeper having seen the task end in a listing of one page or several (`bySweep`, kept in its own short-lived key so
+   * the job's data is never rewritten: the poll reads it and, finding the task running, knows the listing was wrong).
+   * A loop waiting out a failed GET's backoff is left alone by the sweep (it would only hammer a failing provider).
    */
-  async pollNow(taskId: string, bySweep?: GcoreTaskJob['bySweep']): Promise<'promoted' | 'busy' | 'missing'> {
+  async pollNow(taskId: string, bySweep?: SweepListing): Promise<'promoted' | 'busy' | 'missing'> {
     const job = await this.queue.getJob(jobIds.gcoreTask(taskId));
     if (!job) return 'missing';
     if (!(await job.isDelayed())) return 'busy';
-    if (bySweep) await job.updateData({ ...job.data, bySweep });
+    if (bySweep) {
+      // a successful tick stores when the next one is due; a dueAt in the past means BullMQ is backing off after a failure
+      if (job.data.dueAt !== undefined && job.data.dueAt < Date.now()) return 'busy';
+      await this.redis.set(this.keys.sweepPoke(taskId), bySweep, 'PX', 60_000);
+    }
     await job.changeDelay(0).catch(() => job.promote());
     return 'promoted';
   }
@@ -126,7 +133,7 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
    * A listing claimed a running task had ended. A one-page listing cannot miss a task: it is distrusted at once. Pages
    * can: a task ending while the pages are fetched shifts the later ones, so a few misses are tolerated per minute.
    */
-  private async sweepWasWrong(scope: string, listing: 'page' | 'pages'): Promise<void> {
+  private async sweepWasWrong(scope: string, listing: SweepListing): Promise<void> {
     if (listing === 'pages') {
       const misses = await this.redis.multi().incr(this.keys.sweepMisses(scope)).pexpire(this.keys.sweepMisses(scope), 60_000, 'NX').exec();
       if (Number(misses?.[0]?.[1] ?? 0) <= PAGED_MISSES_TOLERATED) return;
@@ -134,15 +141,27 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     await this.distrustSweep(scope, SWEEP_DISTRUST_MS);
   }
 
-  /** Stops trusting a scope's listing for a while: its tasks go back to their own poll schedule. */
+  /**
+   * Stops trusting a scope's listing for a while. Its loops go back to their own schedule at once: those stretched to
+   * the backstop interval run now instead of finishing that wait.
+   */
   async distrustSweep(scope: string, forMs: number): Promise<void> {
     await this.redis.multi().set(this.keys.sweepBad(scope), '1', 'PX', forMs).del(this.keys.sweepOk(scope)).exec();
+    const tracked = await this.redis.zrange(this.keys.inflight(scope), 0, -1);
+    const stretchedPast = Date.now() + this.config.gcoreTasks.pollMaxMs;
+    for (let i = 0; i < tracked.length; i += 100) {
+      await Promise.all(
+        tracked.slice(i, i + 100).map(async (taskId) => {
+          const job = await this.queue.getJob(jobIds.gcoreTask(taskId));
+          if (job && (job.data.dueAt ?? 0) > stretchedPast && (await job.isDelayed())) await job.changeDelay(0).catch(() => undefined);
+        }),
+      );
+    }
   }
 
   /** One tick of a task's loop. */
   async poll(data: GcoreTaskJob): Promise<PollOutcome> {
-    const bySweep = data.bySweep;
-    delete data.bySweep;
+    const bySweep = data.scope ? ((await this.redis.getdel(this.keys.sweepPoke(data.taskId))) as SweepListing | null) : null;
     if (Date.now() >= data.deadlineAt) {
       const waiters = await this.settle(data, 'TIMEOUT', `Task did not finish within ${Math.round(this.config.gcoreTasks.timeoutMs / 1000)} s`);
       return { kind: 'settled', settled: this.toSettled(data.taskId, 'TIMEOUT', null), waiters };
@@ -169,7 +188,7 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     let delayMs = this.schedule.nextDelay(polls, elapsed, expected);
     if (data.scope) {
       // the sweep said this task had ended, yet it runs: its listing cannot be trusted, so polls go back to the schedule
-      if (bySweep) await this.distrustSweep(data.scope, SWEEP_DISTRUST_MS);
+      if (bySweep) await this.sweepWasWrong(data.scope, bySweep);
       // short tasks keep their dense start; once the sweep must have seen the task, it takes over detection
       else if (elapsed >= LISTING_GRACE_MS + 2 * this.config.gcoreTasks.sweepMs && (await this.isSwept(data.scope))) {
         delayMs = Math.max(delayMs, this.config.gcoreTasks.sweepBackstopMs);

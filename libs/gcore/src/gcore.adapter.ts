@@ -7,6 +7,7 @@ import {
   ProviderAdapter,
   ProviderPlan,
   Target,
+  TaskScope,
   Update,
 } from '@rpg/routing-policy';
 import { GcoreClient } from './gcore.client';
@@ -54,13 +55,18 @@ export class GcoreAdapter implements ProviderAdapter {
         : undefined;
       const readWhileLocked = Boolean((plan.context as { readWhileLocked?: boolean } | undefined)?.readWhileLocked);
       const taskIds = await this.client.patchL7Policy(target, body, { rebuild, readWhileLocked });
-      return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds, taskScope: { projectId: target.projectId, regionId: target.regionId } };
+      return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds, taskScope: this.taskScope(target) };
     }
     const target = update.target as GcoreLoadBalancerTarget;
     const lb = await this.client.patchLoadBalancer(target, body);
     // v1 PATCH answers the load balancer at once; a non-null task_id (or a v2-style task list) is polled to the end
     const taskIds = Array.isArray(lb.tasks) ? lb.tasks : lb.task_id ? [lb.task_id] : [];
-    return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds, taskScope: { projectId: target.projectId, regionId: target.regionId } };
+    return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds, taskScope: this.taskScope(target) };
+  }
+
+  taskScope(target: Target): TaskScope {
+    const { projectId, regionId } = target as GcoreL7PolicyTarget | GcoreLoadBalancerTarget;
+    return { projectId, regionId };
   }
 
   /** Whether the PATCH body takes action or its field from the current policy (so it must be read). */

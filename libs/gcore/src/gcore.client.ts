@@ -11,6 +11,8 @@ export interface GcoreClientOptions {
 
 type ResourcePath = { projectId: number; regionId: number; id: string };
 
+const TASK_LIST_TIMEOUT_MS = 5_000;
+
 /**
  * Rebuilds a write's body from a fresh read of the resource (for bodies that echo current values, like an L7 PATCH's
  * action + target field). Returns null while the resource is still locked by a task: nothing is sent then.
@@ -59,19 +61,31 @@ export class GcoreClient {
     return this.call<GcoreTask>({ method: 'GET', path: `/cloud/v1/tasks/${encodeURIComponent(taskId)}`, operation: 'task.get' }, 'task read');
   }
 
-  /** One offset page of `GET /cloud/v1/tasks` (repeatable `state`; limit ≤ 1000). One attempt: the caller sweeps again soon. */
+  /**
+   * One offset page of `GET /cloud/v1/tasks` (repeatable `state`; limit ≤ 1000). A background read: one attempt, a short
+   * timeout, and outside the circuit breaker (its failures must not hold up writes). `count` is null when the answer
+   * does not say (a bare array of tasks is tolerated); any other shape is an error.
+   */
   async listTasks(query: GcoreTaskListQuery): Promise<GcoreTaskPage> {
     const params = new URLSearchParams({ project_id: String(query.projectId), region_id: String(query.regionId) });
     for (const state of query.states) params.append('state', state);
     params.set('limit', String(query.limit));
     params.set('offset', String(query.offset));
     params.set('order_by', 'asc');
-    const page = await this.call<Partial<GcoreTaskPage> | GcoreTask[]>({ method: 'GET', path: `/cloud/v1/tasks?${params.toString()}`, operation: 'task.list', maxAttempts: 1 }, 'task list');
-    // the documented offset page, or (tolerated) a bare array of tasks
-    const items: unknown[] = Array.isArray(page) ? page : Array.isArray(page?.results) ? page.results : [];
-    const results = items.filter((t): t is GcoreTask => typeof (t as GcoreTask)?.id === 'string' && typeof (t as GcoreTask)?.state === 'string');
-    const count = !Array.isArray(page) && typeof page?.count === 'number' ? page.count : results.length;
+    const page = await this.call<Partial<GcoreTaskPage> | GcoreTask[] | null>(
+      { method: 'GET', path: `/cloud/v1/tasks?${params.toString()}`, operation: 'task.list', maxAttempts: 1, timeoutMs: TASK_LIST_TIMEOUT_MS, circuit: false },
+      'task list',
+    );
+    const items = Array.isArray(page) ? page : Array.isArray(page?.results) ? page.results : null;
+    if (!items) throw new ProviderError(ERROR_CODES.providerError, 'Gcore task list: the answer is neither a page ({count, results}) nor a list of tasks', 200, page);
+    const results = items.filter((t): t is GcoreTask => typeof (t as GcoreTask | null)?.id === 'string' && typeof (t as GcoreTask | null)?.state === 'string');
+    const count = !Array.isArray(page) && typeof page?.count === 'number' ? page.count : null;
     return { count, results };
+  }
+
+  /** Whether Gcore calls are currently held back by the circuit breaker (background reads then skip their turn). */
+  get circuitOpen(): boolean {
+    return this.http.breaker.current === 'open';
   }
 
   /**

@@ -50,9 +50,9 @@ export interface GcoreTaskListQuery {
   offset: number;
 }
 
-/** `GET /cloud/v1/tasks`: an offset page. */
+/** `GET /cloud/v1/tasks`: an offset page (`count`: every match, null when the answer did not say). */
 export interface GcoreTaskPage {
-  count: number;
+  count: number | null;
   results: GcoreTask[];
 }
 

@@ -41,7 +41,8 @@ export function createLogger(level: string, name: string): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    pino.destination({ dest: 1, sync: false }),
+    // bounded: if stdout stays blocked, lines beyond 16 MiB are dropped rather than held in memory
+    pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 }),
   );
 }
 

@@ -19,6 +19,13 @@ export interface ProviderRequest {
   operation: string;
   /** Override the attempts for this request. */
   maxAttempts?: number;
+  /** Override the request timeout (headers and body) for this request. */
+  timeoutMs?: number;
+  /**
+   * false: the circuit breaker neither gates nor counts this request. For optional background reads (the task sweep),
+   * whose failures must not stop the provider calls that matter.
+   */
+  circuit?: boolean;
 }
 
 export interface ProviderHttpOptions {
@@ -51,6 +58,14 @@ export class ProviderUnavailableError extends Error {
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+
+/** Stands in for the breaker of a request that must not be gated or counted by it. */
+const UNCOUNTED: Pick<CircuitBreaker, 'admit' | 'failure' | 'neutral' | 'success'> = {
+  admit: async () => undefined,
+  failure: () => undefined,
+  neutral: () => undefined,
+  success: () => undefined,
+};
 
 export function parseRetryAfterMs(headers: Record<string, string | string[] | undefined>): number | undefined {
   const ms = headers['retry-after-ms'];
@@ -105,9 +120,10 @@ export class ProviderHttpClient {
     const maxDelay = this.options.maxDelayMs ?? 8_000;
     const maxRetryAfter = this.options.maxRetryAfterMs ?? 60_000;
     let last: { status?: number; body?: unknown; error?: unknown } = {};
+    const breaker = req.circuit === false ? UNCOUNTED : this.options.breaker;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       try {
-        await this.options.breaker.admit(this.options.requestTimeoutMs * 2);
+        await breaker.admit(this.options.requestTimeoutMs * 2);
       } catch (error) {
         if (error instanceof CircuitOpenError) throw new ProviderUnavailableError(this.options.provider, error.message, last.status, last.body);
         throw error;
@@ -119,7 +135,7 @@ export class ProviderHttpClient {
       } catch (error) {
         const durationMs = performance.now() - started;
         this.options.onCall?.(req.operation, 'network_error', durationMs);
-        this.options.breaker.failure();
+        breaker.failure();
         last = { error };
         if (attempt + 1 < maxAttempts) await sleep(backoffMs(attempt, baseDelay, maxDelay));
         continue;
@@ -128,8 +144,8 @@ export class ProviderHttpClient {
       this.options.onCall?.(req.operation, String(response.status), response.durationMs);
       const bodyRetryAfter = this.options.retryAfterFromBody?.(response.status, response.body);
       if (RETRYABLE_STATUS.has(response.status) || bodyRetryAfter !== undefined) {
-        if (response.status >= 500) this.options.breaker.failure();
-        else this.options.breaker.neutral();
+        if (response.status >= 500) breaker.failure();
+        else breaker.neutral();
         last = { status: response.status, body: response.body };
         if (attempt + 1 >= maxAttempts) return response;
         const retryAfter = parseRetryAfterMs(response.headers) ?? bodyRetryAfter;
@@ -137,7 +153,7 @@ export class ProviderHttpClient {
         await sleep(delay);
         continue;
       }
-      if (response.status < 500) this.options.breaker.success();
+      if (response.status < 500) breaker.success();
       return response;
     }
     const cause = last.error as Error | undefined;
@@ -164,8 +180,8 @@ export class ProviderHttpClient {
       headers,
       body,
       dispatcher: this.agent as Dispatcher,
-      headersTimeout: this.options.requestTimeoutMs,
-      bodyTimeout: this.options.requestTimeoutMs,
+      headersTimeout: req.timeoutMs ?? this.options.requestTimeoutMs,
+      bodyTimeout: req.timeoutMs ?? this.options.requestTimeoutMs,
     });
     const text = await res.body.text();
     let parsed: unknown = text;

@@ -32,8 +32,6 @@ export interface GcoreTaskJob {
   dueAt?: number;
   /** Gcore `projectId:regionId` of the task, when known: the task sweep covers it. */
   scope?: string;
-  /** This run was brought forward by the sweep, which saw the task end in a listing of one page or of several. */
-  bySweep?: 'page' | 'pages';
 }
 
 export interface EventEnvelope {

@@ -26,6 +26,8 @@ export interface ProviderAdapter {
   /** withDiff: also read what is needed for a field diff (dry runs). */
   plan(update: Update, options?: { withDiff?: boolean }): Promise<ProviderPlan>;
   apply(update: Update, plan: ProviderPlan): Promise<ApplyOutcome>;
+  /** Where the target's provider tasks run (when the provider has tasks), also for a wait resumed after a restart. */
+  taskScope?(target: Target): TaskScope | undefined;
 }
 
 export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');

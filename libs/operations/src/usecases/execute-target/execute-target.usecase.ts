@@ -52,7 +52,8 @@ export class ExecuteTargetUseCase {
       return;
     }
     if (result.status === 'RUNNING' && result.gcore?.taskIds?.length) {
-      await this.waitForTasks(operationId, index, result.gcore.taskIds); // the write happened; only the waiting was interrupted
+      // the write happened; only the waiting was interrupted
+      await this.waitForTasks(operationId, index, result.gcore.taskIds, this.adapters.forTarget(update.target).taskScope?.(update.target));
       return;
     }
     await this.store.transition(operationId, index, ['PENDING'], 'RUNNING', undefined);
