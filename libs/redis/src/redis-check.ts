@@ -1,5 +1,5 @@
-import Redis, { Cluster } from 'ioredis';
-import { RedisTarget, clusterOptions, redisOptions } from './redis.module';
+import { Cluster } from 'ioredis';
+import { RedisTarget, createRedisClient } from './redis.module';
 
 const CHECK_TIMEOUT_MS = 5000;
 
@@ -7,9 +7,7 @@ const CHECK_TIMEOUT_MS = 5000;
 export async function assertRedisReachable(target: RedisTarget): Promise<void> {
   const clustered = target.redisClusterNodes.length > 0;
   const checkOptions = { lazyConnect: true, retryStrategy: () => null, connectTimeout: 2000 };
-  const client = clustered
-    ? new Cluster(target.redisClusterNodes, clusterOptions(target.redisUrl, checkOptions))
-    : new Redis(redisOptions(target.redisUrl, checkOptions));
+  const client = createRedisClient(target, checkOptions);
   client.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
   try {
