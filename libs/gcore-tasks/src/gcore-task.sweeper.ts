@@ -15,15 +15,8 @@ type Scripted = RedisClient & {
   rpgHandOverLock(lockKey: string, token: string, ms: number): Promise<number>;
 };
 
+/** How one scope's turn went (the `outcome` label of gcore_task_sweeps_total). */
 export type SweepOutcome = 'complete' | 'partial' | 'failed' | 'distrusted' | 'empty' | 'not-due' | 'unfiltered';
-
-export interface ScopeSweep {
-  scope: string;
-  outcome: SweepOutcome;
-  tracked: number;
-  /** Task ids whose loop was run at once because the listing showed them ended. */
-  ended: string[];
-}
 
 /** Longest a sweep may hold the lock (a crashed sweeper frees it then); listings time out after 5 s each. */
 const SWEEP_LOCK_MS = 30_000;
@@ -93,14 +86,15 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** One sweep of every scope with tasks in flight, unless another worker holds this tick (or Gcore's circuit is open). */
-  async sweep(): Promise<ScopeSweep[]> {
-    if (this.client.circuitOpen) return [];
+  async sweep(): Promise<void> {
+    if (this.client.circuitOpen) return;
     const started = Date.now();
     const won = await this.redis.set(this.keys.sweepLock(), this.token, 'PX', SWEEP_LOCK_MS, 'NX');
-    if (won !== 'OK') return [];
+    if (won !== 'OK') return;
     try {
       const scopes = await this.redis.smembers(this.keys.scopes());
-      return await Promise.all(scopes.map((scope) => this.sweepScope(scope)));
+      const outcomes = await Promise.all(scopes.map((scope) => this.sweepScope(scope)));
+      for (const outcome of outcomes) this.metrics.taskSweeps.inc({ outcome });
     } finally {
       // keep the lock until the next tick is due, unless it expired meanwhile and another worker holds it now
       const nextInMs = Math.max(1, this.config.gcoreTasks.sweepMs - 50 - (Date.now() - started));
@@ -108,27 +102,27 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  async sweepScope(scope: string): Promise<ScopeSweep> {
-    const report = (outcome: SweepOutcome, tracked = 0, ended: string[] = []): ScopeSweep => {
-      this.metrics.taskSweeps.inc({ outcome });
-      return { scope, outcome, tracked, ended };
-    };
+  private async sweepScope(scope: string): Promise<SweepOutcome> {
     const where = parseScopeName(scope);
     const inflightKey = this.keys.inflight(scope);
-    const now = Date.now();
-    // registrations older than any task may live are leftovers (a loop removed by hand): forget them
-    await this.redis.zremrangebyscore(inflightKey, '-inf', now - this.config.gcoreTasks.timeoutMs - 3_600_000);
-    const tracked = await this.redis.zrange(inflightKey, 0, -1, 'WITHSCORES');
+    // one round trip: registrations older than any task may live are leftovers (a loop removed by hand) and go
+    const replies = await this.redis
+      .multi()
+      .zremrangebyscore(inflightKey, '-inf', Date.now() - this.config.gcoreTasks.timeoutMs - 3_600_000)
+      .zrange(inflightKey, 0, -1, 'WITHSCORES')
+      .exists(this.keys.sweepBad(scope))
+      .exec();
+    const tracked = (replies?.[1]?.[1] as string[] | undefined) ?? [];
     const count = tracked.length / 2;
     if (count === 0 || !where) {
       await this.redis.rpgDropEmptyScope(inflightKey, this.keys.scopes(), scope);
       if (!where) await this.redis.del(inflightKey);
-      return report('empty');
+      return 'empty';
     }
-    if (await this.redis.exists(this.keys.sweepBad(scope))) return report('distrusted', count);
+    if (replies?.[2]?.[1] === 1) return 'distrusted';
     // one listing per interval costs no more requests than these tasks' own polls (≤ one each per POLL_MAX_MS) would
     const intervalMs = this.listingIntervalMs(count);
-    if ((await this.redis.set(this.keys.sweepNext(scope), '1', 'PX', Math.max(1, intervalMs - 50), 'NX')) !== 'OK') return report('not-due', count);
+    if ((await this.redis.set(this.keys.sweepNext(scope), '1', 'PX', Math.max(1, intervalMs - 50), 'NX')) !== 'OK') return 'not-due';
 
     const sentAt = Date.now();
     let listing: OpenTasks;
@@ -142,7 +136,7 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
         { scope, status, err: (error as Error).message },
         refused ? 'Gcore task listing refused: tasks of this scope follow their own schedule for 5 min' : 'Gcore task listing failed: tasks of this scope follow their own schedule for 30 s',
       );
-      return report('failed', count);
+      return 'failed';
     }
 
     const ended: string[] = [];
@@ -162,13 +156,13 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
       // the provider ignores `state`: every tick would haul the scope's whole task history
       await this.watcher.distrustSweep(scope, REFUSED_LISTING_RETRY_MS);
       this.logger.warn({ scope }, 'Gcore task listing ignores the state filter: tasks of this scope follow their own schedule for 5 min');
-      return report('unfiltered', count, ended);
+      return 'unfiltered';
     }
-    if (!listing.complete) return report('partial', count, ended);
+    if (!listing.complete) return 'partial';
     // marks the scope covered for a few listings (however long they take): per-task loops stretch to the backstop meanwhile
     const tookMs = Date.now() - sentAt;
     await this.redis.set(this.keys.sweepOk(scope), '1', 'PX', Math.max(2000, intervalMs * 4, tookMs * 4));
-    return report('complete', count, ended);
+    return 'complete';
   }
 
   private listingIntervalMs(tracked: number): number {

@@ -11,8 +11,6 @@ export interface ProviderPlan {
 export interface ApplyOutcome {
   detail: ResultDetail;
   waitForGcoreTasks?: string[];
-  /** Where those tasks run (Gcore project and region): lets the watcher follow many tasks with one list request. */
-  taskScope?: TaskScope;
   /** Set when the provider saved the change but the outcome is still a failure (e.g. Apinizer deployment failed). */
   failure?: { code: string; message: string; providerStatus?: number; providerBody?: unknown };
 }
@@ -26,7 +24,7 @@ export interface ProviderAdapter {
   /** withDiff: also read what is needed for a field diff (dry runs). */
   plan(update: Update, options?: { withDiff?: boolean }): Promise<ProviderPlan>;
   apply(update: Update, plan: ProviderPlan): Promise<ApplyOutcome>;
-  /** Where the target's provider tasks run (when the provider has tasks), also for a wait resumed after a restart. */
+  /** Where the target's provider tasks run (Gcore project and region): lets the watcher follow many with one listing. */
   taskScope?(target: Target): TaskScope | undefined;
 }
 

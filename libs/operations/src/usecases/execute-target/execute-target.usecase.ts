@@ -7,7 +7,7 @@ import {
   ProviderError,
   ResultDetail,
   TERMINAL_RESULT_STATUSES,
-  TaskScope,
+  Update,
 } from '@rpg/routing-policy';
 import { OperationStore } from '../../operation.store';
 import { TargetCompletion } from '../../target-completion.service';
@@ -53,7 +53,7 @@ export class ExecuteTargetUseCase {
     }
     if (result.status === 'RUNNING' && result.gcore?.taskIds?.length) {
       // the write happened; only the waiting was interrupted
-      await this.waitForTasks(operationId, index, result.gcore.taskIds, this.adapters.forTarget(update.target).taskScope?.(update.target));
+      await this.waitForTasks(operationId, index, result.gcore.taskIds, update);
       return;
     }
     await this.store.transition(operationId, index, ['PENDING'], 'RUNNING', undefined);
@@ -72,7 +72,7 @@ export class ExecuteTargetUseCase {
         return;
       }
       await this.store.transition(operationId, index, ['RUNNING'], 'RUNNING', { ...outcome.detail, gcore: { taskIds } });
-      await this.waitForTasks(operationId, index, taskIds, outcome.taskScope);
+      await this.waitForTasks(operationId, index, taskIds, update);
     } catch (error) {
       if (error instanceof ProviderError) {
         if (error.retryable && canRetry) throw error; // provider unreachable: BullMQ tries again later
@@ -85,7 +85,8 @@ export class ExecuteTargetUseCase {
     }
   }
 
-  private async waitForTasks(operationId: string, index: number, taskIds: string[], scope?: TaskScope): Promise<void> {
+  private async waitForTasks(operationId: string, index: number, taskIds: string[], update: Update): Promise<void> {
+    const scope = this.adapters.forTarget(update.target).taskScope?.(update.target);
     const settled = await this.watcher.watch(taskIds, { operationId, index }, scope);
     for (const s of settled) await this.recordTask.execute({ operationId, index }, s);
   }
