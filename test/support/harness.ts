@@ -39,7 +39,8 @@ export interface HarnessOptions {
 
 /** Real Redis (own key prefix per test file), the provider sandbox over real HTTP, the gateway and the worker in-process. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const sandbox = await createProviderSandbox({ taskDurationMs: 300, ...options.sandbox });
+  // the strict sandbox: the references' least favourable reading, so the gateway is tested against what providers may do
+  const sandbox = await createProviderSandbox({ taskDurationMs: 300, strict: true, ...options.sandbox });
   const prefix = `t${randomBytes(4).toString('hex')}`;
   const config = loadAppConfig({
     REDIS_URL,

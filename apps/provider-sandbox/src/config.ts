@@ -19,6 +19,12 @@ export interface SandboxConfig {
   apinizerDeployShape: ApinizerDeployShape;
   /** When true, the v1 LB PATCH also creates an `update_loadbalancer` task and locks the LB until it ends. */
   lbPatchCreatesTask: boolean;
+  /**
+   * Strict mode: answer as the references say and, where they are silent or in conflict, take the reading least
+   * favourable to the gateway (see README "Provider sandbox"). Tests run strict; `npm start`, README examples and the bench
+   * keep the friendly default.
+   */
+  strict: boolean;
 }
 
 export const DEFAULT_SANDBOX_CONFIG: Readonly<SandboxConfig> = Object.freeze({
@@ -34,6 +40,7 @@ export const DEFAULT_SANDBOX_CONFIG: Readonly<SandboxConfig> = Object.freeze({
   apinizerListMode: 'status',
   apinizerDeployShape: 'detailList',
   lbPatchCreatesTask: false,
+  strict: false,
 });
 
 type FieldKind = 'ms' | 'optionalMs' | 'string' | 'positive' | 'bool' | readonly string[];
@@ -51,6 +58,7 @@ const FIELDS: Record<keyof SandboxConfig, FieldKind> = {
   apinizerListMode: ['status', 'success', 'summary'],
   apinizerDeployShape: ['detailList', 'deploymentResults'],
   lbPatchCreatesTask: 'bool',
+  strict: 'bool',
 };
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; errors: string[] };

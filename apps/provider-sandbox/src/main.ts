@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     apinizerPassword: strEnv('SANDBOX_APINIZER_PASSWORD', 'sandbox-password'),
     apinizerListMode: strEnv('SANDBOX_APINIZER_LIST_MODE', 'status') as SandboxOptions['apinizerListMode'],
     apinizerDeployShape: strEnv('SANDBOX_APINIZER_DEPLOY_SHAPE', 'detailList') as SandboxOptions['apinizerDeployShape'],
+    strict: strEnv('SANDBOX_STRICT', 'false') === 'true',
   };
   const sandbox = await createProviderSandbox(options);
   console.log(`provider sandbox listening on ${sandbox.url}`);

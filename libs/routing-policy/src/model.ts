@@ -58,7 +58,14 @@ export interface FieldDiff {
 /** What a result carries beside its status (written atomically with the status). */
 export interface ResultDetail {
   gcore?: { taskIds: string[]; tasks?: GcoreTaskState[] };
-  apinizer?: { status: string; deploymentResult?: Record<string, unknown> | null };
+  apinizer?: {
+    status: string;
+    deploymentResult?: Record<string, unknown> | null;
+    /** What the PUT body was built from: a full policy read from Apinizer now, the last config this gateway applied, or the request alone (`changes.replacePolicy`). */
+    mergedFrom?: 'provider' | 'last-applied' | 'request';
+    /** When the last-applied config was written (only with mergedFrom `last-applied`). */
+    lastAppliedAt?: string;
+  };
   plan?: PlannedCall[];
   diff?: FieldDiff[];
   error?: ResultError;

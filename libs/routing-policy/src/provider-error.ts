@@ -1,19 +1,27 @@
 import type { ResultError } from './model';
 
+/** Every `result.error.code` the gateway sends: the one documented list (contract §10; OpenAPI enum of ResultErrorDto.code). */
 export const ERROR_CODES = {
   validationFailed: 'VALIDATION_FAILED',
   invalidChange: 'INVALID_CHANGE',
+  currentConfigUnknown: 'CURRENT_CONFIG_UNKNOWN',
   providerAuth: 'PROVIDER_AUTH',
   targetNotFound: 'TARGET_NOT_FOUND',
+  taskNotFound: 'TASK_NOT_FOUND',
   resourceLocked: 'RESOURCE_LOCKED',
   rateLimited: 'RATE_LIMITED',
   providerUnavailable: 'PROVIDER_UNAVAILABLE',
+  providerTimeout: 'PROVIDER_TIMEOUT',
   providerError: 'PROVIDER_ERROR',
   taskFailed: 'TASK_FAILED',
   taskTimeout: 'TASK_TIMEOUT',
   deploymentFailed: 'DEPLOYMENT_FAILED',
+  deploymentUnconfirmed: 'DEPLOYMENT_UNCONFIRMED',
   internalError: 'INTERNAL_ERROR',
 } as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+export const ALL_ERROR_CODES: readonly ErrorCode[] = Object.values(ERROR_CODES);
 
 /**
  * The unified code of a provider's HTTP error status. `hints` carry what only the body tells (Apinizer reports a missing

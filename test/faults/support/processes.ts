@@ -438,7 +438,7 @@ export async function startSandbox(env: Record<string, string> = {}, port?: numb
   const p = port ?? (await freePort());
   const url = `http://127.0.0.1:${p}`;
   const launch = async () => {
-    const proc = spawnApp(`sandbox:${p}`, 'provider-sandbox', { SANDBOX_PORT: String(p), ...env });
+    const proc = spawnApp(`sandbox:${p}`, 'provider-sandbox', { SANDBOX_PORT: String(p), SANDBOX_STRICT: 'true', ...env });
     await proc.waitForLine('provider sandbox listening', 20_000);
     return proc;
   };

@@ -176,9 +176,19 @@ export class ApinizerPolicyChangesDto {
   deployTargetEnvironmentNameList?: string[];
 
   /**
-   * A partial policy merged as JSON Merge Patch into the current one (`type` cannot change).
+   * A partial policy merged as JSON Merge Patch into the current one (`type` cannot change). With `replacePolicy: true`, the
+   * complete policy instead.
    * @example {"messageCountForInterval": 200}
    */
   @IsOptional() @IsObject()
   policy?: Record<string, unknown>;
+
+  /**
+   * true: `policy` is the complete policy and replaces the current one as it is (no merge). Needed when the current full
+   * policy is not known to the gateway (List Policies returned summaries and this gateway never applied the policy); then
+   * `policy.type` and every required field of the type must be sent.
+   * @example false
+   */
+  @IsOptional() @IsBoolean()
+  replacePolicy?: boolean;
 }
