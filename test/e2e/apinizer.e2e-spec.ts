@@ -4,7 +4,10 @@ import { Harness, apinizerTarget, auth, deleteKeys, sandboxControl, startHarness
  * The Apinizer adapter end to end: gateway → BullMQ → worker → ApinizerAdapter → provider sandbox over HTTP, on real Redis.
  * Every test starts from the sandbox seed (petstore: request list rate-limit, ip-blacklist, spare-1..6; response list
  * max-size; endpoint GET /pets with pets-script) and with no last-applied config in Redis.
+ * These tests are about merging with a full provider policy: the strict sandbox is told to list full policies (the
+ * per-policy pages' reading). The strict default (summaries without names) is covered in apinizer-truth.e2e-spec.ts.
  */
+const FULL_LIST = { apinizerListMode: 'status' as const };
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -68,7 +71,7 @@ describe('Apinizer adapter (e2e)', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({ sandbox: FULL_LIST });
   });
   afterAll(async () => {
     await h.close();
@@ -86,7 +89,8 @@ describe('Apinizer adapter (e2e)', () => {
 
       const op = await run(h, apinizerTarget('rate-limit'), { policy: { messageCountForInterval: 321 } });
       expect(op.status).toBe('SUCCEEDED');
-      expect(op.results[0]).toMatchObject({ status: 'SUCCEEDED', apinizer: { status: 'SUCCESS' } });
+      expect(op.results[0]).toMatchObject({ status: 'SUCCEEDED', apinizer: { status: 'SUCCESS', mergedFrom: 'provider' } });
+      expect(op.results[0].apinizer.lastAppliedAt).toBeUndefined();
 
       const after = await petstore(h);
       const now = locate(after, 'rate-limit')!;
@@ -129,35 +133,30 @@ describe('Apinizer adapter (e2e)', () => {
       expect(await policyOf(h, 'spare-1')).toEqual({ ...seeded, messageCountForInterval: 11, throttlingInterval: 'ONE_HOUR' });
     });
 
-    it('summary list, no known config, incomplete changes.policy: FAILED INVALID_CHANGE naming the missing fields; dry run is a 422', async () => {
+    it('named summary list, no known config, partial changes.policy: FAILED CURRENT_CONFIG_UNKNOWN, nothing sent; dry run is a 422', async () => {
       await sandboxControl(h, 'PATCH', '/__sandbox/config', { apinizerListMode: 'summary' });
       const op = await run(h, apinizerTarget('spare-2'), { policy: { messageCountForInterval: 5 } });
       expect(op.status).toBe('FAILED');
       const error = op.results[0].error;
-      expect(error.code).toBe('INVALID_CHANGE');
-      expect(error.message).toContain('targetVariableForIdentity');
-      expect(error.message).toContain('throttlingInterval');
-      expect(error.message).not.toContain('messageCountForInterval,');
+      expect(error.code).toBe('CURRENT_CONFIG_UNKNOWN');
+      expect(error.message).toContain('replacePolicy: true');
       expect(await putCount(h, 'spare-2')).toBe(0);
 
       const res = await dryRun(h, apinizerTarget('spare-2'), { policy: { messageCountForInterval: 5 } });
       expect(res.status).toBe(422);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      const paths = res.body.errors.map((e: Json) => e.path).sort();
-      expect(paths).toEqual(['updates[0].changes.policy.targetVariableForIdentity', 'updates[0].changes.policy.throttlingInterval']);
+      expect(res.body.errors.map((e: Json) => e.path)).toEqual(['updates[0].changes.policy']);
     });
 
-    it('summary list, no known config, complete changes.policy: SUCCEEDED with description and active kept from the summary', async () => {
+    it('named summary list, no known config, replacePolicy with the complete policy: SUCCEEDED, sent as it is, kept in place', async () => {
       await sandboxControl(h, 'PATCH', '/__sandbox/config', { apinizerListMode: 'summary' });
-      const op = await run(h, apinizerTarget('spare-3'), { policy: throttling() });
+      const policy = { type: 'policy-api-based-throttling', description: 'replaced', active: false, ...throttling() };
+      const op = await run(h, apinizerTarget('spare-3'), { replacePolicy: true, policy });
       expect(op.status).toBe('SUCCEEDED');
-      expect(await policyOf(h, 'spare-3')).toMatchObject({
-        name: 'spare-3',
-        type: 'policy-api-based-throttling',
-        description: 'spare throttling policy 3',
-        active: true,
-        ...throttling(),
-      });
+      expect(op.results[0].apinizer.mergedFrom).toBe('request');
+      const { log } = await sandboxControl(h, 'GET', '/__sandbox/requests');
+      expect(log.find((e: Json) => e.method === 'PUT').body).toEqual({ operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false, deployTargetEnvironmentNameList: [], order: null }, policy });
+      expect(locate(await petstore(h), 'spare-3')).toMatchObject({ where: 'request', index: 4 });
     });
 
     it('two updates to one policy sent back to back both land (no lost update)', async () => {
@@ -407,7 +406,7 @@ describe('Apinizer token exchange (APINIZER_USERNAME/PASSWORD, no APINIZER_API_T
   const tokenRequests = async () => (await sandboxControl(h, 'GET', '/__sandbox/requests')).counts['POST /apiops/auth/token'] ?? 0;
 
   beforeAll(async () => {
-    h = await startHarness({ env: { APINIZER_API_TOKEN: '', APINIZER_USERNAME: 'sandbox', APINIZER_PASSWORD: 'sandbox-password' } });
+    h = await startHarness({ sandbox: FULL_LIST, env: { APINIZER_API_TOKEN: '', APINIZER_USERNAME: 'sandbox', APINIZER_PASSWORD: 'sandbox-password' } });
   });
   afterAll(async () => {
     await h.close();

@@ -7,7 +7,8 @@ describe('typed client (libs/client, generated from the OpenAPI document) agains
   let client: RoutingPolicyClient;
 
   beforeAll(async () => {
-    h = await startHarness();
+    // the Apinizer updates here merge into a full provider policy: the per-policy pages' full list (strict default: summaries)
+    h = await startHarness({ sandbox: { apinizerListMode: 'status' } });
     await h.gateway.listen(0, '127.0.0.1');
     const { port } = h.gateway.getHttpServer().address() as AddressInfo;
     client = createRoutingPolicyClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: API_KEY });

@@ -19,7 +19,8 @@ describe('foundation: one update travels gateway → BullMQ → adapters → tas
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness();
+    // the Apinizer updates here merge into a full provider policy: the per-policy pages' full list (strict default: summaries)
+    h = await startHarness({ sandbox: { apinizerListMode: 'status' } });
   });
   afterAll(async () => {
     await h.close();

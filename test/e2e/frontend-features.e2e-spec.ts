@@ -17,7 +17,8 @@ describe('what a frontend needs: dry-run plans and aggregated lookup', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness();
+    // the Apinizer updates here merge into a full provider policy: the per-policy pages' full list (strict default: summaries)
+    h = await startHarness({ sandbox: { apinizerListMode: 'status' } });
   });
   afterAll(async () => {
     await h.close();

@@ -53,7 +53,7 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
   let firstOperationId: string;
 
   beforeAll(async () => {
-    [cluster, sandbox, receiver] = await Promise.all([startRedisCluster({ masters: 3, replicas: 1, password: PASSWORD, nodeTimeoutMs: 1000 }), startSandbox({ SANDBOX_TASK_DURATION_MS: '600' }), startReceiver()]);
+    [cluster, sandbox, receiver] = await Promise.all([startRedisCluster({ masters: 3, replicas: 1, password: PASSWORD, nodeTimeoutMs: 1000 }), startSandbox({ SANDBOX_TASK_DURATION_MS: '600', SANDBOX_APINIZER_LIST_MODE: 'status' }), startReceiver()]);
     // REDIS_URL names a port nobody listens on: in cluster mode it only lends its password, so a connection that
     // ignored REDIS_CLUSTER_NODES would fail loudly instead of quietly working against one node
     const unused = await freePort();

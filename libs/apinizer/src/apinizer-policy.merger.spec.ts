@@ -36,6 +36,15 @@ const lastApplied = (over: Partial<AppliedPolicyConfig> = {}): AppliedPolicyConf
 
 const merger = new ApinizerPolicyMerger();
 
+const RULE = {
+  conditionCriteria: 'VALUE',
+  firstVariable: { name: 'userType', type: 'HEADER', headerName: 'X-User-Type' },
+  variableDataType: 'STRING',
+  valueComparisonOperator: 'EQ',
+  secondValueSource: 'VALUE',
+  secondValue: 'PREMIUM',
+};
+
 function mergeError(located: LocatedPolicy | undefined, applied: AppliedPolicyConfig | undefined, changes: Obj): ProviderError {
   try {
     merger.merge(located, applied, changes as ApinizerPolicyChangesDto);
@@ -53,7 +62,7 @@ describe('ApinizerPolicyMerger', () => {
       located?: LocatedPolicy;
       applied?: AppliedPolicyConfig;
       changes: Obj;
-      source: MergedApinizerPolicy['source'];
+      mergedFrom: MergedApinizerPolicy['mergedFrom'];
       policy: Obj;
       metadata: Obj;
     }
@@ -63,7 +72,7 @@ describe('ApinizerPolicyMerger', () => {
         name: 'provider-full: one field changed, every other kept, name dropped',
         located: at(fullThrottling()),
         changes: { policy: { messageCountForInterval: 250 } },
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: { ...fullWithoutName, messageCountForInterval: 250 },
         metadata: DEFAULT_META,
       },
@@ -72,7 +81,7 @@ describe('ApinizerPolicyMerger', () => {
         located: at(fullThrottling()),
         applied: lastApplied(),
         changes: { policy: { description: 'x' } },
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: { ...fullWithoutName, description: 'x' },
         metadata: DEFAULT_META,
       },
@@ -80,7 +89,7 @@ describe('ApinizerPolicyMerger', () => {
         name: 'provider-full: id is dropped too',
         located: at({ ...fullThrottling(), id: 'abc' }),
         changes: {},
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: fullWithoutName,
         metadata: DEFAULT_META,
       },
@@ -88,7 +97,7 @@ describe('ApinizerPolicyMerger', () => {
         name: 'merge patch: nested objects merge, null deletes an optional field, arrays replace',
         located: at(fullThrottling()),
         changes: { policy: { targetVariableForIdentity: { contextValue: 'REQUEST_XFORWARDED_FOR' }, intervalWindowType: null, detailList: [{ targetValue: 'VIP', messageCountForInterval: 5, quotaInterval: 'ONE_MINUTE' }] } },
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: (() => {
           const { intervalWindowType: _w, ...rest } = fullWithoutName;
           return {
@@ -103,7 +112,7 @@ describe('ApinizerPolicyMerger', () => {
         name: 'the same type in the patch is fine',
         located: at(fullThrottling()),
         changes: { policy: { type: THROTTLING, messageCountForInterval: 1 } },
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: { ...fullWithoutName, messageCountForInterval: 1 },
         metadata: DEFAULT_META,
       },
@@ -112,38 +121,62 @@ describe('ApinizerPolicyMerger', () => {
         located: at(summary({ active: false, description: 'changed in the console' })),
         applied: lastApplied(),
         changes: { policy: { throttlingInterval: 'ONE_HOUR' } },
-        source: 'last-applied',
+        mergedFrom: 'last-applied',
         policy: { ...fullWithoutName, messageCountForInterval: 150, intervalWindowType: 'SLIDING', throttlingInterval: 'ONE_HOUR', active: false, description: 'changed in the console' },
         metadata: DEFAULT_META,
       },
       {
-        name: 'summary list, nothing applied, complete changes.policy',
-        located: at(summary()),
-        changes: { policy: { targetVariableForIdentity: { type: 'HEADER', headerName: 'X-Key' }, messageCountForInterval: 9, throttlingInterval: 'ONE_DAY' } },
-        source: 'request',
-        policy: { type: THROTTLING, active: true, description: '100 per minute', targetVariableForIdentity: { type: 'HEADER', headerName: 'X-Key' }, messageCountForInterval: 9, throttlingInterval: 'ONE_DAY' },
+        name: 'summary list, nothing applied, replacePolicy: the policy as sent (nothing taken from the summary), placed where the summary sits',
+        located: at(summary(), { pipeline: 'RESPONSE' }),
+        changes: { replacePolicy: true, policy: { type: THROTTLING, targetVariableForIdentity: { type: 'HEADER', headerName: 'X-Key' }, messageCountForInterval: 9, throttlingInterval: 'ONE_DAY' } },
+        mergedFrom: 'request',
+        policy: { type: THROTTLING, targetVariableForIdentity: { type: 'HEADER', headerName: 'X-Key' }, messageCountForInterval: 9, throttlingInterval: 'ONE_DAY' },
+        metadata: { ...DEFAULT_META, targetPipeline: 'RESPONSE' },
+      },
+      {
+        name: 'replacePolicy with a full provider policy: no merge, settings not sent are not kept',
+        located: at({ ...fullThrottling(), errorMessageList: [{ httpStatusCode: 429 }] }),
+        changes: { replacePolicy: true, policy: { ...fullWithoutName, name: 'rate-limit', policyCondition: undefined, detailList: undefined } },
+        mergedFrom: 'request',
+        policy: { ...fullWithoutName, policyCondition: undefined, detailList: undefined },
+        metadata: DEFAULT_META,
+      },
+      {
+        name: 'replacePolicy, nothing known: the place comes from the request',
+        changes: { replacePolicy: true, targetScope: 'ENDPOINT', targetPipeline: 'ERROR', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET', policy: { type: 'policy-black-ip', ipList: ['10.0.0.1'] } },
+        mergedFrom: 'request',
+        policy: { type: 'policy-black-ip', ipList: ['10.0.0.1'] },
+        metadata: { ...DEFAULT_META, targetScope: 'ENDPOINT', targetPipeline: 'ERROR', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET' },
+      },
+      {
+        name: 'optional settings of the full provider policy survive a partial change',
+        located: at({ ...fullThrottling(), policyCondition: { conditionRuleList: [RULE] }, errorMessageList: [{ httpStatusCode: 429, message: 'slow down' }], detailList: [{ targetValue: 'VIP', messageCountForInterval: 5, quotaInterval: 'ONE_MINUTE' }] }),
+        changes: { policy: { messageCountForInterval: 7 } },
+        mergedFrom: 'provider',
+        policy: { ...fullWithoutName, messageCountForInterval: 7, policyCondition: { conditionRuleList: [RULE] }, errorMessageList: [{ httpStatusCode: 429, message: 'slow down' }], detailList: [{ targetValue: 'VIP', messageCountForInterval: 5, quotaInterval: 'ONE_MINUTE' }] },
+        metadata: DEFAULT_META,
+      },
+      {
+        name: 'a policy-script read without executionType is merged as it is (none invented)',
+        located: at({ name: 's', type: 'policy-script', active: true, scriptLanguage: 'GROOVY', scriptBody: 'a()' }),
+        changes: { policy: { scriptBody: 'b()' } },
+        mergedFrom: 'provider',
+        policy: { type: 'policy-script', active: true, scriptLanguage: 'GROOVY', scriptBody: 'b()' },
         metadata: DEFAULT_META,
       },
       {
         name: 'not located (nameless list), last-applied ENDPOINT placement is kept',
         applied: lastApplied({ operationMetadata: { targetScope: 'ENDPOINT', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET', targetPipeline: 'RESPONSE' } }),
         changes: { policy: { messageCountForInterval: 3 } },
-        source: 'last-applied',
+        mergedFrom: 'last-applied',
         policy: { ...fullWithoutName, messageCountForInterval: 3, intervalWindowType: 'SLIDING' },
         metadata: { ...DEFAULT_META, targetScope: 'ENDPOINT', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET', targetPipeline: 'RESPONSE' },
-      },
-      {
-        name: 'not located, nothing applied, complete policy with its type',
-        changes: { policy: { type: 'policy-black-ip', ipList: ['10.0.0.1'] } },
-        source: 'request',
-        policy: { type: 'policy-black-ip', ipList: ['10.0.0.1'] },
-        metadata: DEFAULT_META,
       },
       {
         name: 'scope ALL → ENDPOINT with endpoint and method',
         located: at(fullThrottling()),
         changes: { targetScope: 'ENDPOINT', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET' },
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: fullWithoutName,
         metadata: { ...DEFAULT_META, targetScope: 'ENDPOINT', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET' },
       },
@@ -151,7 +184,7 @@ describe('ApinizerPolicyMerger', () => {
         name: 'ENDPOINT placement kept when only the policy changes',
         located: at(fullThrottling(), { scope: 'ENDPOINT', endpoint: '/pets', method: 'GET' }),
         changes: { policy: { messageCountForInterval: 2 } },
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: { ...fullWithoutName, messageCountForInterval: 2 },
         metadata: { ...DEFAULT_META, targetScope: 'ENDPOINT', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET' },
       },
@@ -159,7 +192,7 @@ describe('ApinizerPolicyMerger', () => {
         name: 'ENDPOINT: only the method changes, the endpoint stays',
         located: at(fullThrottling(), { scope: 'ENDPOINT', endpoint: '/pets', method: 'GET' }),
         changes: { targetEndpointHTTPMethod: 'POST' },
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: fullWithoutName,
         metadata: { ...DEFAULT_META, targetScope: 'ENDPOINT', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'POST' },
       },
@@ -167,7 +200,7 @@ describe('ApinizerPolicyMerger', () => {
         name: 'ENDPOINT → ALL drops endpoint and method',
         located: at(fullThrottling(), { scope: 'ENDPOINT', endpoint: '/pets', method: 'GET' }),
         changes: { targetScope: 'ALL' },
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: fullWithoutName,
         metadata: DEFAULT_META,
       },
@@ -175,7 +208,7 @@ describe('ApinizerPolicyMerger', () => {
         name: 'pipeline REQUEST → RESPONSE',
         located: at(fullThrottling()),
         changes: { targetPipeline: 'RESPONSE' },
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: fullWithoutName,
         metadata: { ...DEFAULT_META, targetPipeline: 'RESPONSE' },
       },
@@ -183,7 +216,7 @@ describe('ApinizerPolicyMerger', () => {
         name: 'pipeline kept from where the policy sits',
         located: at(fullThrottling(), { pipeline: 'ERROR' }),
         changes: {},
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: fullWithoutName,
         metadata: { ...DEFAULT_META, targetPipeline: 'ERROR' },
       },
@@ -191,7 +224,7 @@ describe('ApinizerPolicyMerger', () => {
         name: 'order, deploy and environments pass through',
         located: at(fullThrottling()),
         changes: { order: 1, deploy: true, deployTargetEnvironmentNameList: ['dev', 'prod'] },
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: fullWithoutName,
         metadata: { ...DEFAULT_META, order: 1, deploy: true, deployTargetEnvironmentNameList: ['dev', 'prod'] },
       },
@@ -199,15 +232,16 @@ describe('ApinizerPolicyMerger', () => {
         name: 'unknown type: no type rules, full when it has more than summary fields',
         located: at({ name: 'custom', type: 'policy-log', active: true, logLevel: 'INFO' }),
         changes: { policy: { logLevel: 'DEBUG' } },
-        source: 'provider',
+        mergedFrom: 'provider',
         policy: { type: 'policy-log', active: true, logLevel: 'DEBUG' },
         metadata: DEFAULT_META,
       },
     ];
 
-    it.each(cases)('$name', ({ located, applied, changes, source, policy, metadata }) => {
+    it.each(cases)('$name', ({ located, applied, changes, mergedFrom, policy, metadata }) => {
       const merged = merger.merge(located, applied, changes as ApinizerPolicyChangesDto);
-      expect(merged.source).toBe(source);
+      expect(merged.mergedFrom).toBe(mergedFrom);
+      expect(merged.lastAppliedAt).toBe(mergedFrom === 'last-applied' ? applied!.appliedAt : undefined);
       expect(merged.policy).toEqual(policy);
       expect(merged.operationMetadata).toEqual(metadata);
     });
@@ -254,25 +288,18 @@ describe('ApinizerPolicyMerger', () => {
         message: /type cannot change/,
       },
       {
-        name: 'nothing known and no type',
-        changes: { policy: { messageCountForInterval: 1 } },
-        paths: ['changes.policy.type'],
-        message: /policy.type is required/,
-      },
-      {
-        name: 'summary, nothing applied, incomplete policy: every missing required field',
+        name: 'replacePolicy missing required fields',
         located: at(summary()),
-        changes: { policy: { messageCountForInterval: 5 } },
+        changes: { replacePolicy: true, policy: { type: THROTTLING, messageCountForInterval: 5 } },
         paths: ['changes.policy.targetVariableForIdentity', 'changes.policy.throttlingInterval'],
-        message: /must be complete; missing targetVariableForIdentity, throttlingInterval/,
+        message: /replacePolicy: true sends changes.policy as it is: missing targetVariableForIdentity, throttlingInterval/,
       },
       {
-        name: 'summary with a last-applied config of another type: request must be complete',
-        located: at(summary()),
-        applied: lastApplied({ policy: { type: 'policy-black-ip', ipList: ['1.1.1.1'] } }),
-        changes: { policy: {} },
-        paths: ['changes.policy.targetVariableForIdentity', 'changes.policy.messageCountForInterval', 'changes.policy.throttlingInterval'],
-        message: /missing/,
+        name: 'replacePolicy without a type',
+        located: at(fullThrottling()),
+        changes: { replacePolicy: true, policy: { messageCountForInterval: 5 } },
+        paths: ['changes.policy.type'],
+        message: /replacePolicy: true needs the complete policy/,
       },
       {
         name: 'non-updatable type of the current policy',
@@ -327,6 +354,74 @@ describe('ApinizerPolicyMerger', () => {
     it.each(cases)('$name', ({ located, applied, changes, paths, message }) => {
       const error = mergeError(located, applied, changes);
       expect(error.code).toBe(ERROR_CODES.invalidChange);
+      expect(error.retryable).toBe(false);
+      expect(error.message).toMatch(message);
+      expect((error.fieldErrors ?? []).map((e) => e.path).sort()).toEqual([...paths].sort());
+    });
+  });
+
+  describe('fails with CURRENT_CONFIG_UNKNOWN (no full current policy), nothing to send', () => {
+    interface UnknownCase {
+      name: string;
+      located?: LocatedPolicy;
+      applied?: AppliedPolicyConfig;
+      changes: Obj;
+      paths: string[];
+      message: RegExp;
+    }
+    const cases: UnknownCase[] = [
+      {
+        name: 'named summary, nothing applied, partial change',
+        located: at(summary()),
+        changes: { policy: { messageCountForInterval: 5 } },
+        paths: ['changes.policy'],
+        message: /only a summary.*replacePolicy: true/,
+      },
+      {
+        name: 'named summary, nothing applied, even a complete policy without replacePolicy',
+        located: at(summary()),
+        changes: { policy: { targetVariableForIdentity: { type: 'HEADER', headerName: 'X' }, messageCountForInterval: 9, throttlingInterval: 'ONE_DAY' } },
+        paths: ['changes.policy'],
+        message: /replacePolicy: true/,
+      },
+      {
+        name: 'named summary with a last-applied config of another type (stale)',
+        located: at(summary()),
+        applied: lastApplied({ policy: { type: 'policy-black-ip', ipList: ['1.1.1.1'] } }),
+        changes: { policy: {} },
+        paths: ['changes.policy'],
+        message: /another type/,
+      },
+      {
+        name: 'not identifiable (nameless list), nothing applied: the place is asked for too',
+        changes: { policy: { messageCountForInterval: 1 } },
+        paths: ['changes.policy', 'changes.targetScope', 'changes.targetPipeline'],
+        message: /does not name its policies.*replacePolicy: true, plus changes.targetScope and changes.targetPipeline/,
+      },
+      {
+        name: 'only a placement change, nothing known',
+        located: at(summary()),
+        changes: { order: 1 },
+        paths: ['changes.policy'],
+        message: /not known/,
+      },
+      {
+        name: 'replacePolicy, place unknown: targetScope and targetPipeline required, never guessed',
+        changes: { replacePolicy: true, policy: { type: 'policy-black-ip', ipList: ['10.0.0.1'] } },
+        paths: ['changes.targetScope', 'changes.targetPipeline'],
+        message: /so it is not moved/,
+      },
+      {
+        name: 'replacePolicy, place unknown, ENDPOINT without endpoint and method',
+        changes: { replacePolicy: true, targetScope: 'ENDPOINT', targetPipeline: 'REQUEST', policy: { type: 'policy-black-ip', ipList: ['10.0.0.1'] } },
+        paths: ['changes.targetEndpoint', 'changes.targetEndpointHTTPMethod'],
+        message: /targetEndpoint/,
+      },
+    ];
+
+    it.each(cases)('$name', ({ located, applied, changes, paths, message }) => {
+      const error = mergeError(located, applied, changes);
+      expect(error.code).toBe(ERROR_CODES.currentConfigUnknown);
       expect(error.retryable).toBe(false);
       expect(error.message).toMatch(message);
       expect((error.fieldErrors ?? []).map((e) => e.path).sort()).toEqual([...paths].sort());

@@ -1,9 +1,9 @@
 import { ApinizerPolicyChangesDto, ERROR_CODES, FieldDiff, ProviderError, applyMergePatch, diffFields } from '@rpg/routing-policy';
 import type { AppliedPolicyConfig } from './apinizer-policy-config.store';
-import type { ApinizerOperationMetadata, ApinizerPolicy, LocatedPolicy } from './apinizer.types';
+import type { ApinizerOperationMetadata, ApinizerPipeline, ApinizerPolicy, ApinizerScope, LocatedPolicy } from './apinizer.types';
 import {
   NON_UPDATABLE_POLICY_TYPES,
-  isKnownPolicyType,
+  PolicyFieldError,
   requiredFieldsForPolicyType,
   validateApinizerPolicy,
   validateOperationMetadata,
@@ -11,101 +11,172 @@ import {
 
 const SUMMARY_FIELDS = new Set(['name', 'type', 'active', 'description', 'id']);
 
+export type MergeBase = 'provider' | 'last-applied' | 'request';
+
 export interface MergedApinizerPolicy {
   operationMetadata: ApinizerOperationMetadata;
   policy: ApinizerPolicy;
   diff: FieldDiff[];
-  /** Where the unchanged fields came from. */
-  source: 'provider' | 'last-applied' | 'request';
+  /** What the PUT body was built from: a full policy in the list, the last config this gateway applied, or the request alone. */
+  mergedFrom: MergeBase;
+  /** When the last-applied base was written (mergedFrom `last-applied` only). */
+  lastAppliedAt?: string;
 }
 
-/** A list item is a summary when it lacks the type's required fields (or, for unknown types, has only summary fields). */
+/** Where a policy sits in its proxy. */
+interface Place {
+  scope: ApinizerScope;
+  pipeline: ApinizerPipeline;
+  endpoint?: string;
+  method?: string;
+}
+
+/** A list item is a summary when it lacks the type's required fields (or, for types without any, has only summary fields). */
 export function isFullPolicy(policy: ApinizerPolicy): boolean {
   const required = requiredFieldsForPolicyType(policy.type);
   if (required.length > 0) return required.every((f) => policy[f] !== undefined && policy[f] !== null);
-  if (isKnownPolicyType(policy.type)) return Object.keys(policy).some((k) => !SUMMARY_FIELDS.has(k));
   return Object.keys(policy).some((k) => !SUMMARY_FIELDS.has(k));
 }
 
-function unprocessable(message: string, fieldErrors: { path: string; message: string }[]): ProviderError {
+function unprocessable(message: string, fieldErrors: PolicyFieldError[]): ProviderError {
   return new ProviderError(ERROR_CODES.invalidChange, message, undefined, undefined, false, fieldErrors);
 }
 
+function configUnknown(message: string, fieldErrors: PolicyFieldError[]): ProviderError {
+  return new ProviderError(ERROR_CODES.currentConfigUnknown, message, undefined, undefined, false, fieldErrors);
+}
+
+const PLACE_HINT = 'changes.targetScope and changes.targetPipeline (plus targetEndpoint and targetEndpointHTTPMethod for ENDPOINT)';
+
 /**
- * Builds the full PUT body from partial changes. Apinizer's PUT replaces the whole policy, so unchanged fields come
- * from the provider's list (when it holds the full policy) or from the last config this gateway applied; `changes.policy`
- * is merged in as JSON Merge Patch. Scope and pipeline stay unless changed; `order` omitted is sent as null (keeps position).
+ * Builds the full PUT body. Apinizer's PUT replaces the whole policy, so a partial `changes.policy` is merged (JSON Merge
+ * Patch) into a FULL current policy only: the one in the provider's list, else the last config this gateway applied. A
+ * summary is never a base (its missing settings would be wiped): without a full base a partial change fails with
+ * CURRENT_CONFIG_UNKNOWN, and `changes.replacePolicy: true` sends `changes.policy` as it is. Scope and pipeline stay
+ * unless changed, and are never guessed; `order` omitted is sent as null (keeps the position).
  */
 export class ApinizerPolicyMerger {
   merge(located: LocatedPolicy | undefined, lastApplied: AppliedPolicyConfig | undefined, changes: ApinizerPolicyChangesDto): MergedApinizerPolicy {
     const patch = changes.policy ?? {};
-    const currentType = located?.policy.type ?? lastApplied?.policy.type;
+    const replace = changes.replacePolicy === true;
+    // a last-applied config of another type is stale (the policy was re-created elsewhere): no base, no place
+    const applied = lastApplied && (!located || lastApplied.policy.type === located.policy.type) ? lastApplied : undefined;
+    const currentType = located?.policy.type ?? applied?.policy.type;
     if (typeof patch.type === 'string' && currentType && patch.type !== currentType) {
       throw unprocessable(`policy.type cannot change (from ${currentType} to ${patch.type})`, [{ path: 'changes.policy.type', message: `cannot change from ${currentType}` }]);
     }
-    const type = currentType ?? (typeof patch.type === 'string' ? patch.type : undefined);
-    if (!type) {
-      throw unprocessable('policy.type is required: the current policy is unknown', [{ path: 'changes.policy.type', message: 'is required when the current policy is unknown' }]);
-    }
-    if (NON_UPDATABLE_POLICY_TYPES.has(type)) {
-      throw unprocessable(`${type} cannot be updated through the Apinizer Management API`, [{ path: 'changes.policy.type', message: `${type} is not updatable` }]);
+    const knownType = currentType ?? (typeof patch.type === 'string' ? patch.type : undefined);
+    if (knownType && NON_UPDATABLE_POLICY_TYPES.has(knownType)) {
+      throw unprocessable(`${knownType} cannot be updated through the Apinizer Management API`, [{ path: 'changes.policy.type', message: `${knownType} is not updatable` }]);
     }
 
-    let base: ApinizerPolicy;
-    let source: MergedApinizerPolicy['source'];
+    // the best-known current policy: the full list item, else the last-applied config with what the summary says about
+    // active/description (they reflect changes made elsewhere)
+    let current: ApinizerPolicy | undefined;
+    let base: MergeBase | undefined;
     if (located && isFullPolicy(located.policy)) {
-      base = located.policy;
-      source = 'provider';
-    } else if (lastApplied && lastApplied.policy.type === type) {
-      // keep what the summary says about active/description: it reflects changes made elsewhere
-      base = { ...lastApplied.policy, ...pick(located?.policy, ['active', 'description']) };
-      source = 'last-applied';
-    } else {
-      base = { type, ...pick(located?.policy, ['active', 'description']) };
-      source = 'request';
+      current = located.policy;
+      base = 'provider';
+    } else if (applied) {
+      current = { ...applied.policy, ...pick(located?.policy, ['active', 'description']) };
+      base = 'last-applied';
     }
-    const policy = applyMergePatch(base, { ...patch, type }) as ApinizerPolicy;
-    delete policy.name; // the name comes from the path (Apinizer ignores it in the body)
-    delete policy.id;
+    const knownPlace: Place | undefined = located
+      ? { scope: located.scope, pipeline: located.pipeline, endpoint: located.endpoint, method: located.method }
+      : applied
+        ? {
+            scope: applied.operationMetadata.targetScope,
+            pipeline: applied.operationMetadata.targetPipeline,
+            endpoint: applied.operationMetadata.targetEndpoint,
+            method: applied.operationMetadata.targetEndpointHTTPMethod,
+          }
+        : undefined;
+    const placeErrors = knownPlace ? [] : missingPlace(changes);
 
-    if (source === 'request') {
-      const missing = requiredFieldsForPolicyType(type).filter((f) => policy[f] === undefined || policy[f] === null);
-      if (missing.length) {
-        throw unprocessable(
-          `The current ${type} policy is not known (the provider returned a summary and this gateway never applied it): changes.policy must be complete; missing ${missing.join(', ')}`,
-          missing.map((f) => ({ path: `changes.policy.${f}`, message: `is required for ${type}` })),
+    let policy: ApinizerPolicy;
+    if (replace) {
+      if (!changes.policy || typeof patch.type !== 'string') {
+        throw unprocessable('replacePolicy: true needs the complete policy in changes.policy, with its type', [{ path: 'changes.policy.type', message: 'is required with replacePolicy: true' }]);
+      }
+      policy = structuredClone(patch) as ApinizerPolicy;
+      base = 'request';
+      if (placeErrors.length) {
+        throw configUnknown(
+          `Where Apinizer policy sits is not known (List Policies does not name its policies and this gateway never applied it): send ${PLACE_HINT} with the replacement, so it is not moved.`,
+          placeErrors,
         );
       }
+    } else if (current && base) {
+      policy = applyMergePatch(current, patch) as ApinizerPolicy;
+      policy.type = current.type;
+    } else {
+      const listed = located ? 'List Policies returned only a summary of it' : 'List Policies does not name its policies, so it cannot be identified there';
+      const own = lastApplied ? 'the config this gateway last applied is of another type' : 'this gateway has not applied it before';
+      throw configUnknown(
+        `The current configuration of this Apinizer policy is not known (${listed}, and ${own}). Apinizer's PUT replaces the whole policy, so merging a partial change into what is known would wipe the settings it does not mention. To proceed, send the complete policy in changes.policy with changes.replacePolicy: true${placeErrors.length ? `, plus ${PLACE_HINT}` : ''}.`,
+        [{ path: 'changes.policy', message: 'cannot be merged: the current policy is not known; send the complete policy with changes.replacePolicy: true' }, ...placeErrors],
+      );
+    }
+    delete policy.name; // the name comes from the path (Apinizer ignores it in the body)
+    delete policy.id;
+    const type = policy.type;
+
+    const missing = replace ? requiredFieldsForPolicyType(type).filter((f) => policy[f] === undefined || policy[f] === null) : [];
+    if (missing.length) {
+      throw unprocessable(
+        `replacePolicy: true sends changes.policy as it is: missing ${missing.join(', ')} required for ${type}`,
+        missing.map((f) => ({ path: `changes.policy.${f}`, message: `is required for ${type}` })),
+      );
     }
     const policyErrors = validateApinizerPolicy(policy, 'changes.policy');
 
-    const scope = changes.targetScope ?? located?.scope ?? lastApplied?.operationMetadata.targetScope ?? 'ALL';
-    const wasEndpoint = (located?.scope ?? lastApplied?.operationMetadata.targetScope) === 'ENDPOINT';
+    const scope = changes.targetScope ?? knownPlace?.scope ?? 'ALL'; // never defaulted: placeErrors above
+    const wasEndpoint = knownPlace?.scope === 'ENDPOINT';
     const operationMetadata: ApinizerOperationMetadata = {
       targetScope: scope,
-      targetPipeline: changes.targetPipeline ?? located?.pipeline ?? lastApplied?.operationMetadata.targetPipeline ?? 'REQUEST',
+      targetPipeline: changes.targetPipeline ?? knownPlace?.pipeline ?? 'REQUEST',
       deploy: changes.deploy ?? false,
       deployTargetEnvironmentNameList: changes.deployTargetEnvironmentNameList ?? [],
       order: changes.order ?? null,
     };
     if (scope === 'ENDPOINT') {
-      operationMetadata.targetEndpoint = changes.targetEndpoint ?? (wasEndpoint ? (located?.endpoint ?? lastApplied?.operationMetadata.targetEndpoint) : undefined);
-      operationMetadata.targetEndpointHTTPMethod =
-        changes.targetEndpointHTTPMethod ?? (wasEndpoint ? (located?.method ?? lastApplied?.operationMetadata.targetEndpointHTTPMethod) : undefined);
+      operationMetadata.targetEndpoint = changes.targetEndpoint ?? (wasEndpoint ? knownPlace?.endpoint : undefined);
+      operationMetadata.targetEndpointHTTPMethod = changes.targetEndpointHTTPMethod ?? (wasEndpoint ? knownPlace?.method : undefined);
     }
-    const metaErrors = validateOperationMetadata(operationMetadata, 'changes', { complete: true });
-    const errors = [...metaErrors, ...policyErrors];
+    const errors = [...validateOperationMetadata(operationMetadata, 'changes', { complete: true }), ...policyErrors];
     if (errors.length) {
       throw unprocessable(`The merged Apinizer policy is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
     }
 
-    const before = located ? { ...located.policy, targetScope: located.scope, targetPipeline: located.pipeline, targetEndpoint: located.endpoint ?? null, targetEndpointHTTPMethod: located.method ?? null } : {};
-    delete (before as Record<string, unknown>).name;
+    const before: Record<string, unknown> = {
+      ...(current ?? located?.policy ?? {}),
+      ...(knownPlace
+        ? { targetScope: knownPlace.scope, targetPipeline: knownPlace.pipeline, targetEndpoint: knownPlace.endpoint ?? null, targetEndpointHTTPMethod: knownPlace.method ?? null }
+        : {}),
+    };
+    delete before.name;
+    delete before.id;
     const after = { ...policy, targetScope: scope, targetPipeline: operationMetadata.targetPipeline, targetEndpoint: operationMetadata.targetEndpoint ?? null, targetEndpointHTTPMethod: operationMetadata.targetEndpointHTTPMethod ?? null };
-    const diff = diffFields(before as Record<string, unknown>, after).map((d) => ({ ...d, field: d.field.startsWith('target') ? d.field : `policy.${d.field}` }));
+    const diff = diffFields(before, after).map((d) => ({ ...d, field: d.field.startsWith('target') ? d.field : `policy.${d.field}` }));
     if (changes.order !== undefined && (!located || located.index + 1 !== changes.order)) diff.push({ field: 'order', from: located ? located.index + 1 : null, to: changes.order });
-    return { operationMetadata, policy, diff, source };
+    return { operationMetadata, policy, diff, mergedFrom: base, ...(base === 'last-applied' && applied ? { lastAppliedAt: applied.appliedAt } : {}) };
   }
+}
+
+/** The place fields a request must carry when the policy's place is unknown (guessing ALL/REQUEST would move it). */
+function missingPlace(changes: ApinizerPolicyChangesDto): PolicyFieldError[] {
+  const errors: PolicyFieldError[] = [];
+  const need = (field: keyof ApinizerPolicyChangesDto, why: string) => {
+    if (changes[field] === undefined || changes[field] === null) errors.push({ path: `changes.${field}`, message: `is required: ${why}` });
+  };
+  const unknown = 'where the policy sits is not known to the gateway';
+  need('targetScope', unknown);
+  need('targetPipeline', unknown);
+  if (changes.targetScope === 'ENDPOINT') {
+    need('targetEndpoint', `${unknown} (targetScope ENDPOINT)`);
+    need('targetEndpointHTTPMethod', `${unknown} (targetScope ENDPOINT)`);
+  }
+  return errors;
 }
 
 function pick(obj: Record<string, unknown> | undefined, keys: string[]): Record<string, unknown> {

@@ -8,6 +8,8 @@ import { ApinizerTokenProvider } from './apinizer-token.provider';
 describe('mapApinizerError', () => {
   it.each<[string, number, unknown, string]>([
     ['401 invalid_token', 401, { error: 'invalid_token', error_description: 'Invalid access token' }, ERROR_CODES.providerAuth],
+    ['401 unauthorized_client (strict sandbox, auth.md)', 401, { error: 'unauthorized_client', error_description: 'Invalid access token' }, ERROR_CODES.providerAuth],
+    ['401 token_expired', 401, { error: 'token_expired', error_description: 'Access token expired' }, ERROR_CODES.providerAuth],
     ['403 access_denied', 403, { error: 'access_denied', error_description: 'no role' }, ERROR_CODES.providerAuth],
     ['404 proxy not found', 404, { error: 'not_found', error_description: 'ApiProxy (name: x) was not found!' }, ERROR_CODES.targetNotFound],
     ['400 policy does not exist', 400, { error: 'bad_request', error_description: 'Policy (name: p) does not exist' }, ERROR_CODES.targetNotFound],

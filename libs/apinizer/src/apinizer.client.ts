@@ -7,6 +7,8 @@ import { extractProxy } from './list-policies.parser';
 export interface PutPolicyResult {
   status: string;
   deploymentResult: Record<string, unknown> | null;
+  /** The whole answer, as returned. */
+  body: unknown;
 }
 
 type ProxyPath = { projectName: string; apiProxyName: string };
@@ -63,6 +65,7 @@ export class ApinizerClient {
     return {
       status: typeof body?.status === 'string' ? body.status : 'SUCCESS',
       deploymentResult: (body?.deploymentResult as Record<string, unknown> | undefined) ?? null,
+      body,
     };
   }
 

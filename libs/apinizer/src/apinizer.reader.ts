@@ -1,6 +1,6 @@
 import { ApinizerPolicyTarget, ERROR_CODES, ProviderError, ProviderReader, Target, TargetReading } from '@rpg/routing-policy';
 import { ApinizerClient } from './apinizer.client';
-import { findPolicy } from './list-policies.parser';
+import { findPolicy, listNamesEveryPolicy } from './list-policies.parser';
 
 /** Current state of an Apinizer policy (from List Policies), in unified fields. */
 export class ApinizerReader implements ProviderReader {
@@ -20,6 +20,14 @@ export class ApinizerReader implements ProviderReader {
       throw error;
     }
     const located = findPolicy(proxy, t.policyName);
+    if (!located && !listNamesEveryPolicy(proxy)) {
+      // summary items without names: the policy may well exist, the list just cannot tell
+      throw new ProviderError(
+        ERROR_CODES.currentConfigUnknown,
+        `Apinizer's policy list of ${t.apiProxyName} does not name its policies: whether ${t.policyName} exists cannot be read`,
+        200,
+      );
+    }
     if (!located) return { found: false };
     const { name: _name, ...policy } = located.policy;
     return {

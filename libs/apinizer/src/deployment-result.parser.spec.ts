@@ -1,4 +1,5 @@
-import { parseDeploymentResult } from './deployment-result.parser';
+import { ERROR_CODES } from '@rpg/routing-policy';
+import { checkDeployment, parseDeploymentResult } from './deployment-result.parser';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -17,8 +18,8 @@ describe('parseDeploymentResult', () => {
       expect(parseDeploymentResult({ success: true, responseTime: 40, detailList: [pod('dev', true), pod('prod', true)] })).toEqual({
         success: true,
         environments: [
-          { environment: 'dev', success: true, message: undefined },
-          { environment: 'prod', success: true, message: undefined },
+          { environment: 'dev', success: true, confirmed: true, message: undefined },
+          { environment: 'prod', success: true, confirmed: true, message: undefined },
         ],
       });
     });
@@ -36,8 +37,8 @@ describe('parseDeploymentResult', () => {
       ]) {
         const r = parseDeploymentResult({ success: false, detailList: [pod('dev', true), ...pods] });
         expect(r.environments).toEqual([
-          { environment: 'dev', success: true, message: undefined },
-          { environment: 'prod', success: false, message: undefined },
+          { environment: 'dev', success: true, confirmed: true, message: undefined },
+          { environment: 'prod', success: false, confirmed: false, message: undefined },
         ]);
       }
     });
@@ -47,7 +48,7 @@ describe('parseDeploymentResult', () => {
     });
 
     it('a pod without an environment name counts as "unknown"', () => {
-      expect(parseDeploymentResult({ success: false, detailList: [{ podName: null, success: false }] }).environments).toEqual([{ environment: 'unknown', success: false, message: undefined }]);
+      expect(parseDeploymentResult({ success: false, detailList: [{ podName: null, success: false }] }).environments).toEqual([{ environment: 'unknown', success: false, confirmed: false, message: undefined }]);
     });
   });
 
@@ -64,8 +65,8 @@ describe('parseDeploymentResult', () => {
       ).toEqual({
         success: true,
         environments: [
-          { environment: 'dev', success: true, message: 'ok dev' },
-          { environment: 'prod', success: true, message: 'ok prod' },
+          { environment: 'dev', success: true, confirmed: true, message: 'ok dev' },
+          { environment: 'prod', success: true, confirmed: true, message: 'ok prod' },
         ],
       });
     });
@@ -79,7 +80,7 @@ describe('parseDeploymentResult', () => {
         ],
       });
       expect(r.success).toBe(false);
-      expect(r.environments[1]).toEqual({ environment: 'prod', success: false, message: 'ApiProxy(petstore) can not be deployed to Environment(prod) because it is not exist!' });
+      expect(r.environments[1]).toEqual({ environment: 'prod', success: false, confirmed: false, message: 'ApiProxy(petstore) can not be deployed to Environment(prod) because it is not exist!' });
     });
 
     it('accepts envName in this shape too', () => {
@@ -92,11 +93,49 @@ describe('parseDeploymentResult', () => {
     expect(parseDeploymentResult({ success: false, deploymentResults: [{ environmentName: 'dev', success: true }] }).success).toBe(false);
   });
 
-  it('a missing success flag on an environment is not a failure', () => {
-    expect(parseDeploymentResult({ deploymentResults: [{ environmentName: 'dev' }] })).toEqual({ success: true, environments: [{ environment: 'dev', success: true, message: undefined }] });
+  it('a missing success flag on an environment is not a failure, nor a confirmation', () => {
+    expect(parseDeploymentResult({ deploymentResults: [{ environmentName: 'dev' }] })).toEqual({ success: true, environments: [{ environment: 'dev', success: true, confirmed: false, message: undefined }] });
+  });
+
+  it('an environment with one confirmed pod and one unflagged pod is not confirmed', () => {
+    expect(parseDeploymentResult({ detailList: [pod('dev', true), { envName: 'dev', podName: 'p1' }] }).environments).toEqual([{ environment: 'dev', success: true, confirmed: false, message: undefined }]);
   });
 
   it('ignores lists that are not arrays', () => {
     expect(parseDeploymentResult({ success: true, detailList: 'x', deploymentResults: {} })).toEqual({ success: true, environments: [] });
+  });
+});
+
+describe('checkDeployment (deploy: true answers)', () => {
+  const perEnv = (...envs: [string, boolean | undefined][]): Obj => ({ success: true, deploymentResults: envs.map(([environmentName, success]) => ({ environmentName, success })) });
+
+  it.each<[string, string[], unknown]>([
+    ['every requested environment deployed (per pod)', ['dev', 'prod'], { success: true, detailList: [pod('dev', true), pod('prod', true, 1)] }],
+    ['every requested environment deployed (per environment)', ['dev'], perEnv(['dev', true])],
+    ['nothing requested, the answer names where it deployed', [], perEnv(['dev', true])],
+  ])('confirmed: %s', (_name, requested, result) => {
+    expect(checkDeployment(requested, result)).toBeUndefined();
+  });
+
+  it.each<[string, string[], unknown, RegExp]>([
+    ['no deploymentResult', ['dev'], null, /no deploymentResult/],
+    ['deploymentResult not an object', ['dev'], 'done', /no deploymentResult/],
+    ['an empty detailList', ['dev'], { success: true, responseTime: 3, detailList: [] }, /lists no environment/],
+    ['an empty deploymentResults', [], { success: true, deploymentResults: [] }, /lists no environment/],
+    ['only success: true, no list', ['dev'], { success: true }, /lists no environment/],
+    ['a requested environment left out', ['dev', 'prod'], perEnv(['dev', true]), /not confirmed in prod/],
+    ['a requested environment without a success flag', ['dev'], perEnv(['dev', undefined]), /lists no environment/],
+    ['entries without an environment name', ['dev'], { success: true, detailList: [{ podName: 'p', success: true }] }, /lists no environment/],
+  ])('DEPLOYMENT_UNCONFIRMED: %s', (_name, requested, result, message) => {
+    const failure = checkDeployment(requested, result);
+    expect(failure?.code).toBe(ERROR_CODES.deploymentUnconfirmed);
+    expect(failure?.message).toMatch(/saved in Apinizer/);
+    expect(failure?.message).toMatch(message);
+  });
+
+  it('a failed environment is DEPLOYMENT_FAILED naming it, even when another one is unreported', () => {
+    const failure = checkDeployment(['dev', 'prod', 'qa'], { success: false, detailList: [pod('dev', true), pod('prod', false)] });
+    expect(failure?.code).toBe(ERROR_CODES.deploymentFailed);
+    expect(failure?.message).toMatch(/saved in Apinizer but not deployed everywhere: deployment failed in prod/);
   });
 });

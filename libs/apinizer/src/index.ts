@@ -8,3 +8,4 @@ export * from './deployment-result.parser';
 export * from './list-policies.parser';
 export * from './validation/apinizer-policy-validator';
 export * from './apinizer.reader';
+export * from './apinizer-changes.check';

@@ -1,4 +1,4 @@
-import { extractProxy, findPolicy, locatePolicies } from './list-policies.parser';
+import { extractProxy, findPolicy, listNamesEveryPolicy, locatePolicies } from './list-policies.parser';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -124,5 +124,20 @@ describe('findPolicy', () => {
 
   it('does not match a name prefix', () => {
     expect(findPolicy(proxy(), 'rate')).toBeUndefined();
+  });
+});
+
+describe('listNamesEveryPolicy', () => {
+  it('is true when every item has a name (a missing name then does not exist), also for an empty proxy', () => {
+    expect(listNamesEveryPolicy(proxy())).toBe(true);
+    expect(listNamesEveryPolicy({ requestPolicyList: [], endpointList: [] })).toBe(true);
+  });
+
+  it('is false with any nameless item (crud page summaries), in a proxy list or an endpoint list', () => {
+    expect(listNamesEveryPolicy({ requestPolicyList: [{ type: 'policy-black-ip', active: true }] })).toBe(false);
+    const mixed = proxy();
+    mixed.endpointList[0].requestPolicyList.push({ type: 'policy-script', active: true, description: 'x' });
+    expect(listNamesEveryPolicy(mixed)).toBe(false);
+    expect(listNamesEveryPolicy({ requestPolicyList: [{ name: '', type: 'policy-black-ip' }] })).toBe(false);
   });
 });

@@ -48,3 +48,11 @@ export function findPolicy(proxy: Record<string, unknown>, name: string): Locate
   const all = locatePolicies(proxy);
   return all.find((p) => p.policy.name === name) ?? all.find((p) => typeof p.policy.name === 'string' && p.policy.name.toLowerCase() === name.toLowerCase());
 }
+
+/**
+ * True when every policy item carries a name, so the list is a complete index: a name missing from it does not exist.
+ * The crud page's summary items have no `name`; with any such item, an absent name may be that item.
+ */
+export function listNamesEveryPolicy(proxy: Record<string, unknown>): boolean {
+  return locatePolicies(proxy).every((p) => typeof p.policy.name === 'string' && p.policy.name !== '');
+}

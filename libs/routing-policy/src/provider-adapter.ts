@@ -5,6 +5,14 @@ export interface ProviderPlan {
   calls: PlannedCall[];
   diff: FieldDiff[];
   context?: unknown;
+  /** Provider detail a dry run shows too (e.g. Apinizer's merge base). */
+  detail?: ResultDetail;
+}
+
+/** A bad field of an update's changes; `path` is relative to the update, e.g. `changes.policy.name`. */
+export interface ChangeFieldError {
+  path: string;
+  message: string;
 }
 
 /** What applying a plan produced; `waitForGcoreTasks` lists tasks that must end before the target counts as done. */
@@ -24,6 +32,11 @@ export interface ProviderAdapter {
   /** withDiff: also read what is needed for a field diff (dry runs). */
   plan(update: Update, options?: { withDiff?: boolean }): Promise<ProviderPlan>;
   apply(update: Update, plan: ProviderPlan): Promise<ApplyOutcome>;
+  /**
+   * Pure (no I/O): what the adapter can refuse from the request alone. Called for every update before anything is stored
+   * or planned, so such a change is a 422 at once instead of a 202 that fails later. Empty when the changes pass.
+   */
+  checkChanges?(update: Update): ChangeFieldError[];
   /** Where the target's provider tasks run (Gcore project and region): lets the watcher follow many with one listing. */
   taskScope?(target: Target): TaskScope | undefined;
 }

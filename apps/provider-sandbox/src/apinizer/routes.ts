@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApinizerListMode, SandboxConfig } from '../config';
 import { type SandboxContext, writeMods } from '../context';
 import { type ValidationIssue, sendApinizerError } from './errors';
 import type { ApinizerPolicy, ApinizerProxy, PolicyLists } from './model';
@@ -30,16 +31,26 @@ function findPolicy(proxy: ApinizerProxy, name: string, ignoreCase = false): Pol
   return null;
 }
 
-/** Checks `Authorization: Bearer <token>`. Returns [error, description] or null. */
+/**
+ * Checks `Authorization: Bearer <token>`. Returns [error, description] or null. Strict mode answers every refusal with
+ * `unauthorized_client` (one of the three documented 401 codes, and the one a client could mistake for bad credentials).
+ */
 export function checkApinizerAuth(ctx: SandboxContext, header: string | undefined, now: number): [string, string] | null {
+  const denied = (code: string, description: string): [string, string] => [ctx.config.strict ? 'unauthorized_client' : code, description];
   const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (!m) return ['invalid_token', 'Full authentication is required to access this resource'];
+  if (!m) return denied('invalid_token', 'Full authentication is required to access this resource');
   const token = m[1];
   if (token === ctx.config.apinizerToken) return null;
   const expiresAt = ctx.apinizerTokens.get(token);
-  if (expiresAt === undefined) return ['invalid_token', 'Invalid access token'];
-  if (now >= expiresAt) return ['token_expired', 'Access token expired'];
+  if (expiresAt === undefined) return denied('invalid_token', 'Invalid access token');
+  if (now >= expiresAt) return denied('token_expired', 'Access token expired');
   return null;
+}
+
+/** The list mode in effect: `auto` is the full `status` list, or the crud page's nameless summary in strict mode. */
+export function effectiveListMode(config: SandboxConfig): ApinizerListMode {
+  if (config.apinizerListMode !== 'auto') return config.apinizerListMode;
+  return config.strict ? 'summary-nameless' : 'status';
 }
 
 /** Paths of the Apinizer API that need no token. */
@@ -47,26 +58,32 @@ export function isApinizerPublicPath(path: string): boolean {
   return path === '/apiops/test/healthcheck' || path === '/apiops/test/healthcheck/' || path === '/apiops/auth/token' || path === '/apiops/auth/token/';
 }
 
-function summaryOf(list: ApinizerPolicy[]): Record<string, unknown>[] {
-  return list.map((p) => ({ name: p.name, type: p.type, active: p.active, description: p.description }));
+/** Summary items: `{name, type, active, description}`, or the crud page's `{type, active, description}` without a name. */
+function summaryOf(list: ApinizerPolicy[], named: boolean): Record<string, unknown>[] {
+  return list.map((p) => {
+    const item: Record<string, unknown> = named ? { name: p.name, type: p.type, active: p.active } : { type: p.type, active: p.active };
+    if (p.description !== undefined) item.description = p.description;
+    return item;
+  });
 }
 
-function proxySummary(proxy: ApinizerProxy): Record<string, unknown> {
+function proxySummary(proxy: ApinizerProxy, named: boolean): Record<string, unknown> {
+  const items = (list: ApinizerPolicy[]): Record<string, unknown>[] => summaryOf(list, named);
   return {
     name: proxy.name,
     type: proxy.type,
     relativePath: proxy.relativePath,
     soapToRest: proxy.soapToRest,
-    requestPolicyList: summaryOf(proxy.requestPolicyList),
-    responsePolicyList: summaryOf(proxy.responsePolicyList),
-    errorPolicyList: summaryOf(proxy.errorPolicyList),
+    requestPolicyList: items(proxy.requestPolicyList),
+    responsePolicyList: items(proxy.responsePolicyList),
+    errorPolicyList: items(proxy.errorPolicyList),
     endpointList: proxy.endpointList.map((e) => ({
       endpoint: e.endpoint,
       httpMethod: e.httpMethod,
       active: e.active,
-      requestPolicyList: summaryOf(e.requestPolicyList),
-      responsePolicyList: summaryOf(e.responsePolicyList),
-      errorPolicyList: summaryOf(e.errorPolicyList),
+      requestPolicyList: items(e.requestPolicyList),
+      responsePolicyList: items(e.responsePolicyList),
+      errorPolicyList: items(e.errorPolicyList),
     })),
   };
 }
@@ -125,6 +142,10 @@ export function registerApinizerRoutes(app: FastifyInstance, ctx: SandboxContext
     const shape = ctx.config.apinizerDeployShape;
     const head = shape === 'deploymentResults' ? { success: true } : { status: 'SUCCESS' };
     if (!target.deploy) return head;
+    // strict: deploy with no environment list deploys nowhere (the reference leaves it [unconfirmed])
+    if (ctx.config.strict && target.envs.length === 0) {
+      return shape === 'deploymentResults' ? { ...head, deploymentResult: { success: true, deploymentResults: [] } } : head;
+    }
     return { ...head, deploymentResult: deploymentResult(proxy.name, target.envs, writeMods(req).deployFailEnvs ?? []) };
   };
 
@@ -215,11 +236,13 @@ export function registerApinizerRoutes(app: FastifyInstance, ctx: SandboxContext
   app.get<{ Params: ProxyParams }>('/apiops/projects/:project/apiProxies/:proxy/policies', async (req, reply) => {
     const proxy = proxyOf(req.params, reply);
     if (!proxy) return reply;
-    switch (ctx.config.apinizerListMode) {
+    switch (effectiveListMode(ctx.config)) {
       case 'success':
         return { success: true, resultList: [{ apiProxy: proxy }] };
       case 'summary':
-        return { status: 'SUCCESS', resultList: [proxySummary(proxy)], resultCount: 1 };
+        return { status: 'SUCCESS', resultList: [proxySummary(proxy, true)], resultCount: 1 };
+      case 'summary-nameless':
+        return { status: 'SUCCESS', resultList: [proxySummary(proxy, false)], resultCount: 1 };
       default:
         return { status: 'SUCCESS', resultList: [proxy], resultCount: 1 };
     }
@@ -238,7 +261,7 @@ export function registerApinizerRoutes(app: FastifyInstance, ctx: SandboxContext
     if (!loc) return sendApinizerError(reply, 400, 'bad_request', `Policy (name: ${name}) does not exist`);
     const issues: ValidationIssue[] = [];
     const target = checkMetadata(body.operationMetadata, proxy, issues);
-    const policy = checkPolicy(body.policy, loc.policy.type, issues);
+    const policy = checkPolicy(body.policy, loc.policy.type, issues, ctx.config.strict);
     if (!target || !policy || issues.length) return badRequest(reply, issues);
 
     loc.list.splice(loc.index, 1);
@@ -262,7 +285,7 @@ export function registerApinizerRoutes(app: FastifyInstance, ctx: SandboxContext
     }
     const issues: ValidationIssue[] = [];
     const target = checkMetadata(body.operationMetadata, proxy, issues);
-    const policy = checkPolicy(body.policy, null, issues);
+    const policy = checkPolicy(body.policy, null, issues, ctx.config.strict);
     if (!target || !policy || issues.length) return badRequest(reply, issues);
     const list = targetList(proxy, target);
     const index = target.order === null ? list.length : Math.min(target.order - 1, list.length);

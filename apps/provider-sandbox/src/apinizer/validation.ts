@@ -134,18 +134,22 @@ const TYPE_RULES: Record<string, FieldRule[]> = {
     required('scriptLanguage'),
     oneOf('scriptLanguage', ['GROOVY', 'JAVASCRIPT']),
     required('scriptBody'),
-    required('executionType'),
     oneOf('executionType', ['SYNC', 'ASYNC']),
   ],
   'policy-max-message-size': [positive('maxMessageSize')],
   'policy-min-message-size': [positive('minMessageSize')],
 };
 
+/** Required only outside strict mode: update-policy.md example 4 sends a policy-script without it (strict accepts that). */
+const FRIENDLY_ONLY_RULES: Record<string, FieldRule[]> = {
+  'policy-script': [required('executionType')],
+};
+
 /**
  * Checks the `policy` of an add/update body. `storedType` (update) must equal the given type.
  * Adds issues; returns the policy object when it is usable.
  */
-export function checkPolicy(input: unknown, storedType: string | null, issues: ValidationIssue[]): Record<string, unknown> | null {
+export function checkPolicy(input: unknown, storedType: string | null, issues: ValidationIssue[], strict = false): Record<string, unknown> | null {
   if (!isObj(input)) {
     issues.push({ field: 'policy', message: 'policy is required' });
     return null;
@@ -157,7 +161,7 @@ export function checkPolicy(input: unknown, storedType: string | null, issues: V
   } else if (storedType !== null && type !== storedType) {
     issues.push({ field: 'policy.type', message: `Policy type can not be changed (current: ${storedType}, given: ${type})` });
   } else {
-    for (const rule of TYPE_RULES[type] ?? []) {
+    for (const rule of [...(TYPE_RULES[type] ?? []), ...(strict ? [] : (FRIENDLY_ONLY_RULES[type] ?? []))]) {
       const issue = rule(input);
       if (issue) issues.push(issue);
     }

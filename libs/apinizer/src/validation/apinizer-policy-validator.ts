@@ -895,6 +895,20 @@ export function requiredFieldsForPolicyType(type: string): string[] {
     .map(([name]) => name);
 }
 
+/**
+ * Fields a policy must carry when the gateway sends it as the caller wrote it (`replacePolicy: true`): the required ones
+ * plus those the type page requires although another page's example omits them ([conflict], e.g. policy-script
+ * `executionType`). A policy read from Apinizer without them is still accepted (the other reading) and never given one.
+ */
+const REQUIRED_ON_REPLACEMENT: Readonly<Record<string, readonly string[]>> = {
+  'policy-script': ['executionType'],
+};
+
+export function requiredFieldsForReplacement(type: string): string[] {
+  const canonical = POLICY_TYPE_ALIASES[type] ?? type;
+  return [...requiredFieldsForPolicyType(type), ...(REQUIRED_ON_REPLACEMENT[canonical] ?? [])];
+}
+
 /** True for every policy type the reference documents (updatable or not), including known alias spellings. */
 export function isKnownPolicyType(type: string): boolean {
   return specFor(type) !== undefined || NON_UPDATABLE_POLICY_TYPES.has(type);

@@ -18,9 +18,10 @@ export class PlanUpdateUseCase {
       request.updates.map(async (update, index): Promise<OperationResult> => {
         try {
           const plan = await this.adapters.forTarget(update.target).plan(update, { withDiff: true });
-          return { index, target: update.target, status: 'SUCCEEDED', plan: plan.calls, diff: plan.diff };
+          return { index, target: update.target, status: 'SUCCEEDED', ...plan.detail, plan: plan.calls, diff: plan.diff };
         } catch (error) {
-          if (error instanceof ProviderError && error.code === ERROR_CODES.invalidChange) {
+          // the change itself cannot be applied as sent (a real update would end FAILED with this code, nothing sent)
+          if (error instanceof ProviderError && (error.code === ERROR_CODES.invalidChange || error.code === ERROR_CODES.currentConfigUnknown)) {
             throw ProblemException.unprocessable(
               (error.fieldErrors ?? [{ path: 'changes', message: error.message }]).map((e) => ({ path: `updates[${index}].${e.path}`, message: e.message })),
               error.message,

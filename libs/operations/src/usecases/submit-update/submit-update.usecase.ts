@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ProblemException } from '@rpg/common';
-import { Operation, validateUpdateRequest } from '@rpg/routing-policy';
+import { FieldError, ProblemException } from '@rpg/common';
+import { ProviderAdapterRegistry } from '@rpg/providers';
+import { Operation, ValidatedUpdateRequest, validateUpdateRequest } from '@rpg/routing-policy';
 import { IdempotencyStore } from '../../idempotency.store';
 import { OperationStore } from '../../operation.store';
 import { AcceptUpdateUseCase } from '../accept-update/accept-update.usecase';
@@ -37,10 +38,12 @@ export class SubmitUpdateUseCase {
     private readonly wait: WaitForOperationUseCase,
     private readonly idempotency: IdempotencyStore,
     private readonly store: OperationStore,
+    private readonly adapters: ProviderAdapterRegistry,
   ) {}
 
   async execute(command: SubmitUpdateCommand): Promise<SubmitUpdateResult> {
     const request = validateUpdateRequest(command.body);
+    this.checkChanges(request);
     if (request.dryRun) return { status: 200, operation: await this.plan.execute(request), replayed: false };
 
     let accepted: { operation: Operation; callbackSecret?: string; replayed: boolean };
@@ -57,6 +60,14 @@ export class SubmitUpdateUseCase {
       }
     }
     return { status: 202, operation: accepted.operation, callbackSecret: accepted.callbackSecret, replayed: accepted.replayed };
+  }
+
+  /** What each adapter can refuse from the request alone: a 422 now, for real updates and dry runs alike, nothing stored. */
+  private checkChanges(request: ValidatedUpdateRequest): void {
+    const errors: FieldError[] = request.updates.flatMap((update, i) =>
+      (this.adapters.forTarget(update.target).checkChanges?.(update) ?? []).map((e) => ({ path: `updates[${i}].${e.path}`, message: e.message })),
+    );
+    if (errors.length) throw ProblemException.unprocessable(errors.slice(0, 100), 'The changes cannot be applied as requested.');
   }
 
   private async acceptIdempotently(request: Parameters<AcceptUpdateUseCase['execute']>[0], apiKeyName: string, key: string, bodyHash: string) {
