@@ -120,9 +120,11 @@ describe('Gcore task sweep (one listing per project/region)', () => {
     const patch = await fetch(`${h.sandbox.url}/cloud/v1/l7policies/${SEED.projectId}/${SEED.regionId}/${SEED.l7(5)}`, {
       method: 'PATCH',
       headers: { authorization: 'APIKey sandbox-gcore-key', 'content-type': 'application/json' },
-      body: JSON.stringify({ action: 'REJECT' }),
+      body: JSON.stringify({ action: 'REJECT', name: 'paged-miss' }), // a real change: a no-op PATCH answers no task
     });
     const [taskId] = ((await patch.json()) as { tasks: string[] }).tasks;
+    // the strict sandbox shows a new task only after a moment (a 404 meanwhile is no claim about the listing)
+    await waitFor(async () => (await fetch(`${h.sandbox.url}${taskPath(taskId)}`, { headers: { authorization: 'APIKey sandbox-gcore-key' } })).status === 200, 5_000, 20);
     const data = { taskId, startedAt: Date.now(), deadlineAt: Date.now() + 60_000, polls: 0, scope: SCOPE };
     const pokedAndRunning = async (listing: 'page' | 'pages') => {
       await h.redis.set(key('tasksweep-poke', taskId), listing, 'PX', 60_000);

@@ -9,7 +9,7 @@ import { seedApinizer, seedGcore } from './seed';
 
 export type Provider = 'gcore' | 'apinizer';
 
-/** Everything the sandbox knows. Routes read `ctx.gcore` / `ctx.apinizer` on each call, so reset can swap them. */
+/** Everything the sandbox knows. Routes read `ctx.gcore` / `ctx.apinizer` on each call, so reset can swap them (tasks survive a reset). */
 export interface SandboxContext {
   /** Live config (same object as ProviderSandbox.config). */
   config: SandboxConfig;
@@ -41,7 +41,8 @@ export function resetContext(ctx: SandboxContext): void {
   // Same object (ProviderSandbox.config points at it), initial values.
   for (const key of Object.keys(ctx.config)) delete (ctx.config as unknown as Record<string, unknown>)[key];
   Object.assign(ctx.config, ctx.initialConfig);
-  ctx.tasks.clear();
+  // tasks are kept: Gcore never forgets a task id it returned, and a client still following one across a reset must
+  // find it (a task that stays unknown is a fault a test asks for: taskVisibilityDelayMs or a 404 fault)
   ctx.faults.clear();
   ctx.requests.clear();
   ctx.gcore = seedGcore();

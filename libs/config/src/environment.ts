@@ -80,6 +80,13 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1000) @Max(7_200_000)
   GCORE_TASK_TIMEOUT_MS = 1_800_000;
 
+  /**
+   * How long a task read may keep answering 404 before the target fails with TASK_NOT_FOUND: Gcore's task store is
+   * eventually consistent, so a task id a write just returned may be unknown for a moment (0: fail at the first 404).
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  GCORE_TASK_NOT_FOUND_GRACE_MS = 30_000;
+
   /** How long a write waits and retries while Gcore answers 409 (resource locked by a running task). */
   @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
   GCORE_LOCK_WAIT_MS = 120_000;
@@ -90,6 +97,14 @@ export class EnvironmentVariables {
 
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
   PROVIDER_REQUEST_TIMEOUT_MS = 30_000;
+
+  /** Consecutive failed provider calls (connection errors, timeouts, 5xx) that open a provider's circuit breaker. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  PROVIDER_CIRCUIT_FAILURE_THRESHOLD = 5;
+
+  /** How long an open circuit refuses calls before one trial call is let through (half-open). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  PROVIDER_CIRCUIT_OPEN_MS = 10_000;
 
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^\s*\d+(\s*,\s*\d+)*\s*$/, { message: 'must be comma-separated integers (milliseconds)' })
   WEBHOOK_RETRY_DELAYS_MS?: string;

@@ -1,12 +1,13 @@
 /**
  * KEYS: task hash, waiters set, in-flight set of the task's scope, set of scopes. ARGV: waiter, ttl, task id, scope ('' when
- * unknown), now (ms). Adds the waiter unless the task already settled; returns {state, error} or {}. A task with a scope
- * joins that scope's in-flight set, which the sweeper lists in one request.
+ * unknown), now (ms). Adds the waiter unless the task already settled; returns {state, error, failure, seen} or {}. A
+ * task with a scope joins that scope's in-flight set, which the sweeper lists in one request.
  */
 export const REGISTER_WAITER = `
 local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'FINISHED' or state == 'ERROR' or state == 'TIMEOUT' then
-  return {state, redis.call('HGET', KEYS[1], 'error') or ''}
+if state == 'FINISHED' or state == 'ERROR' or state == 'TIMEOUT' or state == 'UNREADABLE' then
+  local f = redis.call('HMGET', KEYS[1], 'error', 'failure', 'seen')
+  return {state, f[1] or '', f[2] or '', f[3] or ''}
 end
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
@@ -18,13 +19,14 @@ return {}
 `;
 
 /**
- * KEYS: task hash, waiters set, in-flight set of the task's scope. ARGV: state, error, ttl, task id. Records the end of a
- * task, takes it out of the sweep and hands over its waiters. The waiter set is kept (until the settled record expires):
- * a worker dying before it told every waiter leaves the job to run again, and that run must find the same waiters
- * (telling a waiter twice changes nothing).
+ * KEYS: task hash, waiters set, in-flight set of the task's scope. ARGV: state, error, ttl, task id, failure (JSON of the
+ * result error, '' when the state says it all), seen (the last state read, '' when none). Records the end of a task's
+ * loop, takes it out of the sweep and hands over its waiters: every waiter, also one registering later, gets the same
+ * outcome from this record. The waiter set is kept (until the settled record expires): a worker dying before it told
+ * every waiter leaves the job to run again, and that run must find the same waiters (telling a waiter twice changes nothing).
  */
 export const SETTLE_TASK = `
-redis.call('HSET', KEYS[1], 'state', ARGV[1], 'error', ARGV[2])
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'error', ARGV[2], 'failure', ARGV[5], 'seen', ARGV[6])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 redis.call('ZREM', KEYS[3], ARGV[4])
 local waiters = redis.call('SMEMBERS', KEYS[2])

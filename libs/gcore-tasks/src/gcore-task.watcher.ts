@@ -6,7 +6,8 @@ import { GcoreClient } from '@rpg/gcore';
 import { GatewayMetrics } from '@rpg/observability';
 import { GcoreTaskJob, QUEUES, jobIds } from '@rpg/queues';
 import { REDIS, RedisClient } from '@rpg/redis';
-import { ERROR_CODES, ExternalTaskWatcher, GcoreTaskState, ProviderError, SettledTask, TaskScope, TaskWaiter } from '@rpg/routing-policy';
+import { ERROR_CODES, ExternalTaskWatcher, GcoreTaskState, ResultError, SettledTask, TaskScope, TaskWaiter } from '@rpg/routing-policy';
+import { classifyTaskReadFailure } from './gcore-task-read.rules';
 import { GcoreTaskSchedule } from './gcore-task.schedule';
 import { GcoreTaskKeys, scopeName } from './gcore-task.keys';
 import { REGISTER_WAITER, SETTLE_TASK } from './gcore-task.scripts';
@@ -14,8 +15,22 @@ import { TaskDurationModel } from './task-duration.model';
 
 type Scripted = RedisClient & {
   rpgRegisterWaiter(taskKey: string, waitersKey: string, inflightKey: string, scopesKey: string, waiter: string, ttl: number, taskId: string, scope: string, now: number): Promise<string[]>;
-  rpgSettleTask(taskKey: string, waitersKey: string, inflightKey: string, state: string, error: string, ttl: number, taskId: string): Promise<string[]>;
+  rpgSettleTask(taskKey: string, waitersKey: string, inflightKey: string, state: string, error: string, ttl: number, taskId: string, failure: string, seen: string): Promise<string[]>;
 };
+
+/**
+ * How a task's loop ended, as kept in its settled record (shared by every waiter, also later ones): the task's own end
+ * (FINISHED, ERROR), TIMEOUT (still running at the deadline), or UNREADABLE (the task could not be read: 404 beyond the
+ * grace, 401/403; `failure` holds the result error and `seen` the last state read, the task was never seen ending).
+ */
+type LoopEnd = 'FINISHED' | 'ERROR' | 'TIMEOUT' | 'UNREADABLE';
+
+interface SettledRecord {
+  state: LoopEnd;
+  error: string | null;
+  failure?: ResultError;
+  seen?: GcoreTaskState['state'];
+}
 
 export type PollOutcome =
   | { kind: 'again'; delayMs: number; state: string; changed: boolean; waiters: TaskWaiter[] }
@@ -83,7 +98,7 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
         now,
       );
       if (known.length) {
-        settled.push(this.toSettled(taskId, known[0], known[1] || null));
+        settled.push(this.toSettled(taskId, parseRecord(known)));
         continue;
       }
       // same job id for every waiter: BullMQ ignores the add when the loop already exists (coalescing)
@@ -163,24 +178,32 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
   async poll(data: GcoreTaskJob): Promise<PollOutcome> {
     const bySweep = data.scope ? ((await this.redis.getdel(this.keys.sweepPoke(data.taskId))) as SweepListing | null) : null;
     if (Date.now() >= data.deadlineAt) {
-      const waiters = await this.settle(data, 'TIMEOUT', `Task did not finish within ${Math.round(this.config.gcoreTasks.timeoutMs / 1000)} s`);
-      return { kind: 'settled', settled: this.toSettled(data.taskId, 'TIMEOUT', null), waiters };
+      return this.settle(data, { state: 'TIMEOUT', error: `Task did not finish within ${Math.round(this.config.gcoreTasks.timeoutMs / 1000)} s` });
     }
     let task;
     try {
       task = await this.client.getTask(data.taskId);
     } catch (error) {
-      if (error instanceof ProviderError && (error.code === ERROR_CODES.targetNotFound || error.code === ERROR_CODES.providerAuth)) {
-        const waiters = await this.settle(data, 'ERROR', error.message);
-        return { kind: 'settled', settled: { task: { id: data.taskId, state: 'ERROR', error: error.message }, failure: error.toResultError() }, waiters };
+      const now = Date.now();
+      const graceMs = this.config.gcoreTasks.notFoundGraceMs;
+      const read = classifyTaskReadFailure(error, data.taskId, { notFoundSince: data.notFoundSince, now, graceMs });
+      if (read.kind === 'transient') throw error; // BullMQ retries the job with backoff
+      if (read.kind === 'unreadable') {
+        const seen = (data.lastState as GcoreTaskState['state'] | undefined) ?? 'NEW';
+        return this.settle(data, { state: 'UNREADABLE', error: read.failure.message, failure: read.failure, seen });
       }
-      throw error; // transient: BullMQ retries the job with backoff
+      // not visible yet: read again on the schedule, the last time when the grace runs out
+      data.notFoundSince = read.notFoundSince;
+      data.polls += 1;
+      const graceLeft = Math.max(0, read.notFoundSince + graceMs - now);
+      const delayMs = Math.min(this.schedule.nextDelay(data.polls, now - data.startedAt, undefined), graceLeft, Math.max(0, data.deadlineAt - now));
+      return { kind: 'again', delayMs, state: data.lastState ?? 'NEW', changed: false, waiters: [] };
     }
+    data.notFoundSince = undefined;
     this.metrics.taskPolls.inc({ state: task.state });
     if (task.state === 'FINISHED' || task.state === 'ERROR') {
       if (task.state === 'FINISHED') void this.durations.record(task).catch(() => undefined);
-      const waiters = await this.settle(data, task.state, task.error ?? '');
-      return { kind: 'settled', settled: this.toSettled(data.taskId, task.state, task.error ?? null), waiters };
+      return this.settle(data, { state: task.state, error: task.error ?? null });
     }
     const polls = data.polls + 1;
     const expected = await this.durations.expectedMs(task.task_type).catch(() => undefined);
@@ -203,22 +226,48 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     return { kind: 'again', delayMs, state: task.state, changed, waiters };
   }
 
-  private async settle(data: GcoreTaskJob, state: string, error: string): Promise<TaskWaiter[]> {
+  /** Ends the task's loop: one settled record for every waiter (those told now, and any registering later). */
+  private async settle(data: GcoreTaskJob, record: SettledRecord): Promise<PollOutcome> {
     const { taskId } = data;
-    const entries = await this.redis.rpgSettleTask(this.keys.task(taskId), this.keys.waiters(taskId), this.keys.inflight(data.scope ?? ''), state, error, SETTLED_TTL_S, taskId);
-    return entries.map(parseWaiter);
+    const entries = await this.redis.rpgSettleTask(
+      this.keys.task(taskId),
+      this.keys.waiters(taskId),
+      this.keys.inflight(data.scope ?? ''),
+      record.state,
+      record.error ?? '',
+      SETTLED_TTL_S,
+      taskId,
+      record.failure ? JSON.stringify(record.failure) : '',
+      record.seen ?? '',
+    );
+    return { kind: 'settled', settled: this.toSettled(taskId, record), waiters: entries.map(parseWaiter) };
   }
 
-  private toSettled(taskId: string, state: string, error: string | null): SettledTask {
+  private toSettled(taskId: string, { state, error, failure, seen }: SettledRecord): SettledTask {
     if (state === 'TIMEOUT') {
       return {
         task: { id: taskId, state: 'RUNNING', error: null },
         failure: { code: ERROR_CODES.taskTimeout, message: `Gcore task ${taskId} ${error ?? 'timed out'}` },
       };
     }
-    const task: GcoreTaskState = { id: taskId, state: state as GcoreTaskState['state'], error };
+    if (state === 'UNREADABLE') {
+      // the task never showed an end: the target fails, its task keeps the last state read (never ERROR)
+      return { task: { id: taskId, state: seen ?? 'NEW', error: null }, failure: failure ?? { code: ERROR_CODES.providerError, message: error ?? `Gcore task ${taskId} could not be read` } };
+    }
+    const task: GcoreTaskState = { id: taskId, state, error };
     return state === 'ERROR'
       ? { task, failure: { code: ERROR_CODES.taskFailed, message: `Gcore task ${taskId} ended in ERROR: ${error ?? 'no error text'}`, providerBody: { id: taskId, state, error } } }
       : { task };
   }
+}
+
+/** A settled record as REGISTER_WAITER returns it: [state, error, failure JSON, seen]. */
+function parseRecord([state, error, failure, seen]: string[]): SettledRecord {
+  let parsed: ResultError | undefined;
+  try {
+    parsed = failure ? (JSON.parse(failure) as ResultError) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { state: state as LoopEnd, error: error || null, failure: parsed, seen: (seen || undefined) as GcoreTaskState['state'] | undefined };
 }

@@ -54,13 +54,13 @@ export class GcoreAdapter implements ProviderAdapter {
           }
         : undefined;
       const readWhileLocked = Boolean((plan.context as { readWhileLocked?: boolean } | undefined)?.readWhileLocked);
+      // `tasks: []` (a PATCH that changes nothing) ends the target at once, with nothing to poll
       const taskIds = await this.client.patchL7Policy(target, body, { rebuild, readWhileLocked });
       return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds };
     }
     const target = update.target as GcoreLoadBalancerTarget;
-    const lb = await this.client.patchLoadBalancer(target, body);
     // v1 PATCH answers the load balancer at once; a non-null task_id (or a v2-style task list) is polled to the end
-    const taskIds = Array.isArray(lb.tasks) ? lb.tasks : lb.task_id ? [lb.task_id] : [];
+    const { taskIds } = await this.client.patchLoadBalancer(target, body);
     return { detail: { gcore: { taskIds } }, waitForGcoreTasks: taskIds };
   }
 

@@ -11,6 +11,12 @@ export interface GcoreClientOptions {
 
 type ResourcePath = { projectId: number; regionId: number; id: string };
 
+/** What a load balancer PATCH answered: the load balancer (v1), and the tasks to follow (its lock task, or a v2 list). */
+export interface LoadBalancerWrite {
+  loadBalancer?: GcoreLoadBalancer;
+  taskIds: string[];
+}
+
 const TASK_LIST_TIMEOUT_MS = 5_000;
 
 /**
@@ -44,17 +50,39 @@ export class GcoreClient {
     return this.call<GcoreL7Policy>({ method: 'GET', path: GcoreClient.l7PolicyPath(t), operation: 'l7policy.get' }, 'L7 policy read');
   }
 
+  /**
+   * The task ids of an L7 PATCH. `tasks: []` is Gcore's answer to a PATCH that changes nothing (the py SDK's
+   * update_and_poll then skips polling); a 2xx without a list of task ids is malformed: nothing says the change runs.
+   */
   async patchL7Policy(t: ResourcePath, body: Record<string, unknown>, options: LockedWriteOptions = {}): Promise<string[]> {
-    const res = await this.write<{ tasks?: string[] }>({ method: 'PATCH', path: GcoreClient.l7PolicyPath(t), body, operation: 'l7policy.patch' }, 'L7 policy update', options);
-    return Array.isArray(res?.tasks) ? res.tasks.filter((id): id is string => typeof id === 'string') : [];
+    const what = 'L7 policy update';
+    const res = await this.write<unknown>({ method: 'PATCH', path: GcoreClient.l7PolicyPath(t), body, operation: 'l7policy.patch' }, what, options);
+    const tasks = taskIdList(res.body);
+    if (!tasks) throw malformedAnswer(what, res, 'it had no task list (`tasks`: a list of task ids)');
+    return tasks;
   }
 
   getLoadBalancer(t: ResourcePath): Promise<GcoreLoadBalancer> {
     return this.call<GcoreLoadBalancer>({ method: 'GET', path: GcoreClient.loadBalancerPath(t), operation: 'loadbalancer.get' }, 'load balancer read');
   }
 
-  patchLoadBalancer(t: ResourcePath, body: Record<string, unknown>): Promise<GcoreLoadBalancer & { tasks?: string[] }> {
-    return this.write({ method: 'PATCH', path: GcoreClient.loadBalancerPath(t), body, operation: 'loadbalancer.patch' }, 'load balancer update');
+  /**
+   * v1 PATCH answers the updated load balancer (whose `task_id`, when set, is a task to follow); a v2-style
+   * `{tasks: [...]}` answer is accepted too. Any other 2xx is malformed.
+   */
+  async patchLoadBalancer(t: ResourcePath, body: Record<string, unknown>): Promise<LoadBalancerWrite> {
+    const what = 'load balancer update';
+    const res = await this.write<unknown>({ method: 'PATCH', path: GcoreClient.loadBalancerPath(t), body, operation: 'loadbalancer.patch' }, what);
+    const answer = res.body as Partial<GcoreLoadBalancer> & { tasks?: unknown } | null;
+    if (answer && typeof answer === 'object' && !Array.isArray(answer)) {
+      if ('tasks' in answer) {
+        const tasks = taskIdList(answer);
+        if (tasks) return { taskIds: tasks };
+      } else if (typeof answer.id === 'string' && (answer.task_id == null || isTaskId(answer.task_id))) {
+        return { loadBalancer: answer as GcoreLoadBalancer, taskIds: answer.task_id ? [answer.task_id] : [] };
+      }
+    }
+    throw malformedAnswer(what, res, 'it was neither a load balancer nor a task list');
   }
 
   getTask(taskId: string): Promise<GcoreTask> {
@@ -93,7 +121,7 @@ export class GcoreClient {
    * With `rebuild`, the body is rebuilt from a fresh read after each wait: the task holding the lock may have changed the
    * very values the body echoes, and re-sending the old body would silently undo that change.
    */
-  private async write<T>(req: ProviderRequest, what: string, options: LockedWriteOptions = {}): Promise<T> {
+  private async write<T>(req: ProviderRequest, what: string, options: LockedWriteOptions = {}): Promise<ProviderResponse<T>> {
     const { rebuild } = options;
     const deadline = Date.now() + this.options.lockWaitMs;
     let wait = 1_000;
@@ -110,7 +138,10 @@ export class GcoreClient {
       }
       if (!locked) {
         const res = await this.send<T>(req, what);
-        if (res.status !== 409) return this.unwrap(res, what);
+        if (res.status !== 409) {
+          this.unwrap(res, what);
+          return res;
+        }
         locked = true;
         lockBody = res.body;
         lockStatus = 409;
@@ -150,4 +181,23 @@ export class GcoreClient {
     }
     throw mapped;
   }
+}
+
+function isTaskId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/** The `tasks` of a TaskIDList answer, or null when there is no such list (or an item is not a task id). */
+function taskIdList(body: unknown): string[] | null {
+  const tasks = body && typeof body === 'object' && !Array.isArray(body) ? (body as { tasks?: unknown }).tasks : undefined;
+  return Array.isArray(tasks) && tasks.every(isTaskId) ? [...new Set(tasks)] : null;
+}
+
+function malformedAnswer(what: string, res: ProviderResponse<unknown>, why: string): ProviderError {
+  return new ProviderError(
+    ERROR_CODES.providerError,
+    `Gcore ${what} answered ${res.status} but ${why}: the answer is malformed, so whether the change was applied is unknown (read the target to check)`,
+    res.status,
+    res.body,
+  );
 }

@@ -1,5 +1,5 @@
 import { Agent, Dispatcher, errors as undiciErrors, request } from 'undici';
-import { CircuitBreaker, CircuitOpenError } from './circuit-breaker';
+import { CallVerdict, CircuitBreaker, CircuitOpenError, CircuitPermit } from './circuit-breaker';
 
 export interface ProviderResponse<T = unknown> {
   status: number;
@@ -60,12 +60,19 @@ export class ProviderUnavailableError extends Error {
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Stands in for the breaker of a request that must not be gated or counted by it. */
-const UNCOUNTED: Pick<CircuitBreaker, 'admit' | 'failure' | 'neutral' | 'success'> = {
-  admit: async () => undefined,
-  failure: () => undefined,
-  neutral: () => undefined,
-  success: () => undefined,
+const UNCOUNTED: Pick<CircuitBreaker, 'admit'> = {
+  admit: async () => ({ trial: false, settle: () => undefined }),
 };
+
+/**
+ * What an answer tells about the provider's health: any 5xx (retried or not: 501, 505, 52x too) is a failure, 408/429
+ * (or a body asking to retry later) says nothing, any other answer shows the provider works.
+ */
+export function verdictOf(status: number, retryLater: boolean): CallVerdict {
+  if (status >= 500) return 'failure';
+  if (status === 408 || status === 429 || retryLater) return 'neutral';
+  return 'success';
+}
 
 export function parseRetryAfterMs(headers: Record<string, string | string[] | undefined>): number | undefined {
   const ms = headers['retry-after-ms'];
@@ -122,30 +129,38 @@ export class ProviderHttpClient {
     let last: { status?: number; body?: unknown; error?: unknown } = {};
     const breaker = req.circuit === false ? UNCOUNTED : this.options.breaker;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      let permit: CircuitPermit;
       try {
-        await breaker.admit(this.options.requestTimeoutMs * 2);
+        permit = await breaker.admit(this.options.requestTimeoutMs * 2);
       } catch (error) {
         if (error instanceof CircuitOpenError) throw new ProviderUnavailableError(this.options.provider, error.message, last.status, last.body);
         throw error;
       }
       const started = performance.now();
-      let response: ProviderResponse<T>;
+      let outcome: { response: ProviderResponse<T>; bodyRetryAfter?: number } | { error: unknown };
+      // the one place that settles the permit: every answer, network error, timeout or throw ends the call for the
+      // breaker (a half-open trial left unsettled would refuse the provider until restart)
+      let verdict: CallVerdict = 'failure';
       try {
-        response = await this.once<T>(req);
+        const response = await this.once<T>(req);
+        const bodyRetryAfter = this.options.retryAfterFromBody?.(response.status, response.body);
+        verdict = verdictOf(response.status, bodyRetryAfter !== undefined);
+        outcome = { response, bodyRetryAfter };
       } catch (error) {
-        const durationMs = performance.now() - started;
-        this.options.onCall?.(req.operation, 'network_error', durationMs);
-        breaker.failure();
-        last = { error };
+        outcome = { error };
+      } finally {
+        permit.settle(verdict);
+      }
+      if ('error' in outcome) {
+        this.options.onCall?.(req.operation, 'network_error', performance.now() - started);
+        last = { error: outcome.error };
         if (attempt + 1 < maxAttempts) await sleep(backoffMs(attempt, baseDelay, maxDelay));
         continue;
       }
+      const { response, bodyRetryAfter } = outcome;
       response.durationMs = performance.now() - started;
       this.options.onCall?.(req.operation, String(response.status), response.durationMs);
-      const bodyRetryAfter = this.options.retryAfterFromBody?.(response.status, response.body);
       if (RETRYABLE_STATUS.has(response.status) || bodyRetryAfter !== undefined) {
-        if (response.status >= 500) breaker.failure();
-        else breaker.neutral();
         last = { status: response.status, body: response.body };
         if (attempt + 1 >= maxAttempts) return response;
         const retryAfter = parseRetryAfterMs(response.headers) ?? bodyRetryAfter;
@@ -153,7 +168,6 @@ export class ProviderHttpClient {
         await sleep(delay);
         continue;
       }
-      if (response.status < 500) breaker.success();
       return response;
     }
     const cause = last.error as Error | undefined;

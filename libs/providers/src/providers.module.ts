@@ -25,7 +25,7 @@ const GCORE_HTTP = Symbol('GCORE_HTTP');
 const APINIZER_HTTP = Symbol('APINIZER_HTTP');
 
 function httpClient(provider: 'gcore' | 'apinizer', baseUrl: string, config: AppConfig, breakers: CircuitBreakerRegistry, metrics: GatewayMetrics): ProviderHttpClient {
-  const breaker = breakers.get(provider);
+  const breaker = breakers.get(provider, { failureThreshold: config.provider.circuitFailureThreshold, openMs: config.provider.circuitOpenMs });
   metrics.circuitState.set({ provider }, 0);
   breaker.onChange((state) => metrics.circuitState.set({ provider }, CIRCUIT_VALUE[state]));
   return new ProviderHttpClient({

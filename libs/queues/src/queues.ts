@@ -32,6 +32,8 @@ export interface GcoreTaskJob {
   dueAt?: number;
   /** Gcore `projectId:regionId` of the task, when known: the task sweep covers it. */
   scope?: string;
+  /** Since when (epoch ms) every read of the task answered 404 (eventual consistency: bounded by GCORE_TASK_NOT_FOUND_GRACE_MS). */
+  notFoundSince?: number;
 }
 
 export interface EventEnvelope {

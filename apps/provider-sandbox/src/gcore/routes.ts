@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type SandboxContext, createTasks, writeMods } from '../context';
 import { sendGcoreError } from './errors';
-import type { L7Entry, LbEntry, LbUpdateBody } from './model';
-import { applyLbChange, createLock, settleL7, settleLb } from './resources';
+import type { L7Change, L7Entry, L7Policy, LbEntry, LbUpdateBody } from './model';
+import { applyL7Change, applyLbChange, createLock, settleL7, settleLb } from './resources';
+import { isTaskVisible } from './strict';
 import { type TaskRecord, taskState, taskView } from './tasks';
 import { type InvalidFields, checkL7Update, checkLbUpdate, summarize } from './validation';
 
@@ -98,6 +99,7 @@ export function registerGcoreRoutes(app: FastifyInstance, ctx: SandboxContext): 
     if (e.lock) {
       return sendGcoreError(reply, 409, 'ConflictError', `L7 policy ${id} is locked by task ${e.policy.task_id}`);
     }
+    if (mode === 'patch' && ctx.config.strict && changesNothing(e.policy, { mode, body })) return { tasks: [] };
     const tasks = createTasks(
       ctx,
       { taskType: 'update_l7policy', ...scope, data: req.body, requestId: randomUUID() },
@@ -193,8 +195,9 @@ export function registerGcoreRoutes(app: FastifyInstance, ctx: SandboxContext): 
   // ---- Tasks ---------------------------------------------------------------------------------------
   app.get<{ Params: { id: string } }>('/cloud/v1/tasks/:id', async (req, reply) => {
     const t = ctx.tasks.get(req.params.id);
-    if (!t) return sendGcoreError(reply, 404, 'NotFoundError', `Task ${req.params.id} not found.`);
-    return taskView(t, Date.now());
+    const now = Date.now();
+    if (!t || !isTaskVisible(t, ctx.config, now)) return sendGcoreError(reply, 404, 'NotFoundError', `Task ${req.params.id} not found.`);
+    return taskView(t, now);
   });
 
   type TaskQuery = PageQuery & {
@@ -212,6 +215,7 @@ export function registerGcoreRoutes(app: FastifyInstance, ctx: SandboxContext): 
     const regions = list(q.region_id);
     const now = Date.now();
     const keep = (t: TaskRecord): boolean =>
+      isTaskVisible(t, ctx.config, now) &&
       (!states || states.includes(taskState(t, now))) &&
       (!projects || projects.includes(String(t.projectId))) &&
       (!regions || regions.includes(String(t.regionId))) &&
@@ -223,4 +227,11 @@ export function registerGcoreRoutes(app: FastifyInstance, ctx: SandboxContext): 
     const p = page(items, { ...q, limit: String(limit) });
     return { count: p.count, results: p.results.map((t) => taskView(t, now)) };
   });
+}
+
+/** Whether a PATCH would leave the policy as it is (strict mode then answers `{tasks: []}`: no task is created). */
+function changesNothing(policy: L7Policy, change: L7Change): boolean {
+  const after = structuredClone(policy);
+  applyL7Change(after, change);
+  return JSON.stringify(after) === JSON.stringify(policy);
 }
