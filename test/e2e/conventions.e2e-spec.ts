@@ -286,14 +286,16 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
       expect(ok.status).toBe(202);
     });
 
-    it('rejects __proto__ and constructor.prototype keys with a 400 problem', async () => {
-      for (const raw of [
-        '{"__proto__":{"isAdmin":true},"updates":[]}',
-        `{"updates":[{"target":${JSON.stringify(l7Target(1))},"changes":{"__proto__":{"x":1},"name":"policy-one"}}]}`,
-        '{"updates":[],"constructor":{"prototype":{"x":1}}}',
+    it('rejects __proto__, constructor and prototype keys with a 400 problem naming the key path', async () => {
+      for (const [raw, path] of [
+        ['{"__proto__":{"isAdmin":true},"updates":[]}', '__proto__'],
+        [`{"updates":[{"target":${JSON.stringify(l7Target(1))},"changes":{"__proto__":{"x":1},"name":"policy-one"}}]}`, 'updates[0].changes.__proto__'],
+        ['{"updates":[],"constructor":{"prototype":{"x":1}}}', 'constructor'],
+        [`{"updates":[{"target":${JSON.stringify(apinizerTarget('rate-limit'))},"changes":{"policy":{"a":{"prototype":1}}}}]}`, 'updates[0].changes.policy.a.prototype'],
       ]) {
         const res = await h.http.post('/v1/routing-policy-updates').set(auth()).set('content-type', 'application/json').send(raw);
-        expectProblem(res, 400);
+        expectProblem(res, 400, 'validation-failed');
+        expect(paths(res)).toEqual([path]);
       }
       expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     });
@@ -355,6 +357,19 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
     ])('%s %s → 404 problem', async (method, path) => {
       const res = await send(method, path).set(auth());
       expectProblem(res, 404, 'not-found');
+    });
+
+    it.each([
+      ['a malformed percent-encoding', 400, '/v1/operations/%E0%A4%A', 'bad-url'],
+      ['a path parameter over 100 characters', 414, `/v1/operations/op_${'A'.repeat(300)}`, 'uri-too-long'],
+      ['a long unknown path', 404, `/v1/${'x'.repeat(3000)}`, 'not-found'],
+    ])("Fastify's own errors are problems too: %s → %i", async (_what, status, path, slug) => {
+      const res = await send('GET', path).set(auth());
+      expectProblem(res, status, slug);
+      // a long URL is never echoed whole: instance is cut at 128 characters, detail never quotes it
+      expect(res.body.instance.length).toBeLessThanOrEqual(131);
+      expect(res.body.detail).not.toContain(path);
+      if (path.length > 131) expect(res.text).not.toContain(path);
     });
   });
 

@@ -5,8 +5,9 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { MAX_JSON_DEPTH, ProblemException, createValidationPipe, jsonDepth, sendProblem, toProblem, PROBLEM_TYPE_BASE, problemTitle } from '@rpg/common';
+import { createValidationPipe, parseJsonBody, sendProblem, toProblem, PROBLEM_TYPE_BASE, problemTitle } from '@rpg/common';
 import { AppConfig } from '@rpg/config';
 import { GatewayMetrics, PinoNestLogger, createLogger } from '@rpg/observability';
 import { ALL_QUEUES } from '@rpg/queues';
@@ -86,6 +87,13 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     clientErrorHandler: answerClientError,
+    // errors Fastify raises before routing (bad percent-encoding, a path parameter over maxParamLength): problem+json too,
+    // instead of Fastify's own JSON that quotes the whole URL back
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff').header('cache-control', 'no-store');
+      const { problem, headers } = toProblem(error, request);
+      sendProblem(reply, problem, headers);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
@@ -104,11 +112,19 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
     fastify.server.once('close', () => clearInterval(timer));
     done();
   });
-  // JSON in only: register Nest's JSON parser now (keeping rawBody for inbound signatures) so init adds no form parser,
-  // and drop Fastify's text/plain one: any other media type answers 415 (FST_ERR_CTP_INVALID_MEDIA_TYPE)
-  // (the JSON parser is built once here: Nest's own builds a new one for every request)
-  const parseJson = fastify.getDefaultJsonParser('error', 'error') as unknown as Parameters<FastifyAdapter['useBodyParser']>[3]; // takes the Buffer too
-  adapter.useBodyParser('application/json', true, { bodyLimit: BODY_LIMIT }, parseJson);
+  // JSON in only: register our JSON parser now (keeping rawBody for inbound signatures) so init adds no form parser,
+  // and drop Fastify's text/plain one: any other media type answers 415 (FST_ERR_CTP_INVALID_MEDIA_TYPE).
+  // The parser checks every key and value once (prototype keys, lone surrogates, inexact numbers, depth) for every
+  // route, before class-transformer or any merge sees the body
+  adapter.useBodyParser('application/json', true, { bodyLimit: BODY_LIMIT }, (_request: unknown, raw: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+    let body: unknown;
+    try {
+      body = parseJsonBody(raw);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done(null, body);
+  });
   fastify.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
   // Nest's init would replace the error handler below with one that turns Fastify's coded errors (malformed JSON,
   // 413, 415) into bare HttpExceptions, losing their code: keep ours, which maps them (and everything else) itself
@@ -118,12 +134,6 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
     void reply.header('x-request-id', request.id);
     void reply.header('x-content-type-options', 'nosniff');
     void reply.header('cache-control', 'no-store');
-  });
-  // deeply nested bodies are refused before any recursive code (class-transformer, merges) sees them
-  fastify.addHook('preValidation', async (request) => {
-    if (request.body !== null && typeof request.body === 'object' && jsonDepth(request.body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
-      throw ProblemException.validation([{ path: '(body)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
-    }
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions?.url ?? 'unmatched';

@@ -15,12 +15,23 @@ const FASTIFY_CODES: Record<string, { status: number; slug: string; detail: stri
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, slug: 'unsupported-media-type', detail: 'Send the body as application/json.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, slug: 'bad-content-length', detail: 'Content-Length does not match the body.' },
   FST_ERR_CTP_INVALID_TYPE: { status: 400, slug: 'bad-content-type', detail: 'The Content-Type header is invalid.' },
-  FST_ERR_BAD_URL: { status: 400, slug: 'bad-url', detail: 'The URL is not valid.' },
+  FST_ERR_BAD_URL: { status: 400, slug: 'bad-url', detail: 'The URL path is not valid (e.g. a malformed percent-encoding).' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, slug: 'uri-too-long', detail: 'A path parameter is longer than the gateway accepts (100 characters).' },
   FST_ERR_ASYNC_CONSTRAINT: { status: 400, slug: 'bad-request', detail: 'The request is invalid.' },
 };
 
+/** Longest request path echoed as a problem's `instance`: a hostile 100 KB URL is not sent back. */
+export const MAX_INSTANCE_LENGTH = 128;
+
+/** The request path (no query) as `instance`: bytes outside printable ASCII percent-escaped, cut at 128 characters. */
+export function problemInstance(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const path = url.split('?')[0].replace(/[^\x21-\x7e]/g, (c) => (c.charCodeAt(0) < 256 ? '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0') : '%3F'));
+  return path.length > MAX_INSTANCE_LENGTH ? path.slice(0, MAX_INSTANCE_LENGTH) + '...' : path;
+}
+
 export function toProblem(exception: unknown, request: { url?: string; id?: string }): { problem: ProblemDetails; headers?: Record<string, string> } {
-  const instance = request.url?.split('?')[0];
+  const instance = problemInstance(request.url);
   const requestId = request.id;
   if (exception instanceof ProblemException) {
     return {
@@ -44,7 +55,7 @@ export function toProblem(exception: unknown, request: { url?: string; id?: stri
     return { problem: { type: PROBLEM_TYPE_BASE + fastify.slug, title: problemTitle(fastify.status), status: fastify.status, detail: fastify.detail, instance, requestId } };
   }
   if (exception instanceof SyntaxError || (exception as { statusCode?: number })?.statusCode === 400) {
-    // secure-json-parse rejects __proto__ / constructor.prototype keys with a SyntaxError-like 400
+    // a JSON parse error from a parser other than the gateway's own (which answers prototype keys with their path)
     const message = (exception as Error).message ?? '';
     const slug = /prototype/i.test(message) ? 'forbidden-property' : 'malformed-json';
     const detail = slug === 'forbidden-property' ? 'The body contains a forbidden property (__proto__ or constructor.prototype).' : 'The body is not valid JSON.';

@@ -26,9 +26,11 @@ const TITLES: Record<number, string> = {
   406: 'Not Acceptable',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -65,16 +67,21 @@ export class ProblemException extends HttpException {
   }
 }
 
+/** Name of the constraint behind IsOptionalNonNull(): when it fails, it is the field's only message. */
+export const NOT_NULL_CONSTRAINT = 'notNull';
+
 /** Flattens class-validator errors into `[{path, message}]`, with array items as `name[0]`. */
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const error of errors) {
     const key = /^\d+$/.test(error.property) ? `[${error.property}]` : error.property;
     const path = prefix ? (key.startsWith('[') ? `${prefix}${key}` : `${prefix}.${key}`) : key;
-    for (const message of Object.values(error.constraints ?? {})) {
+    const notNull = error.constraints?.[NOT_NULL_CONSTRAINT];
+    // a null where a value is required: "must not be null" says it all (not also "must be a string", ...)
+    for (const message of notNull ? [notNull] : Object.values(error.constraints ?? {})) {
       out.push({ path, message: message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message });
     }
-    if (error.children?.length) out.push(...flattenValidationErrors(error.children, path));
+    if (!notNull && error.children?.length) out.push(...flattenValidationErrors(error.children, path));
   }
   return out;
 }

@@ -12,6 +12,34 @@ import {
   targetKey,
 } from '@rpg/routing-policy';
 import { CREATE_OPERATION, SET_TASK_STATE, TRANSITION_RESULT } from './operation-scripts';
+import { OPERATION_ID_PATTERN } from './operation-id';
+
+/** A position in the operation indexes: the score (creation time, ms) and id of the last item of a page. */
+export interface OperationCursor {
+  score: number;
+  id: string;
+}
+
+const CURSOR_TEXT = /^(0|[1-9][0-9]{0,15}):(op_[0-9A-Z]{26})$/;
+
+/** The opaque list cursor: `<score>:<id>` of the last item, base64url. */
+export function encodeOperationCursor(cursor: OperationCursor): string {
+  return Buffer.from(`${cursor.score}:${cursor.id}`).toString('base64url');
+}
+
+/**
+ * Decodes a cursor strictly, or null when it is not one this API issued: canonical base64url (re-encodes to the same
+ * text), a safe integer score and an operation id. Nothing forged reaches Redis (a non-numeric score fails there).
+ */
+export function decodeOperationCursor(text: string): OperationCursor | null {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(text)) return null;
+  const decoded = Buffer.from(text, 'base64url').toString('latin1');
+  const match = CURSOR_TEXT.exec(decoded);
+  if (!match || !OPERATION_ID_PATTERN.test(match[2])) return null;
+  const cursor = { score: Number(match[1]), id: match[2] };
+  if (!Number.isSafeInteger(cursor.score) || encodeOperationCursor(cursor) !== text) return null;
+  return cursor;
+}
 
 export interface OperationMeta {
   id: string;
@@ -162,9 +190,10 @@ export class OperationStore {
     let afterId: string | undefined;
     let afterScore: number | undefined;
     if (options.cursor) {
-      const [score, id] = Buffer.from(options.cursor, 'base64url').toString('utf8').split(':');
-      afterScore = Number(score);
-      afterId = id;
+      const cursor = decodeOperationCursor(options.cursor);
+      if (!cursor) throw new Error('not an operation cursor (check it with decodeOperationCursor first)');
+      afterScore = cursor.score;
+      afterId = cursor.id;
       max = String(afterScore);
     }
     const items: Operation[] = [];
@@ -190,7 +219,7 @@ export class OperationStore {
       }
     }
     const hasMore = items.length >= options.limit && last !== undefined && (await this.hasEntriesAfter(key, last));
-    return { items, nextCursor: hasMore && last ? Buffer.from(`${last.score}:${last.id}`).toString('base64url') : null };
+    return { items, nextCursor: hasMore && last ? encodeOperationCursor(last) : null };
   }
 
   /** Whether the index holds entries after `last` in page order: a lower score, or the same score (same ms) and a lower id. */

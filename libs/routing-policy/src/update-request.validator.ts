@@ -1,4 +1,4 @@
-import { FieldError, ProblemException, validateDto } from '@rpg/common';
+import { FieldError, ProblemException, jsonPath, validateDto } from '@rpg/common';
 import { ClassConstructor } from 'class-transformer';
 import {
   ApinizerPolicyChangesDto,
@@ -62,9 +62,10 @@ function checkLoadBalancerChanges(changes: GcoreLoadBalancerChangesDto, path: st
     const entries = Object.entries(changes.tags);
     if (entries.length > 100) errors.push({ path: `${path}.tags`, message: 'must hold at most 100 keys' });
     for (const [key, value] of entries.slice(0, 101)) {
-      if (key.length < 1 || key.length > 255) errors.push({ path: `${path}.tags.${key}`, message: 'key must be 1-255 characters' });
+      const at = jsonPath(`${path}.tags`, key);
+      if (key.length < 1 || key.length > 255) errors.push({ path: at, message: 'key must be 1-255 characters' });
       if (value !== null && (typeof value !== 'string' || value.length > 255)) {
-        errors.push({ path: `${path}.tags.${key}`, message: 'must be a string of at most 255 characters, or null to delete the tag' });
+        errors.push({ path: at, message: 'must be a string of at most 255 characters, or null to delete the tag' });
       }
     }
   }
@@ -76,6 +77,12 @@ function checkApinizerChanges(changes: ApinizerPolicyChangesDto, path: string): 
   if (changes.targetScope === 'ALL') {
     if (changes.targetEndpoint !== undefined) errors.push({ path: `${path}.targetEndpoint`, message: 'is only allowed with targetScope ENDPOINT' });
     if (changes.targetEndpointHTTPMethod !== undefined) errors.push({ path: `${path}.targetEndpointHTTPMethod`, message: 'is only allowed with targetScope ENDPOINT' });
+  }
+  if (changes.deploy === true && !changes.deployTargetEnvironmentNameList?.length) {
+    errors.push({
+      path: `${path}.deployTargetEnvironmentNameList`,
+      message: "is required with deploy: true (Apinizer's behaviour with an empty list is undocumented): name the environments to deploy to",
+    });
   }
   if (changes.policy) {
     if ('type' in changes.policy && (typeof changes.policy.type !== 'string' || changes.policy.type.length === 0)) {

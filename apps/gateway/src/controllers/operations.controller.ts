@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Controller, Get, Headers, Param, Query, Req,
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException, RequireScope } from '@rpg/common';
-import { OPERATION_ID_PATTERN, OperationStore, OperationUpdatesListener } from '@rpg/operations';
+import { OPERATION_ID_PATTERN, OperationStore, OperationUpdatesListener, decodeOperationCursor } from '@rpg/operations';
 import { OperationDto, OperationPageDto, TERMINAL_OPERATION_STATUSES } from '@rpg/routing-policy';
 import { ListOperationsQueryDto } from '../dtos/list-operations-query.dto';
 import { ProblemResponses } from './problem-responses';
@@ -28,7 +28,9 @@ export class OperationsController implements BeforeApplicationShutdown {
   @ApiResponse({ status: 200, type: OperationPageDto })
   @ProblemResponses(400, 401, 403)
   async list(@Query() query: ListOperationsQueryDto): Promise<OperationPageDto> {
-    if (query.cursor !== undefined && !/^[A-Za-z0-9_-]{1,200}$/.test(query.cursor)) throw ProblemException.validation([{ path: 'cursor', message: 'is not a cursor from this API' }]);
+    if (query.cursor !== undefined && !decodeOperationCursor(query.cursor)) {
+      throw ProblemException.validation([{ path: 'cursor', message: 'is not a cursor from this API (send nextCursor of the previous page as it is)' }]);
+    }
     const page = await this.store.page({ status: query.status, limit: query.limit ?? 50, cursor: query.cursor });
     return page as OperationPageDto;
   }

@@ -15,7 +15,7 @@ export class ListOperationsQueryDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
   limit?: number;
 
-  /** nextCursor of the previous page. */
+  /** nextCursor of the previous page, sent as it is: anything else (forged, truncated, empty) is a 400 naming `cursor`. */
   @IsOptional() @IsString()
   cursor?: string;
 }

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -6,22 +7,34 @@ import {
   IsIn,
   IsInt,
   IsObject,
-  IsOptional,
   IsString,
   IsUUID,
   IsUrl,
   Matches,
+  Max,
   MaxLength,
   Min,
-  ValidateIf,
+  ValidateBy,
   ValidateNested,
+  isURL,
 } from 'class-validator';
+import { IsOptionalNonNull, IsOptionalNullable } from '@rpg/common';
 
 export const L7_ACTIONS = ['REDIRECT_TO_URL', 'REDIRECT_PREFIX', 'REDIRECT_TO_POOL', 'REJECT'] as const;
 export type L7Action = (typeof L7_ACTIONS)[number];
 export const REDIRECT_HTTP_CODES = [301, 302, 303, 307, 308] as const;
 /** Gcore's name pattern for L7 policies (from its published schema). */
 export const GCORE_L7_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z 0-9._\-]{1,61}[a-zA-Z0-9._]$/;
+/** Largest integer the providers' int32 fields hold (positions, orders, region ids, days). */
+export const INT32_MAX = 2147483647;
+/** An absolute path (`/api/v1/policies`): printable ASCII, no `\`, not protocol-relative (`//host`). */
+const ABSOLUTE_PATH = /^\/(?![/\\])[\x21-\x5b\x5d-\x7e]*$/;
+const HTTP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** A redirect prefix: an absolute path or an http(s) URL (the seed schema types it as a plain string). */
+export function isRedirectPrefix(value: unknown): boolean {
+  return typeof value === 'string' && value.length <= 2048 && (ABSOLUTE_PATH.test(value) || isURL(value, HTTP_URL));
+}
 
 /** Changes to a Gcore L7 policy; send only what changes. */
 export class GcoreL7PolicyChangesDto {
@@ -30,101 +43,121 @@ export class GcoreL7PolicyChangesDto {
    * When omitted, the gateway reads the policy and sends its current action and target field, as Gcore's PATCH requires them.
    * @example "REDIRECT_TO_URL"
    */
-  @IsOptional() @IsIn(L7_ACTIONS)
+  @IsOptionalNonNull() @IsIn(L7_ACTIONS)
   action?: L7Action;
 
   /**
    * Policy name: 3-63 characters, letters, digits, space, `.`, `_`, `-`.
    * @example "redirect-to-new-site"
    */
-  @IsOptional() @IsString() @Matches(GCORE_L7_NAME_PATTERN, { message: 'must match ^[a-zA-Z0-9][a-zA-Z 0-9._\\-]{1,61}[a-zA-Z0-9._]$' })
+  @IsOptionalNonNull() @IsString() @Matches(GCORE_L7_NAME_PATTERN, { message: 'must match ^[a-zA-Z0-9][a-zA-Z 0-9._\\-]{1,61}[a-zA-Z0-9._]$' })
   name?: string;
 
   /**
    * Position of the policy in its listener, starting at 1.
    * @example 1
    */
-  @IsOptional() @IsInt() @Min(1)
+  @IsOptionalNonNull() @IsInt() @Min(1) @Max(INT32_MAX)
   position?: number;
 
   /**
    * Target URL for REDIRECT_TO_URL.
    * @example "https://example.com/new"
    */
-  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }) @MaxLength(2048)
+  @IsOptionalNonNull() @IsUrl(HTTP_URL) @MaxLength(2048)
   redirectUrl?: string;
 
   /**
-   * URL prefix for REDIRECT_PREFIX.
-   * @example "https://example.com/v2"
+   * Prefix for REDIRECT_PREFIX: an absolute path (`/api/v1/policies`) or an http(s) URL, at most 2048 characters.
+   * @example "/api/v1/policies"
    */
-  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }) @MaxLength(2048)
+  @ApiPropertyOptional({ maxLength: 2048 })
+  @IsOptionalNonNull()
+  @ValidateBy({ name: 'isRedirectPrefix', validator: { validate: isRedirectPrefix, defaultMessage: () => 'must be an absolute path starting with "/" or an http(s) URL, at most 2048 characters' } })
   redirectPrefix?: string;
 
   /**
    * Pool id for REDIRECT_TO_POOL.
    * @example "b1b2c3d4-0000-4000-8000-000000000001"
    */
-  @IsOptional() @IsUUID('all')
+  @IsOptionalNonNull() @IsUUID('all')
   redirectPoolId?: string;
 
   /**
    * HTTP code of a redirect; only with REDIRECT_TO_URL or REDIRECT_PREFIX.
    * @example 301
    */
-  @IsOptional() @IsIn(REDIRECT_HTTP_CODES)
+  @IsOptionalNonNull() @IsIn(REDIRECT_HTTP_CODES)
   redirectHttpCode?: number;
 
   /**
    * The FULL list of tags of the policy: it replaces the current list (L7 policy tags are plain strings, not a merge patch).
    * @example ["web", "blue"]
    */
-  @IsOptional() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(255, { each: true })
+  @IsOptionalNonNull() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(255, { each: true })
   tags?: string[];
 }
 
 /** Log retention of a load balancer's log forwarding. */
 export class RetentionPolicyDto {
   /**
-   * Days to keep logs; null for the provider default.
+   * Days to keep logs; null for the provider default. Required inside retentionPolicy (Gcore: `Required`, may be null).
    * @example 7
    */
-  @ValidateIf((_, v) => v !== null) @IsInt() @Min(1)
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: INT32_MAX, nullable: true })
+  @ValidateBy({
+    name: 'isRetentionPeriod',
+    validator: {
+      validate: (v) => v === null || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= INT32_MAX),
+      defaultMessage: () => `is required: an integer of days (1..${INT32_MAX}), or null for the provider default`,
+    },
+  })
   period: number | null;
 }
 
 /** Log forwarding (LaaS) of a load balancer. */
 export class LoadBalancerLoggingDto {
-  /** @example true */
-  @IsOptional() @IsBoolean()
+  /**
+   * Log forwarding on or off (not nullable).
+   * @example true
+   */
+  @IsOptionalNonNull() @IsBoolean()
   enabled?: boolean;
 
-  /** @example "lb-logs" */
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(255)
+  /**
+   * Log topic; null clears it (Gcore: string | null).
+   * @example "lb-logs"
+   */
+  @IsOptionalNullable() @IsString() @MaxLength(255)
   topicName?: string | null;
 
-  /** @example 76 */
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsInt() @Min(1)
+  /**
+   * Region of the log destination; null clears it (Gcore: int | null).
+   * @example 76
+   */
+  @IsOptionalNullable() @IsInt() @Min(1) @Max(INT32_MAX)
   destinationRegionId?: number | null;
 
-  @IsOptional() @ValidateIf((_, v) => v !== null) @ValidateNested() @Type(() => RetentionPolicyDto)
+  /** Log retention; null clears it (Gcore: object | null). */
+  @IsOptionalNullable() @ValidateNested() @Type(() => RetentionPolicyDto)
   retentionPolicy?: RetentionPolicyDto | null;
 }
 
 /** Changes to a Gcore load balancer; send only what changes. */
 export class GcoreLoadBalancerChangesDto {
   /** @example "lb-web-renamed" */
-  @IsOptional() @IsString() @Matches(/^\S(.{0,253}\S)?$/, { message: 'must be 1-255 characters without leading or trailing spaces' })
+  @IsOptionalNonNull() @IsString() @Matches(/^\S(.{0,253}\S)?$/, { message: 'must be 1-255 characters without leading or trailing spaces' })
   name?: string;
 
   /**
    * Preferred member connectivity.
    * @example "L3"
    */
-  @IsOptional() @IsIn(['L2', 'L3'])
+  @IsOptionalNonNull() @IsIn(['L2', 'L3'])
   preferredConnectivity?: 'L2' | 'L3';
 
-  @IsOptional() @ValidateNested() @Type(() => LoadBalancerLoggingDto)
+  /** Log forwarding changes; the object is not nullable (its topicName, destinationRegionId and retentionPolicy are). */
+  @IsOptionalNonNull() @ValidateNested() @Type(() => LoadBalancerLoggingDto)
   logging?: LoadBalancerLoggingDto;
 
   /**
@@ -132,47 +165,52 @@ export class GcoreLoadBalancerChangesDto {
    * and `null` instead of an object removes every user tag. Read-only tags never change.
    * @example {"team": "edge", "legacy": null}
    */
-  @IsOptional() @ValidateIf((_, v) => v !== null) @IsObject()
+  @IsOptionalNullable() @IsObject()
   tags?: Record<string, string | null> | null;
 }
 
 /** Changes to an Apinizer policy; the gateway builds the full PUT body from the current policy. */
 export class ApinizerPolicyChangesDto {
   /** @example "ALL" */
-  @IsOptional() @IsIn(['ALL', 'ENDPOINT'])
+  @IsOptionalNonNull() @IsIn(['ALL', 'ENDPOINT'])
   targetScope?: 'ALL' | 'ENDPOINT';
 
   /**
    * Endpoint path, required with targetScope ENDPOINT.
    * @example "/pets"
    */
-  @IsOptional() @IsString() @MaxLength(1024)
+  @IsOptionalNonNull() @IsString() @MaxLength(1024)
   targetEndpoint?: string;
 
   /** @example "GET" */
-  @IsOptional() @IsIn(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'ALL'])
+  @IsOptionalNonNull() @IsIn(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'ALL'])
   targetEndpointHTTPMethod?: string;
 
   /** @example "REQUEST" */
-  @IsOptional() @IsIn(['REQUEST', 'RESPONSE', 'ERROR'])
+  @IsOptionalNonNull() @IsIn(['REQUEST', 'RESPONSE', 'ERROR'])
   targetPipeline?: 'REQUEST' | 'RESPONSE' | 'ERROR';
 
   /**
-   * 1-based position in its list; omitted keeps the current position.
+   * 1-based position in its list; omitted keeps the current position (null is refused: omit the field instead).
    * @example 1
    */
-  @IsOptional() @IsInt() @Min(1)
+  @IsOptionalNonNull() @IsInt() @Min(1) @Max(INT32_MAX)
   order?: number;
 
   /**
-   * Deploy the proxy after the change (default false here; always sent explicitly to Apinizer).
+   * Deploy the proxy after the change (default false here; always sent explicitly to Apinizer). With true,
+   * deployTargetEnvironmentNameList must name at least one environment.
    * @example false
    */
-  @IsOptional() @IsBoolean()
+  @IsOptionalNonNull() @IsBoolean()
   deploy?: boolean;
 
-  /** @example ["dev"] */
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @IsString({ each: true })
+  /**
+   * Environments to deploy to; required (non-empty) with deploy: true, as Apinizer's behaviour with an empty list is undocumented.
+   * @example ["dev"]
+   */
+  @IsOptionalNonNull() @IsArray() @ArrayMaxSize(50) @IsString({ each: true })
+  @Matches(/^[^\u0000-\u001f\u007f]{1,200}$/, { each: true, message: 'each value must be 1-200 characters without control characters' })
   deployTargetEnvironmentNameList?: string[];
 
   /**
@@ -180,7 +218,7 @@ export class ApinizerPolicyChangesDto {
    * complete policy instead.
    * @example {"messageCountForInterval": 200}
    */
-  @IsOptional() @IsObject()
+  @IsOptionalNonNull() @IsObject()
   policy?: Record<string, unknown>;
 
   /**
@@ -189,6 +227,6 @@ export class ApinizerPolicyChangesDto {
    * `policy.type` and every required field of the type must be sent.
    * @example false
    */
-  @IsOptional() @IsBoolean()
+  @IsOptionalNonNull() @IsBoolean()
   replacePolicy?: boolean;
 }

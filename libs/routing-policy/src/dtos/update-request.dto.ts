@@ -1,5 +1,6 @@
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
-import { IsArray, IsBoolean, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import { IsArray, IsBoolean, IsString, IsUrl, MaxLength } from 'class-validator';
+import { IsOptionalNonNull } from '@rpg/common';
 import { ApinizerPolicyChangesDto, GcoreL7PolicyChangesDto, GcoreLoadBalancerChangesDto } from './changes.dto';
 import { ApinizerPolicyTargetDto, GcoreL7PolicyTargetDto, GcoreLoadBalancerTargetDto } from './targets.dto';
 
@@ -56,20 +57,20 @@ export class RoutingPolicyUpdateRequestDto {
    * Plan only: read and merge everything, write nothing, answer 200 with each result's plan.
    * @example false
    */
-  @IsOptional() @IsBoolean()
+  @IsOptionalNonNull() @IsBoolean()
   dryRun?: boolean;
 
   /**
    * This operation's events are also sent here, signed with the callbackSecret returned once in the 202 answer.
    * @example "https://hooks.example.com/routing"
    */
-  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }) @MaxLength(2048)
+  @IsOptionalNonNull() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }) @MaxLength(2048)
   callbackUrl?: string;
 
   /**
    * Any client string, echoed in the operation and its events.
    * @example "change-1234"
    */
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptionalNonNull() @IsString() @MaxLength(200)
   reference?: string;
 }
