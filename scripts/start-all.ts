@@ -1,13 +1,16 @@
 /**
  * `npm start`: the provider sandbox (unless both provider URLs are set), the worker and the gateway as three processes,
- * with the adapters pointed at the sandbox. Ctrl-C / SIGTERM stops them all.
+ * with the adapters pointed at the sandbox. Ctrl-C / SIGTERM stops them all. `.env` in the working directory is read
+ * first (the real environment wins) and the configuration validated once, before anything starts.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { loadAppConfigOrExit } from '@rpg/config';
 
 const dist = join(__dirname, '..', 'apps');
+loadAppConfigOrExit(); // also puts .env into process.env, which the children inherit
 const env = { ...process.env };
-const sandboxPort = env.SANDBOX_PORT ?? '4010';
+const sandboxPort = env.SANDBOX_PORT || '4010';
 const needsSandbox = !env.GCORE_API_URL || !env.APINIZER_API_URL;
 const children: ChildProcess[] = [];
 let stopping = false;
@@ -23,10 +26,20 @@ function run(name: string, script: string, extraEnv: NodeJS.ProcessEnv = {}): Ch
   return child;
 }
 
+/** SIGTERM to every child still running, then exit once they have all stopped (each has its own 30 s deadline). */
 function stop(code: number): void {
+  if (stopping) return;
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 500).unref();
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  let left = running.length;
+  if (left === 0) process.exit(code);
+  for (const c of running) {
+    c.once('exit', () => {
+      if (--left === 0) process.exit(code);
+    });
+    c.kill('SIGTERM');
+  }
+  setTimeout(() => process.exit(code), 35_000).unref();
 }
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {

@@ -1,10 +1,11 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { REDIS_URL, deleteKeys } from '../support/harness';
+import { REDIS_URL, SEED, deleteKeys } from '../support/harness';
 
 /**
  * The built processes (`npm run build` → dist) started the way operators start them: bad configuration stops the start
@@ -14,6 +15,7 @@ import { REDIS_URL, deleteKeys } from '../support/harness';
 const ROOT = join(__dirname, '..', '..');
 const GATEWAY = join(ROOT, 'dist/apps/gateway/src/main.js');
 const WORKER = join(ROOT, 'dist/apps/worker/src/main.js');
+const START_ALL = join(ROOT, 'dist/scripts/start-all.js');
 const PREFIX = `boot${randomBytes(3).toString('hex')}`;
 const NOWHERE = 'http://127.0.0.1:9';
 
@@ -30,11 +32,11 @@ function newestSourceMtime(dir: string): number {
 /** Builds once, unless dist is newer than every source file. */
 function ensureBuilt(): void {
   const sources = Math.max(...['apps', 'libs', 'scripts'].map((d) => newestSourceMtime(join(ROOT, d))));
-  const fresh = [GATEWAY, WORKER].every((f) => existsSync(f) && statSync(f).mtimeMs >= sources);
+  const fresh = [GATEWAY, WORKER, START_ALL].every((f) => existsSync(f) && statSync(f).mtimeMs >= sources);
   if (fresh) return;
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
   if (build.status !== 0) throw new Error(`npm run build failed (${build.status}):\n${(build.stdout + build.stderr).slice(-4000)}`);
-  for (const f of [GATEWAY, WORKER]) if (!existsSync(f)) throw new Error(`npm run build did not produce ${f}`);
+  for (const f of [GATEWAY, WORKER, START_ALL]) if (!existsSync(f)) throw new Error(`npm run build did not produce ${f}`);
 }
 
 /** Only what we pass: no NODE_ENV=test from Jest, no developer variables. */
@@ -52,9 +54,9 @@ interface Exit {
 }
 
 /** Runs a built main until it exits (a start that should fail must fail fast). */
-function runToExit(script: string, env: Record<string, string>, timeoutMs = 20_000): Promise<Exit> {
+function runToExit(script: string, env: Record<string, string>, timeoutMs = 20_000, cwd = ROOT): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
     let stderr = '';
@@ -80,8 +82,8 @@ interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function start(script: string, env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [script], { cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+function start(script: string, env: Record<string, string>, cwd = ROOT): Running {
+  const child = spawn(process.execPath, [script], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -127,6 +129,30 @@ function stderrLines(exit: Exit): string[] {
   return exit.stderr.split('\n').filter((l) => l.trim() !== '');
 }
 
+/** The JSON log lines of a process's stdout. */
+function logLines(stdout: string): Array<Record<string, any>> {
+  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+}
+
+/** "shutting down" naming the signal, then "stopped" (as many as `count` processes wrote to this stdout). */
+function expectShutdownLines(stdout: string, count = 1): void {
+  const lines = logLines(stdout);
+  const down = lines.flatMap((l, i) => (/shutting down/.test(l.msg) && l.signal === 'SIGTERM' ? [i] : []));
+  const stopped = lines.flatMap((l, i) => (l.msg === 'stopped' ? [i] : []));
+  expect(down).toHaveLength(count);
+  expect(stopped).toHaveLength(count);
+  expect(Math.min(...stopped)).toBeGreaterThan(Math.min(...down));
+}
+
+const dotenvDirs: string[] = [];
+/** A fresh working directory holding only this `.env`. */
+function dirWithDotenv(content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rpg-dotenv-'));
+  writeFileSync(join(dir, '.env'), content);
+  dotenvDirs.push(dir);
+  return dir;
+}
+
 // [case, env, the variable the line must name (or a pattern), a secret that must not appear]
 // (always 4 columns: Jest passes a done callback in place of a missing one)
 const BAD_CONFIG: Array<[string, Record<string, string>, string | RegExp, string]> = [
@@ -156,6 +182,7 @@ describe('boot: the built gateway and worker', () => {
   }, 300_000);
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
+    for (const dir of dotenvDirs) rmSync(dir, { recursive: true, force: true });
     await deleteKeys(redis, `{${PREFIX}}*`);
     redis.disconnect();
   });
@@ -223,6 +250,7 @@ describe('boot: the built gateway and worker', () => {
       const { code, signal } = await stop(p);
       expect(code === 0 || signal === 'SIGTERM').toBe(true);
     }
+    expectShutdownLines(p.stdout());
   }, 60_000);
 
   it('gateway with API_KEYS set prints no dev key', async () => {
@@ -247,5 +275,77 @@ describe('boot: the built gateway and worker', () => {
       const { code, signal } = await stop(p);
       expect(code === 0 || signal === 'SIGTERM').toBe(true);
     }
+    expectShutdownLines(p.stdout());
   }, 60_000);
+
+  describe('.env in the working directory', () => {
+    it('gateway reads it (PORT, API_KEYS, LOG_LEVEL); a variable of the real environment wins over the file', async () => {
+      const filePort = await freePort();
+      const envPort = await freePort();
+      const dir = dirWithDotenv(
+        `# as in .env.example\nPORT=${filePort}\nAPI_KEYS=dotenv:dotenv-key-12345678:*\nGCORE_API_URL=${NOWHERE}\nAPINIZER_API_URL="${NOWHERE}"\nLOG_LEVEL=warn\n`,
+      );
+      // PORT and LOG_LEVEL also in the real environment: those win (a warn level would hide the "listening" line)
+      const p = start(GATEWAY, { PORT: String(envPort), LOG_LEVEL: 'info' }, dir);
+      try {
+        await waitForOutput(p, /gateway listening on http:\/\/127\.0\.0\.1:(\d+)/);
+        expect(p.stdout()).toContain(`gateway listening on http://127.0.0.1:${envPort}`);
+        expect(p.stdout()).not.toMatch(/Dev API key/); // API_KEYS came from the file
+        const withFileKey = await fetch(`http://127.0.0.1:${envPort}/v1/webhook-subscriptions`, { headers: { authorization: 'Bearer dotenv-key-12345678' } });
+        expect(withFileKey.status).toBe(200);
+        expect(p.stdout()).not.toContain('dotenv-key-12345678');
+      } finally {
+        await stop(p);
+      }
+    }, 60_000);
+
+    it.each([
+      ['gateway', GATEWAY],
+      ['worker', WORKER],
+    ])('%s: a bad value in .env stops it with one stderr line naming the variable (never the secret)', async (_name, script) => {
+      for (const [dotenv, variable, secret] of [
+        ['PORT=abc\n', /\bPORT must be an integer/, ''],
+        ['API_KEYS=ci:tinykey:*\n', /API_KEYS/, 'tinykey'],
+      ]) {
+        const dir = dirWithDotenv(`GCORE_API_URL=${NOWHERE}\nAPINIZER_API_URL=${NOWHERE}\n${dotenv}`);
+        const exit = await runToExit(script, {}, 20_000, dir);
+        expect(exit.code).toBe(1);
+        const lines = stderrLines(exit);
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/^Invalid configuration: /);
+        expect(lines[0]).toMatch(variable);
+        expect(exit.stdout).toBe('');
+        if (secret) expect(exit.stderr).not.toContain(secret);
+      }
+    }, 60_000);
+
+    it('npm start (start-all) reads it: a bad value stops it before anything starts; good values reach the sandbox, worker and gateway', async () => {
+      const bad = await runToExit(START_ALL, {}, 20_000, dirWithDotenv('LOG_LEVEL=loud\n'));
+      expect(bad.code).toBe(1);
+      expect(stderrLines(bad)).toEqual([expect.stringMatching(/^Invalid configuration: LOG_LEVEL /)]);
+      expect(bad.stdout).toBe('');
+
+      const port = await freePort();
+      const sandboxPort = await freePort();
+      const dir = dirWithDotenv(`PORT=${port}\nSANDBOX_PORT=${sandboxPort}\nAPI_KEYS=dotenv:dotenv-key-12345678:*\nLOG_LEVEL=info\n`);
+      const p = start(START_ALL, {}, dir);
+      try {
+        await waitForOutput(p, /gateway listening on/);
+        await waitForOutput(p, /worker started/);
+        expect((await fetch(`http://127.0.0.1:${sandboxPort}/apiops/test/healthcheck`)).status).toBe(200);
+        const res = await fetch(`http://127.0.0.1:${port}/v1/routing-policies/lookup`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer dotenv-key-12345678', 'content-type': 'application/json' },
+          body: JSON.stringify({ targets: [{ provider: 'gcore', kind: 'loadbalancer', projectId: SEED.projectId, regionId: SEED.regionId, id: SEED.lbWeb }] }),
+        });
+        expect(res.status).toBe(200);
+        // found: the gateway reached the sandbox on the .env's SANDBOX_PORT
+        expect(((await res.json()) as { items: unknown[] }).items[0]).toMatchObject({ found: true });
+      } finally {
+        const { code } = await stop(p);
+        expect(code).toBe(0);
+      }
+      expectShutdownLines(p.stdout(), 2); // worker and gateway, each stopped before npm start exits
+    }, 90_000);
+  });
 });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadAppConfigOrExit } from '@rpg/config';
-import { createLogger, exitAfterDeadline } from '@rpg/observability';
+import { createLogger, stopOnSignals } from '@rpg/observability';
 import { assertRedisReachable } from '@rpg/redis';
 import { createGatewayApp } from './gateway.factory';
 
@@ -9,8 +9,7 @@ async function main(): Promise<void> {
   await assertRedisReachable(config);
   const logger = createLogger(config.logLevel, 'gateway');
   const app = await createGatewayApp(config, logger);
-  app.enableShutdownHooks();
-  exitAfterDeadline();
+  stopOnSignals(app, logger);
   await app.listen({ port: config.port, host: process.env.HOST ?? '0.0.0.0' });
   const base = `http://127.0.0.1:${config.port}`;
   logger.info({ docs: `${base}/docs` }, `gateway listening on ${base}; docs at ${base}/docs`);

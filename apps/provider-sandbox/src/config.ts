@@ -1,4 +1,9 @@
-export type ApinizerListMode = 'status' | 'success' | 'summary';
+/**
+ * How List Policies answers: `status` / `success` full items in the crud / per-policy envelope, `summary` named summary
+ * items, `summary-nameless` the crud page's example (items `{type, active, description}` without `name`). `auto`: `status`,
+ * or `summary-nameless` in strict mode (resolved on each request, so a runtime switch to strict applies).
+ */
+export type ApinizerListMode = 'status' | 'success' | 'summary' | 'summary-nameless';
 export type ApinizerDeployShape = 'detailList' | 'deploymentResults';
 
 /** Runtime behaviour of the sandbox. Every field can be changed with `PATCH /__sandbox/config`. */
@@ -15,10 +20,15 @@ export interface SandboxConfig {
   apinizerUsername: string;
   apinizerPassword: string;
   apinizerTokenTtlS: number;
-  apinizerListMode: ApinizerListMode;
+  apinizerListMode: ApinizerListMode | 'auto';
   apinizerDeployShape: ApinizerDeployShape;
   /** When true, the v1 LB PATCH also creates an `update_loadbalancer` task and locks the LB until it ends. */
   lbPatchCreatesTask: boolean;
+  /**
+   * How long a new Gcore task stays invisible (its GET answers 404, the listing leaves it out): Gcore's task store is
+   * eventually consistent. null: 0, or STRICT_TASK_VISIBILITY_DELAY_MS in strict mode (resolved on each request).
+   */
+  taskVisibilityDelayMs?: number | null;
   /**
    * Strict mode: answer as the references say and, where they are silent or in conflict, take the reading least
    * favourable to the gateway (see README "Provider sandbox"). Tests run strict; `npm start`, README examples and the bench
@@ -37,9 +47,10 @@ export const DEFAULT_SANDBOX_CONFIG: Readonly<SandboxConfig> = Object.freeze({
   apinizerUsername: 'sandbox',
   apinizerPassword: 'sandbox-password',
   apinizerTokenTtlS: 3600,
-  apinizerListMode: 'status',
+  apinizerListMode: 'auto',
   apinizerDeployShape: 'detailList',
   lbPatchCreatesTask: false,
+  taskVisibilityDelayMs: null,
   strict: false,
 });
 
@@ -55,9 +66,10 @@ const FIELDS: Record<keyof SandboxConfig, FieldKind> = {
   apinizerUsername: 'string',
   apinizerPassword: 'string',
   apinizerTokenTtlS: 'positive',
-  apinizerListMode: ['status', 'success', 'summary'],
+  apinizerListMode: ['auto', 'status', 'success', 'summary', 'summary-nameless'],
   apinizerDeployShape: ['detailList', 'deploymentResults'],
   lbPatchCreatesTask: 'bool',
+  taskVisibilityDelayMs: 'optionalMs',
   strict: 'bool',
 };
 

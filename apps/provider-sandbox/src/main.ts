@@ -1,3 +1,4 @@
+import { loadEnvFile } from '@rpg/config';
 import { type SandboxOptions, createProviderSandbox } from './sandbox';
 
 function intEnv(name: string, fallback: number): number {
@@ -17,6 +18,7 @@ function strEnv(name: string, fallback: string): string {
 }
 
 async function main(): Promise<void> {
+  loadEnvFile(); // .env in the working directory, as every process reads it (the real environment wins)
   const options: SandboxOptions = {
     port: intEnv('SANDBOX_PORT', 4010),
     host: strEnv('SANDBOX_HOST', '127.0.0.1'),
@@ -26,7 +28,7 @@ async function main(): Promise<void> {
     apinizerToken: strEnv('SANDBOX_APINIZER_TOKEN', 'sandbox-apinizer-token'),
     apinizerUsername: strEnv('SANDBOX_APINIZER_USERNAME', 'sandbox'),
     apinizerPassword: strEnv('SANDBOX_APINIZER_PASSWORD', 'sandbox-password'),
-    apinizerListMode: strEnv('SANDBOX_APINIZER_LIST_MODE', 'status') as SandboxOptions['apinizerListMode'],
+    apinizerListMode: strEnv('SANDBOX_APINIZER_LIST_MODE', 'auto') as SandboxOptions['apinizerListMode'],
     apinizerDeployShape: strEnv('SANDBOX_APINIZER_DEPLOY_SHAPE', 'detailList') as SandboxOptions['apinizerDeployShape'],
     strict: strEnv('SANDBOX_STRICT', 'false') === 'true',
   };

@@ -569,6 +569,172 @@ describe('Apinizer', () => {
   });
 });
 
+describe('Apinizer strict mode (the references\' least favourable reading)', () => {
+  beforeEach(async () => {
+    expect((await control('PATCH', '/config', { strict: true })).status).toBe(200);
+  });
+
+  it('lists summaries without names by default (crud page example); an explicit list mode still wins', async () => {
+    const r = await apinizer('GET', `${petstore}/`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: 'SUCCESS', resultCount: 1 });
+    const proxy = r.body.resultList[0];
+    expect(proxy.requestPolicyList[0]).toEqual({ type: 'policy-api-based-throttling', active: true, description: '100 per minute per client IP' });
+    expect(proxy.endpointList[0].requestPolicyList).toEqual([{ type: 'policy-script', active: true, description: 'Adds X-Sandbox' }]);
+    expect(JSON.stringify(proxy)).not.toContain('rate-limit');
+
+    await control('PATCH', '/config', { apinizerListMode: 'status' });
+    expect((await apinizer('GET', `${petstore}/`)).body.resultList[0].requestPolicyList[0]).toMatchObject({ name: 'rate-limit', messageCountForInterval: 100 });
+    await control('PATCH', '/config', { apinizerListMode: 'summary-nameless', strict: false });
+    expect((await apinizer('GET', `${petstore}/`)).body.resultList[0].requestPolicyList[0]).not.toHaveProperty('name');
+    await control('PATCH', '/config', { apinizerListMode: 'auto' });
+    expect((await apinizer('GET', `${petstore}/`)).body.resultList[0].requestPolicyList[0]).toHaveProperty('name', 'rate-limit');
+  });
+
+  it('answers every 401 with unauthorized_client (missing, unknown and expired tokens)', async () => {
+    await control('PATCH', '/config', { apinizerTokenTtlS: 0.2 });
+    const none = await call('GET', `${petstore}/`);
+    expect(none.status).toBe(401);
+    expect(none.body).toEqual({ error: 'unauthorized_client', error_description: expect.any(String) });
+    const bad = await call('GET', `${petstore}/`, { headers: { authorization: 'Bearer nope' } });
+    expect([bad.status, bad.body.error]).toEqual([401, 'unauthorized_client']);
+    const token = await call('POST', '/apiops/auth/token', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      raw: 'grant_type=client_credentials&client_id=sandbox&client_secret=sandbox-password',
+    });
+    await sleep(250);
+    const expired = await call('GET', `${petstore}/`, { headers: { authorization: `Bearer ${token.body.access_token}` } });
+    expect([expired.status, expired.body.error]).toEqual([401, 'unauthorized_client']);
+  });
+
+  const throttling = { type: 'policy-api-based-throttling', targetVariableForIdentity: { type: 'HEADER', headerName: 'X' }, messageCountForInterval: 3, throttlingInterval: 'ONE_HOUR' };
+
+  it.each([
+    ['missing', {}],
+    ['empty', { deployTargetEnvironmentNameList: [] }],
+  ])('deploy: true with the environment list %s deploys nowhere: no deploymentResult (detailList shape), saved', async (_name, envs) => {
+    const r = await apinizer('PUT', `${petstore}/spare-1/`, { operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: true, ...envs }, policy: throttling });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ status: 'SUCCESS' });
+    expect((await petstoreState()).requestPolicyList[2].messageCountForInterval).toBe(3);
+  });
+
+  it('deploy: true with no environments answers an empty deploymentResults list in that shape; named environments deploy as usual', async () => {
+    await control('PATCH', '/config', { apinizerDeployShape: 'deploymentResults' });
+    const md = { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: true };
+    const nowhere = await apinizer('PUT', `${petstore}/spare-1/`, { operationMetadata: md, policy: throttling });
+    expect(nowhere.body).toEqual({ success: true, deploymentResult: { success: true, deploymentResults: [] } });
+    const dev = await apinizer('PUT', `${petstore}/spare-1/`, { operationMetadata: { ...md, deployTargetEnvironmentNameList: ['dev'] }, policy: throttling });
+    expect(dev.body.deploymentResult.deploymentResults).toEqual([{ environmentName: 'dev', success: true, message: expect.any(String) }]);
+  });
+
+  it('accepts a policy-script without executionType (update-policy.md example 4); the friendly mode requires it', async () => {
+    const body = { operationMetadata: { targetScope: 'ENDPOINT', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET', targetPipeline: 'REQUEST', deploy: false }, policy: { type: 'policy-script', scriptLanguage: 'GROOVY', scriptBody: 'x()' } };
+    expect((await apinizer('PUT', `${petstore}/pets-script/`, body)).status).toBe(200);
+    expect((await petstoreState()).endpointList[0].requestPolicyList[0]).not.toHaveProperty('executionType');
+    await control('PATCH', '/config', { strict: false });
+    const friendly = await apinizer('PUT', `${petstore}/pets-script/`, body);
+    expect(friendly.status).toBe(400);
+    expect(friendly.body.validation_errors).toEqual([{ field: 'policy.executionType', message: expect.any(String) }]);
+  });
+
+  it.each<[string, string, number]>([
+    ['GET', `${petstore}/`, 200],
+    ['GET', petstore, 404],
+    ['GET', `${petstore}//`, 404],
+    ['PUT', `${petstore}/rate-limit`, 404],
+    ['GET', '/apiops/projects/', 200],
+    ['GET', '/apiops/projects', 404],
+    ['GET', '/apiops/projects/demo/apiProxies/', 200],
+    ['GET', '/apiops/projects/demo/apiProxies', 404],
+    ['GET', '/apiops/environments/demo', 200],
+    ['GET', '/apiops/environments/demo/', 404],
+    ['GET', '/apiops/test/healthcheck', 200],
+    ['GET', '/apiops/test/healthcheck/', 404],
+    ['POST', '/apiops/auth/token/', 404],
+    ['POST', '/apiops/projects/demo/apiProxies/petstore/environments/dev/', 200],
+    ['POST', '/apiops/projects/demo/apiProxies/petstore/environments/dev', 404],
+  ])('exact paths: %s %s → %i', async (method, path, status) => {
+    const r = await call(method, path, { headers: APINIZER, json: method === 'PUT' ? { operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false }, policy: throttling } : undefined });
+    expect(r.status).toBe(status);
+    if (status === 404) expect(r.body).toEqual({ error: 'not_found', error_description: expect.stringContaining(path) });
+  });
+
+  it('exact paths follow the strict switch at run time (the friendly mode tolerates a missing slash)', async () => {
+    expect((await apinizer('GET', petstore)).status).toBe(404);
+    await control('PATCH', '/config', { strict: false });
+    expect((await apinizer('GET', petstore)).status).toBe(200);
+    expect((await call('GET', '/apiops/test/healthcheck/')).status).toBe(200);
+  });
+});
+
+describe('Gcore strict mode (the references\' least favourable reading)', () => {
+  beforeEach(async () => {
+    expect((await control('PATCH', '/config', { strict: true })).status).toBe(200);
+  });
+
+  it('an L7 PATCH that changes nothing answers {tasks: []} and creates no task; a real change still answers a task', async () => {
+    const current = (await gcore('GET', l7Path(1))).body;
+    const same = await gcore('PATCH', l7Path(1), { action: current.action, redirect_url: current.redirect_url, tags: current.tags, name: current.name });
+    expect([same.status, same.body]).toEqual([200, { tasks: [] }]);
+    expect((await gcore('GET', l7Path(1))).body).toMatchObject({ task_id: null, provisioning_status: 'ACTIVE' });
+    const changed = await gcore('PATCH', l7Path(1), { action: current.action, redirect_url: current.redirect_url, name: 'renamed' });
+    expect(changed.body.tasks).toHaveLength(1);
+    await control('PATCH', '/config', { strict: false });
+    expect((await gcore('PATCH', l7Path(6), { action: 'REJECT' })).body.tasks).toHaveLength(1); // friendly: a task even for a no-op
+  });
+
+  it('a new task answers 404 NotFoundError (and is not listed) for taskVisibilityDelayMs, then shows', async () => {
+    await control('PATCH', '/config', { taskVisibilityDelayMs: 200, taskDurationMs: 1000 });
+    const [id] = (await gcore('PATCH', l7Path(6), { action: 'REJECT', name: 'hidden-task' })).body.tasks;
+    const early = await gcore('GET', `/cloud/v1/tasks/${id}`);
+    expect(early.status).toBe(404);
+    expect(early.body).toEqual({ exception_class: 'NotFoundError', message: `Task ${id} not found.`, request_id: expect.any(String) });
+    const listed = async () => (await gcore('GET', '/cloud/v1/tasks?project_id=1&region_id=76&state=NEW&state=RUNNING&limit=1000')).body.results.map((t: Json) => t.id);
+    expect(await listed()).not.toContain(id);
+    expect((await control('GET', `/tasks/${id}`)).status).toBe(200); // the control API always sees it
+    await sleep(220);
+    expect((await gcore('GET', `/cloud/v1/tasks/${id}`)).body).toMatchObject({ id, state: 'RUNNING' });
+    expect(await listed()).toContain(id);
+  });
+
+  it('tasks are invisible for a moment by default in strict mode only', async () => {
+    const [id] = (await gcore('PATCH', l7Path(6), { action: 'REJECT', name: 'strict-default' })).body.tasks;
+    expect((await gcore('GET', `/cloud/v1/tasks/${id}`)).status).toBe(404);
+    await control('PATCH', '/config', { strict: false });
+    expect((await gcore('GET', `/cloud/v1/tasks/${id}`)).status).toBe(200);
+  });
+
+  it.each<[string, string]>([
+    ['GET', `${l7Path(1)}/`],
+    ['GET', '/cloud/v1/l7policies/1/76/'],
+    ['GET', '/cloud/v1/l7policies/1//76'],
+    ['PATCH', `${l7Path(1)}/`],
+    ['PATCH', `${lbPath}/`],
+    ['GET', '/cloud/v1/tasks/'],
+  ])('exact paths: %s %s (extra slash) → 404 NotFoundError', async (method, path) => {
+    const r = await gcore(method, path, method === 'PATCH' ? { action: 'REJECT' } : undefined);
+    expect(r.status).toBe(404);
+    expect(r.body).toEqual({ exception_class: 'NotFoundError', message: 'Not found.', request_id: expect.any(String) });
+  });
+
+  it('exact Gcore paths follow the strict switch at run time', async () => {
+    expect((await gcore('GET', `${l7Path(1)}/`)).status).toBe(404);
+    expect((await gcore('GET', l7Path(1))).status).toBe(200);
+    await control('PATCH', '/config', { strict: false });
+    expect((await gcore('GET', `${l7Path(1)}/`)).status).toBe(200);
+  });
+
+  it('faults answer any status and body: a 200 L7 PATCH without tasks, a 501 or 505 on any route', async () => {
+    await control('POST', '/faults', { method: 'PATCH', path: L7(2), status: 200, body: { id: L7(2) } });
+    expect(await gcore('PATCH', l7Path(2), { action: 'REJECT' })).toMatchObject({ status: 200, body: { id: L7(2) } });
+    await control('POST', '/faults', { path: '/cloud/v1/loadbalancers', status: 501, count: 1 });
+    expect(await gcore('GET', lbPath)).toMatchObject({ status: 501, body: { exception_class: 'HTTPError', message: '501 Not Implemented' } });
+    await control('POST', '/faults', { path: '/cloud/v1/tasks', status: 505, count: 1 });
+    expect((await gcore('GET', '/cloud/v1/tasks/00000000-0000-4000-8000-000000000000')).status).toBe(505);
+  });
+});
+
 describe('control API', () => {
   it('counts provider requests but not control ones', async () => {
     await control('DELETE', '/requests');
@@ -590,10 +756,10 @@ describe('control API', () => {
     await gcore('PATCH', lbPath, { name: 'changed' });
     await control('POST', '/faults', { path: '/x', status: 500, count: -1 });
     await control('POST', '/reset');
-    expect((await control('GET', '/config')).body).toMatchObject({ latencyMs: 0, apinizerListMode: 'status', taskDurationMs: 150 });
+    expect((await control('GET', '/config')).body).toMatchObject({ latencyMs: 0, apinizerListMode: 'auto', taskDurationMs: 150 });
     expect((await gcore('GET', lbPath)).body.name).toBe('lb-web');
     expect((await control('GET', '/faults')).body.faults).toEqual([]);
-    expect(sbx.config.apinizerListMode).toBe('status');
+    expect(sbx.config.apinizerListMode).toBe('auto');
   });
 
   it('rejects a bad config patch and a bad fault', async () => {

@@ -2,12 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { apinizerDefaultErrorBody, sendApinizerError } from './apinizer/errors';
+import { refuseInexactApinizerPath } from './apinizer/paths';
 import { checkApinizerAuth, isApinizerPublicPath, registerApinizerRoutes } from './apinizer/routes';
 import { DEFAULT_SANDBOX_CONFIG, type SandboxConfig, checkConfigPatch } from './config';
 import { META_KEY, type SandboxContext, createContext, getMeta, providerOf, setMeta } from './context';
 import { registerControlRoutes } from './control';
 import { checkGcoreAuth, gcoreDefaultErrorBody, sendGcoreError } from './gcore/errors';
 import { registerGcoreRoutes } from './gcore/routes';
+import { refuseInexactGcorePath } from './gcore/strict';
 
 export type { SandboxConfig } from './config';
 export { DEFAULT_SANDBOX_CONFIG } from './config';
@@ -95,6 +97,8 @@ export function buildApp(ctx: SandboxContext): FastifyInstance {
       }
     }
 
+    if (provider === 'apinizer' && refuseInexactApinizerPath(ctx.config, req.method, path, reply)) return reply;
+    if (provider === 'gcore' && refuseInexactGcorePath(ctx.config, path, reply)) return reply;
     if (provider === 'gcore') {
       if (!path.startsWith('/cloud/')) return;
       const denied = checkGcoreAuth(req.headers.authorization, ctx.config.gcoreApiKey);

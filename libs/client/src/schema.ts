@@ -45,7 +45,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a signed Standard Webhook
-         * @description No API key: the signature (secret from INBOUND_WEBHOOK_SECRETS) is the credential, verified over the raw body with ±5 min tolerance. `routing-policy.update.requested` creates an operation (202 {operationId}); `gcore.task.updated` {taskId} makes the poller check that task now. A repeated webhook-id answers 200 {duplicate: true}.
+         * @description No API key: the signature (secret from INBOUND_WEBHOOK_SECRETS) is the credential, verified over the raw body with ±5 min tolerance. `routing-policy.update.requested` creates an operation (202 {operationId}); with `dryRun: true` it answers 200 with the planned operation itself, exactly as POST /v1/routing-policy-updates does (same 400/422 problems), and writes nothing. `gcore.task.updated` {taskId} makes the poller check that task now. A repeated webhook-id answers 200 {duplicate: true}.
          */
         post: operations["InboundWebhooksController_receiveWebhook"];
         delete?: never;
@@ -273,23 +273,26 @@ export interface components {
     schemas: {
         ApinizerPolicyChangesDto: {
             /**
-             * @description Deploy the proxy after the change (default false here; always sent explicitly to Apinizer).
+             * @description Deploy the proxy after the change (default false here; always sent explicitly to Apinizer). With true,
+             *     deployTargetEnvironmentNameList must name at least one environment.
              * @example false
              */
             deploy?: boolean;
             /**
+             * @description Environments to deploy to; required (non-empty) with deploy: true, as Apinizer's behaviour with an empty list is undocumented.
              * @example [
              *       "dev"
              *     ]
              */
             deployTargetEnvironmentNameList?: string[];
             /**
-             * @description 1-based position in its list; omitted keeps the current position.
+             * @description 1-based position in its list; omitted keeps the current position (null is refused: omit the field instead).
              * @example 1
              */
             order?: number;
             /**
-             * @description A partial policy merged as JSON Merge Patch into the current one (`type` cannot change).
+             * @description A partial policy merged as JSON Merge Patch into the current one (`type` cannot change). With `replacePolicy: true`, the
+             *     complete policy instead.
              * @example {
              *       "messageCountForInterval": 200
              *     }
@@ -297,6 +300,13 @@ export interface components {
             policy?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description true: `policy` is the complete policy and replaces the current one as it is (no merge). Needed when the current full
+             *     policy is not known to the gateway (List Policies returned summaries and this gateway never applied the policy); then
+             *     `policy.type` and every required field of the type must be sent.
+             * @example false
+             */
+            replacePolicy?: boolean;
             /**
              * @description Endpoint path, required with targetScope ENDPOINT.
              * @example /pets
@@ -354,8 +364,20 @@ export interface components {
             deploymentResult?: {
                 [key: string]: unknown;
             } | null;
-            /** @example SUCCESS */
-            status: string;
+            /** @description When the last-applied config was written (only with mergedFrom `last-applied`). */
+            lastAppliedAt?: string;
+            /**
+             * @description What the PUT body was built from: `provider` (the full policy read from Apinizer just now), `last-applied` (the last
+             *     full config this gateway applied — edits made since in Apinizer's console are overwritten where the change touches
+             *     them; see lastAppliedAt) or `request` (`changes.replacePolicy: true`: the request's policy is the whole policy).
+             * @enum {string}
+             */
+            mergedFrom?: "provider" | "last-applied" | "request";
+            /**
+             * @description Apinizer's answer status; absent in a dry run (nothing was sent).
+             * @example SUCCESS
+             */
+            status?: string;
         };
         CreatedWebhookSubscriptionDto: {
             createdAt: string;
@@ -432,9 +454,8 @@ export interface components {
              */
             redirectPoolId?: string;
             /**
-             * Format: uri
-             * @description URL prefix for REDIRECT_PREFIX.
-             * @example https://example.com/v2
+             * @description Prefix for REDIRECT_PREFIX: an absolute path (`/api/v1/policies`) or an http(s) URL, at most 2048 characters.
+             * @example /api/v1/policies
              */
             redirectPrefix?: string;
             /**
@@ -485,6 +506,7 @@ export interface components {
             target: components["schemas"]["GcoreL7PolicyTargetDto"];
         };
         GcoreLoadBalancerChangesDto: {
+            /** @description Log forwarding changes; the object is not nullable (its topicName, destinationRegionId and retentionPolicy are). */
             logging?: components["schemas"]["LoadBalancerLoggingDto"];
             /** @example lb-web-renamed */
             name?: string;
@@ -555,12 +577,22 @@ export interface components {
             state: "NEW" | "RUNNING" | "FINISHED" | "ERROR";
         };
         LoadBalancerLoggingDto: {
-            /** @example 76 */
+            /**
+             * @description Region of the log destination; null clears it (Gcore: int | null).
+             * @example 76
+             */
             destinationRegionId?: number | null;
-            /** @example true */
+            /**
+             * @description Log forwarding on or off (not nullable).
+             * @example true
+             */
             enabled?: boolean;
+            /** @description Log retention; null clears it (Gcore: object | null). */
             retentionPolicy?: components["schemas"]["RetentionPolicyDto"] | null;
-            /** @example lb-logs */
+            /**
+             * @description Log topic; null clears it (Gcore: string | null).
+             * @example lb-logs
+             */
             topicName?: string | null;
         };
         LookupItemDto: {
@@ -642,11 +674,29 @@ export interface components {
         };
         ResultErrorDto: {
             /**
-             * @description Stable machine-readable code: VALIDATION_FAILED, INVALID_CHANGE, PROVIDER_AUTH, TARGET_NOT_FOUND, RESOURCE_LOCKED, RATE_LIMITED,
-             *     PROVIDER_UNAVAILABLE, PROVIDER_ERROR, TASK_FAILED, TASK_TIMEOUT, DEPLOYMENT_FAILED, INTERNAL_ERROR.
+             * @description Stable machine-readable code:
+             *     - `VALIDATION_FAILED`: The provider refused the change as invalid (its 400/422); providerBody says why.
+             *     - `INVALID_CHANGE`: The change cannot be applied to the current policy (checked before any write); `errors` names the fields.
+             *     - `CURRENT_CONFIG_UNKNOWN`: A partial Apinizer change needs the full current policy, which the provider did not return and this gateway never applied: send the complete policy with `changes.replacePolicy: true`.
+             *     - `PROVIDER_AUTH`: The provider refused the gateway's credentials (401/403).
+             *     - `TARGET_NOT_FOUND`: The target does not exist at the provider.
+             *     - `TASK_NOT_FOUND`: The provider does not know the task its write returned (still unknown after the bounded retry).
+             *     - `RESOURCE_LOCKED`: The resource stayed locked by another running provider task longer than the lock wait.
+             *     - `RATE_LIMITED`: The provider kept answering "too many requests" through every attempt.
+             *     - `PROVIDER_UNAVAILABLE`: The provider could not be reached or answered 5xx through every attempt (or its circuit is open).
+             *     - `PROVIDER_TIMEOUT`: The provider did not answer within the request timeout through every attempt.
+             *     - `PROVIDER_ERROR`: The provider answered something unexpected or malformed.
+             *     - `TASK_FAILED`: The provider's asynchronous task ended in ERROR; the message carries its error text.
+             *     - `TASK_TIMEOUT`: The provider's task did not end within GCORE_TASK_TIMEOUT_MS.
+             *     - `DEPLOYMENT_FAILED`: Apinizer saved the policy but its deployment failed in at least one environment.
+             *     - `DEPLOYMENT_UNCONFIRMED`: Apinizer saved the policy but did not confirm a deployment to any environment.
+             *     - `INTERNAL_ERROR`: The gateway itself failed (a bug); the operation id finds the details in the gateway's logs.
              * @example TASK_FAILED
+             * @enum {string}
              */
-            code: string;
+            code: "VALIDATION_FAILED" | "INVALID_CHANGE" | "CURRENT_CONFIG_UNKNOWN" | "PROVIDER_AUTH" | "TARGET_NOT_FOUND" | "TASK_NOT_FOUND" | "RESOURCE_LOCKED" | "RATE_LIMITED" | "PROVIDER_UNAVAILABLE" | "PROVIDER_TIMEOUT" | "PROVIDER_ERROR" | "TASK_FAILED" | "TASK_TIMEOUT" | "DEPLOYMENT_FAILED" | "DEPLOYMENT_UNCONFIRMED" | "INTERNAL_ERROR";
+            /** @description The fields at fault when the failure is about the request's fields (e.g. INVALID_CHANGE): paths like `changes.policy.order`. */
+            errors?: components["schemas"]["ResultFieldErrorDto"][];
             /** @example Task 0f4c... ended in ERROR: quota exceeded */
             message: string;
             /** @description The provider's error body, as returned. */
@@ -656,9 +706,15 @@ export interface components {
             /** @description The provider's HTTP status, when the provider answered. */
             providerStatus?: number;
         };
+        ResultFieldErrorDto: {
+            /** @example must be an integer */
+            message: string;
+            /** @example changes.policy.order */
+            path: string;
+        };
         RetentionPolicyDto: {
             /**
-             * @description Days to keep logs; null for the provider default.
+             * @description Days to keep logs; null for the provider default. Required inside retentionPolicy (Gcore: `Required`, may be null).
              * @example 7
              */
             period: number | null;
@@ -892,14 +948,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description A dry run (the planned operation, as the REST dry run answers it), a task hint taken, or a repeated webhook-id. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
+                    "application/json": components["schemas"]["OperationDto"] | {
                         accepted?: boolean;
                         duplicate?: boolean;
+                        polled?: boolean;
                     };
                 };
             };
@@ -1030,7 +1088,7 @@ export interface operations {
     OperationsController_list: {
         parameters: {
             query?: {
-                /** @description nextCursor of the previous page. */
+                /** @description nextCursor of the previous page, sent as it is: anything else (forged, truncated, empty) is a 400 naming `cursor`. */
                 cursor?: string;
                 /** @description Page size, 1..200 (default 50). */
                 limit?: number;

@@ -1,31 +1,30 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { AppConfig, loadAppConfig } from './app-config';
+import { loadEnvFile } from './env-file';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
 /**
- * Validated configuration for every process. `forRoot()` reads process.env (and `.env`) through @nestjs/config;
- * tests pass a prepared AppConfig.
+ * The validated configuration for every process, as APP_CONFIG. main.ts passes the config it loaded (environment, then
+ * `.env`) before building the app, so a bad value stops the process before anything connects; tests pass their own.
+ * Without one, it is loaded here the same way.
  */
 @Global()
 @Module({})
 export class AppConfigModule {
   static forRoot(config?: AppConfig): DynamicModule {
-    let built = config;
     return {
       module: AppConfigModule,
-      imports: [
-        ConfigModule.forRoot({
-          ignoreEnvFile: config !== undefined,
-          cache: true,
-          validate: (raw) => {
-            built ??= loadAppConfig(raw);
-            return { app: built };
+      providers: [
+        {
+          provide: APP_CONFIG,
+          useFactory: () => {
+            if (config) return config;
+            loadEnvFile(process.env);
+            return loadAppConfig(process.env);
           },
-        }),
+        },
       ],
-      providers: [{ provide: APP_CONFIG, useFactory: () => built }],
       exports: [APP_CONFIG],
     };
   }

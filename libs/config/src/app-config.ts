@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { loadEnvFile } from './env-file';
 import { ConfigValidationError, EnvironmentVariables, validateEnvironment } from './environment';
 
 export const API_SCOPES = ['policies.write', 'policies.read', 'operations.read', 'webhooks.manage', 'admin'] as const;
@@ -28,8 +29,23 @@ export interface AppConfig {
   gcore: { baseUrl: string; apiKey: string; usesSandbox: boolean };
   apinizer: { baseUrl: string; token?: string; username?: string; password?: string; usesSandbox: boolean };
   sandboxUrl: string;
-  provider: { maxAttempts: number; requestTimeoutMs: number };
-  gcoreTasks: { pollInitialMs: number; pollMaxMs: number; sweepMs: number; sweepBackstopMs: number; timeoutMs: number; lockWaitMs: number };
+  provider: {
+    maxAttempts: number;
+    requestTimeoutMs: number;
+    /** Circuit breaker of each provider: failures that open it, and how long it stays open before a trial call. */
+    circuitFailureThreshold: number;
+    circuitOpenMs: number;
+  };
+  gcoreTasks: {
+    pollInitialMs: number;
+    pollMaxMs: number;
+    sweepMs: number;
+    sweepBackstopMs: number;
+    timeoutMs: number;
+    lockWaitMs: number;
+    /** How long a task read may answer 404 in a row before TASK_NOT_FOUND (eventual consistency). */
+    notFoundGraceMs: number;
+  };
   webhooks: { allowPrivateNetworks: boolean; retryDelaysMs: number[]; inboundSecrets: Map<string, string> };
   operationRetentionDays: number;
   corsOrigins: string[];
@@ -150,7 +166,12 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
       usesSandbox: apinizerUsesSandbox,
     },
     sandboxUrl,
-    provider: { maxAttempts: env.PROVIDER_MAX_ATTEMPTS, requestTimeoutMs: env.PROVIDER_REQUEST_TIMEOUT_MS },
+    provider: {
+      maxAttempts: env.PROVIDER_MAX_ATTEMPTS,
+      requestTimeoutMs: env.PROVIDER_REQUEST_TIMEOUT_MS,
+      circuitFailureThreshold: env.PROVIDER_CIRCUIT_FAILURE_THRESHOLD,
+      circuitOpenMs: env.PROVIDER_CIRCUIT_OPEN_MS,
+    },
     gcoreTasks: {
       pollInitialMs: env.GCORE_TASK_POLL_INITIAL_MS,
       pollMaxMs: env.GCORE_TASK_POLL_MAX_MS,
@@ -158,6 +179,7 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
       sweepBackstopMs: env.GCORE_TASK_SWEEP_BACKSTOP_MS,
       timeoutMs: env.GCORE_TASK_TIMEOUT_MS,
       lockWaitMs: env.GCORE_LOCK_WAIT_MS,
+      notFoundGraceMs: env.GCORE_TASK_NOT_FOUND_GRACE_MS,
     },
     webhooks: {
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
@@ -187,9 +209,10 @@ export function loadAppConfig(raw: Record<string, unknown> = process.env): AppCo
   return buildAppConfig(validateEnvironment(raw));
 }
 
-/** For main.ts: the config, or one line naming the bad variable and exit code 1. */
+/** For main.ts: the config (the environment, then `.env` for what it leaves unset), or one line naming the bad variable and exit code 1. */
 export function loadAppConfigOrExit(): AppConfig {
   try {
+    loadEnvFile(process.env);
     return loadAppConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigValidationError) {

@@ -35,6 +35,8 @@ export interface ResultError {
   message: string;
   providerStatus?: number;
   providerBody?: unknown;
+  /** The fields at fault, when the failure is about the request's fields (paths like `changes.policy.order`). */
+  errors?: { path: string; message: string }[];
 }
 
 export interface GcoreTaskState {
@@ -59,7 +61,8 @@ export interface FieldDiff {
 export interface ResultDetail {
   gcore?: { taskIds: string[]; tasks?: GcoreTaskState[] };
   apinizer?: {
-    status: string;
+    /** Apinizer's answer status (e.g. SUCCESS); absent in a dry run (nothing was sent). */
+    status?: string;
     deploymentResult?: Record<string, unknown> | null;
     /** What the PUT body was built from: a full policy read from Apinizer now, the last config this gateway applied, or the request alone (`changes.replacePolicy`). */
     mergedFrom?: 'provider' | 'last-applied' | 'request';

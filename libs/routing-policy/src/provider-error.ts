@@ -23,6 +23,26 @@ export const ERROR_CODES = {
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 export const ALL_ERROR_CODES: readonly ErrorCode[] = Object.values(ERROR_CODES);
 
+/** What each code means (the OpenAPI description of ResultErrorDto.code is built from this). */
+export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
+  VALIDATION_FAILED: 'The provider refused the change as invalid (its 400/422); providerBody says why.',
+  INVALID_CHANGE: 'The change cannot be applied to the current policy (checked before any write); `errors` names the fields.',
+  CURRENT_CONFIG_UNKNOWN: 'A partial Apinizer change needs the full current policy, which the provider did not return and this gateway never applied: send the complete policy with `changes.replacePolicy: true`.',
+  PROVIDER_AUTH: 'The provider refused the gateway\'s credentials (401/403).',
+  TARGET_NOT_FOUND: 'The target does not exist at the provider.',
+  TASK_NOT_FOUND: 'The provider does not know the task its write returned (still unknown after the bounded retry).',
+  RESOURCE_LOCKED: 'The resource stayed locked by another running provider task longer than the lock wait.',
+  RATE_LIMITED: 'The provider kept answering "too many requests" through every attempt.',
+  PROVIDER_UNAVAILABLE: 'The provider could not be reached or answered 5xx through every attempt (or its circuit is open).',
+  PROVIDER_TIMEOUT: 'The provider did not answer within the request timeout through every attempt.',
+  PROVIDER_ERROR: 'The provider answered something unexpected or malformed.',
+  TASK_FAILED: 'The provider\'s asynchronous task ended in ERROR; the message carries its error text.',
+  TASK_TIMEOUT: 'The provider\'s task did not end within GCORE_TASK_TIMEOUT_MS.',
+  DEPLOYMENT_FAILED: 'Apinizer saved the policy but its deployment failed in at least one environment.',
+  DEPLOYMENT_UNCONFIRMED: 'Apinizer saved the policy but did not confirm a deployment to any environment.',
+  INTERNAL_ERROR: 'The gateway itself failed (a bug); the operation id finds the details in the gateway\'s logs.',
+};
+
 /**
  * The unified code of a provider's HTTP error status. `hints` carry what only the body tells (Apinizer reports a missing
  * policy as 400 "does not exist" and rate limits by body).
@@ -59,6 +79,7 @@ export class ProviderError extends Error {
       message: this.message,
       ...(this.providerStatus !== undefined ? { providerStatus: this.providerStatus } : {}),
       ...(this.providerBody !== undefined ? { providerBody: this.providerBody } : {}),
+      ...(this.fieldErrors?.length ? { errors: this.fieldErrors } : {}),
     };
   }
 }

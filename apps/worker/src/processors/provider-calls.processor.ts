@@ -1,8 +1,8 @@
 import { Inject, OnModuleInit } from '@nestjs/common';
-import { Job } from 'bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
 import { GatewayMetrics } from '@rpg/observability';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
-import { ExecuteTargetUseCase } from '@rpg/operations';
+import { ExecuteTargetUseCase, TargetInternalError } from '@rpg/operations';
 import { ProviderCallJob, QUEUES, QueueProcessor, QueueWorkerHost, jobLatenessSeconds } from '@rpg/queues';
 
 /** provider-calls: one target's provider call. */
@@ -22,6 +22,13 @@ export class ProviderCallsProcessor extends QueueWorkerHost implements OnModuleI
 
   async process(job: Job<ProviderCallJob>): Promise<void> {
     this.metrics.jobLatency.observe({ queue: QUEUES.providerCalls }, jobLatenessSeconds(job));
-    await this.executeTarget.execute({ ...job.data, canRetry: job.attemptsMade + 1 < (job.opts.attempts ?? 1) });
+    const canRetry = job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+    try {
+      await this.executeTarget.execute({ ...job.data, canRetry, job: { queue: QUEUES.providerCalls, name: job.name, id: job.id } });
+    } catch (error) {
+      // a bug that could not even be recorded on the target (already logged): another attempt would repeat it
+      if (error instanceof TargetInternalError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
   }
 }

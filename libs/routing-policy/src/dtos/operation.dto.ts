@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ALL_ERROR_CODES, ERROR_CODE_DESCRIPTIONS } from '../provider-error';
 
 /** The outcome of one Gcore task. */
 export class GcoreTaskStateDto {
@@ -20,11 +21,23 @@ export class GcoreResultDto {
 
 /** What Apinizer answered. */
 export class ApinizerResultDto {
-  /** @example "SUCCESS" */
-  status: string;
+  /**
+   * Apinizer's answer status; absent in a dry run (nothing was sent).
+   * @example "SUCCESS"
+   */
+  status?: string;
   /** Apinizer's deployment result, as returned (either documented shape). */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
   deploymentResult?: Record<string, unknown> | null;
+  /**
+   * What the PUT body was built from: `provider` (the full policy read from Apinizer just now), `last-applied` (the last
+   * full config this gateway applied — edits made since in Apinizer's console are overwritten where the change touches
+   * them; see lastAppliedAt) or `request` (`changes.replacePolicy: true`: the request's policy is the whole policy).
+   */
+  @ApiPropertyOptional({ enum: ['provider', 'last-applied', 'request'] })
+  mergedFrom?: 'provider' | 'last-applied' | 'request';
+  /** When the last-applied config was written (only with mergedFrom `last-applied`). */
+  lastAppliedAt?: string;
 }
 
 /** One provider call the gateway makes (or would make, in a dry run). */
@@ -37,13 +50,20 @@ export class PlannedCallDto {
   body: Record<string, unknown>;
 }
 
+/** One field at fault. */
+export class ResultFieldErrorDto {
+  /** @example "changes.policy.order" */
+  path: string;
+  /** @example "must be an integer" */
+  message: string;
+}
+
+/** One line per code, from the one list in provider-error.ts. */
+const ERROR_CODE_LIST = ALL_ERROR_CODES.map((code) => `- \`${code}\`: ${ERROR_CODE_DESCRIPTIONS[code]}`).join('\n');
+
 /** Why a target failed. */
 export class ResultErrorDto {
-  /**
-   * Stable machine-readable code: VALIDATION_FAILED, INVALID_CHANGE, PROVIDER_AUTH, TARGET_NOT_FOUND, RESOURCE_LOCKED, RATE_LIMITED,
-   * PROVIDER_UNAVAILABLE, PROVIDER_ERROR, TASK_FAILED, TASK_TIMEOUT, DEPLOYMENT_FAILED, INTERNAL_ERROR.
-   * @example "TASK_FAILED"
-   */
+  @ApiProperty({ enum: ALL_ERROR_CODES, example: 'TASK_FAILED', description: `Stable machine-readable code:\n${ERROR_CODE_LIST}` })
   code: string;
   /** @example "Task 0f4c... ended in ERROR: quota exceeded" */
   message: string;
@@ -52,6 +72,8 @@ export class ResultErrorDto {
   /** The provider's error body, as returned. */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   providerBody?: unknown;
+  /** The fields at fault when the failure is about the request's fields (e.g. INVALID_CHANGE): paths like `changes.policy.order`. */
+  errors?: ResultFieldErrorDto[];
 }
 
 /** The state of one target of an operation. */

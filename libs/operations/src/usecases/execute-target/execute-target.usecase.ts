@@ -5,10 +5,10 @@ import {
   EXTERNAL_TASK_WATCHER,
   ExternalTaskWatcher,
   ProviderError,
-  ResultDetail,
   TERMINAL_RESULT_STATUSES,
   Update,
 } from '@rpg/routing-policy';
+import { isTransientInfrastructureError } from '@rpg/queues';
 import { OperationStore } from '../../operation.store';
 import { TargetCompletion } from '../../target-completion.service';
 import { RecordTaskStateUseCase } from '../record-task-state/record-task-state.usecase';
@@ -18,6 +18,23 @@ export interface ExecuteTargetCommand {
   index: number;
   /** Whether BullMQ will run this job again if it throws now. */
   canRetry: boolean;
+  /** The job running this (queue, name, id), for the log line of an internal error. */
+  job?: { queue: string; name: string; id?: string };
+}
+
+/** What the result says about a bug: no stack, nothing internal; the operation id finds the log line. */
+export const INTERNAL_ERROR_MESSAGE =
+  'The gateway failed internally (not a provider answer) while applying this update and did not retry it; look up the target before sending it again. The gateway logs hold the details under this operation id.';
+
+/**
+ * Thrown when a target hit a bug and even recording its failure failed: running the job again would repeat the bug, so
+ * the caller must not retry (the processor turns it into BullMQ's UnrecoverableError). Already logged.
+ */
+export class TargetInternalError extends Error {
+  constructor(readonly operationId: string, readonly index: number) {
+    super(`target ${operationId}#${index} failed internally`);
+    this.name = 'TargetInternalError';
+  }
 }
 
 /**
@@ -36,7 +53,20 @@ export class ExecuteTargetUseCase {
     @Inject(EXTERNAL_TASK_WATCHER) private readonly watcher: ExternalTaskWatcher,
   ) {}
 
-  async execute({ operationId, index, canRetry }: ExecuteTargetCommand): Promise<void> {
+  /**
+   * Provider failures end the target with their code (retryable ones first use the job's attempts); a lost Redis is
+   * thrown for BullMQ to retry. Anything else is a bug: the target ends FAILED INTERNAL_ERROR at once, logged once.
+   */
+  async execute(command: ExecuteTargetCommand): Promise<void> {
+    try {
+      await this.run(command);
+    } catch (error) {
+      if (error instanceof ProviderError || isTransientInfrastructureError(error)) throw error;
+      await this.failInternally(command, error);
+    }
+  }
+
+  private async run({ operationId, index, canRetry }: ExecuteTargetCommand): Promise<void> {
     const stored = await this.store.get(operationId);
     if (!stored) return; // expired or never stored: nothing to do
     const update = stored.updates[index];
@@ -76,13 +106,34 @@ export class ExecuteTargetUseCase {
     } catch (error) {
       if (error instanceof ProviderError) {
         if (error.retryable && canRetry) throw error; // provider unreachable: BullMQ tries again later
-        await this.completion.finish(stored, index, 'FAILED', { error: { ...error.toResultError(), ...(error.fieldErrors ? { errors: error.fieldErrors } : {}) } } as ResultDetail);
+        await this.completion.finish(stored, index, 'FAILED', { error: error.toResultError() });
         return;
       }
-      if (canRetry) throw error;
-      this.logger.error({ err: error, operationId, index }, 'target failed unexpectedly');
-      await this.completion.finish(stored, index, 'FAILED', { error: { code: ERROR_CODES.internalError, message: 'The gateway failed while applying this update.' } });
+      if (!isTransientInfrastructureError(error) || canRetry) throw error; // a bug (execute ends it), or Redis: retried
+      // Redis failed through every attempt (it answers again now, or this write fails too)
+      this.logger.error({ operationId, index, err: errorText(error) }, 'target failed: storage unavailable through every attempt');
+      await this.completion.finish(stored, index, 'FAILED', { error: { code: ERROR_CODES.internalError, message: INTERNAL_ERROR_MESSAGE } });
     }
+  }
+
+  /** A bug: one error line (message and stack stay in the log), the target FAILED INTERNAL_ERROR, no retry. */
+  private async failInternally({ operationId, index, job }: ExecuteTargetCommand, error: unknown): Promise<void> {
+    const e = error instanceof Error ? error : new Error(String(error));
+    this.logger.error(
+      { operationId, index, queue: job?.queue, job: job?.name, jobId: job?.id, err: { type: e.name, message: e.message, stack: e.stack } },
+      `target failed: internal error (${e.name}: ${e.message})`,
+    );
+    try {
+      const stored = await this.store.get(operationId);
+      if (stored?.operation.results[index]) {
+        await this.completion.finish(stored, index, 'FAILED', { error: { code: ERROR_CODES.internalError, message: INTERNAL_ERROR_MESSAGE } });
+        return;
+      }
+    } catch (recording) {
+      if (isTransientInfrastructureError(recording)) throw recording; // Redis went away meanwhile: the retry records it
+    }
+    // the record itself is unusable (or ending it hit the bug again): nothing a retry could do
+    throw new TargetInternalError(operationId, index);
   }
 
   private async waitForTasks(operationId: string, index: number, taskIds: string[], update: Update): Promise<void> {
@@ -90,4 +141,8 @@ export class ExecuteTargetUseCase {
     const settled = await this.watcher.watch(taskIds, { operationId, index }, scope);
     for (const s of settled) await this.recordTask.execute({ operationId, index }, s);
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

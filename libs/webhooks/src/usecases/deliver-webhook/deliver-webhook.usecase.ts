@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, Dispatcher, request } from 'undici';
 import { OutboundUrlGuard, OutboundUrlRefused } from '@rpg/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
@@ -30,6 +30,7 @@ export type DeliveryOutcome = { kind: 'done'; delivery: WebhookDelivery; next: s
 @Injectable()
 export class DeliverWebhookUseCase implements OnApplicationShutdown {
   private readonly agent: Agent;
+  private readonly logger = new Logger('WebhookDeliveries');
 
   constructor(
     private readonly deliveries: WebhookDeliveryStore,
@@ -58,7 +59,11 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     // ended before (this job ran twice): the lane release is idempotent, repeat it in case it was lost
     if (delivery.status !== 'PENDING') return { kind: 'done', delivery, next: await this.deliveries.releaseLane(delivery) };
     const secrets = await this.secretsFor(delivery);
-    if (!secrets) return this.finish(delivery, 'FAILED', { attempt: delivery.attempts.length + 1, startedAt: new Date().toISOString(), durationMs: 0, statusCode: null, error: 'The subscription was deleted or disabled' });
+    if (!secrets) {
+      const skipped = { attempt: delivery.attempts.length + 1, startedAt: new Date().toISOString(), durationMs: 0, statusCode: null, error: 'The subscription was deleted or disabled' };
+      this.logAttempt(delivery, skipped, 'FAILED', null);
+      return this.finish(delivery, 'FAILED', skipped);
+    }
 
     const started = Date.now();
     const attemptNo = delivery.attempts.length + 1;
@@ -85,24 +90,54 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     const attempt = { attempt: attemptNo, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, statusCode, error };
     if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
       this.metrics.webhookAttempts.inc({ outcome: 'success' });
+      this.logAttempt(delivery, attempt, 'SUCCEEDED', null);
       return this.finish(delivery, 'SUCCEEDED', attempt);
     }
     if (statusCode === 410 && delivery.subscriptionId) {
       this.metrics.webhookAttempts.inc({ outcome: 'gone' });
       await this.subscriptions.disable(delivery.subscriptionId, 'The endpoint answered 410 Gone');
-      return this.finish(delivery, 'FAILED', { ...attempt, error: 'endpoint answered 410 Gone: subscription disabled' });
+      const gone = { ...attempt, error: 'endpoint answered 410 Gone: subscription disabled' };
+      this.logAttempt(delivery, gone, 'FAILED', null);
+      this.logger.warn({ subscriptionId: delivery.subscriptionId, eventId: delivery.eventId, endpoint: hostOf(delivery.url) }, 'webhook subscription disabled: the endpoint answered 410 Gone');
+      return this.finish(delivery, 'FAILED', gone);
     }
     this.metrics.webhookAttempts.inc({ outcome: statusCode === null ? 'error' : 'http_error' });
     const delays = this.config.webhooks.retryDelaysMs;
     const attemptInRun = attemptNo - (delivery.runStartedAtAttempt ?? 0);
-    if (attemptInRun > delays.length) return this.finish(delivery, 'FAILED', attempt);
+    if (attemptInRun > delays.length) {
+      this.logAttempt(delivery, attempt, 'FAILED', null);
+      return this.finish(delivery, 'FAILED', attempt);
+    }
     const base = delays[attemptInRun - 1];
     const jittered = Math.round(base * (0.8 + Math.random() * 0.4));
     const delayMs = retryAfterMs !== undefined && retryAfterMs > 0 ? Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) : jittered;
     delivery.attempts.push(attempt);
     delivery.nextRetryAt = new Date(Date.now() + delayMs).toISOString();
+    this.logAttempt(delivery, attempt, 'PENDING', delivery.nextRetryAt);
     await this.deliveries.save(delivery);
     return { kind: 'retry', delayMs, delivery };
+  }
+
+  /** One line per attempt: who, which event, how it went and what happens next. Never the URL's path, the body or a secret. */
+  private logAttempt(delivery: WebhookDelivery, attempt: WebhookDelivery['attempts'][number], status: WebhookDelivery['status'], nextRetryAt: string | null): void {
+    const line = {
+      deliveryId: delivery.id,
+      subscriptionId: delivery.subscriptionId,
+      operationId: delivery.operationId ?? undefined,
+      endpoint: hostOf(delivery.url),
+      eventId: delivery.eventId,
+      eventType: delivery.eventType,
+      attempt: attempt.attempt,
+      statusCode: attempt.statusCode,
+      error: attempt.error,
+      durationMs: attempt.durationMs,
+      deliveryStatus: status,
+      nextRetryAt,
+    };
+    const outcome = attempt.statusCode !== null ? String(attempt.statusCode) : (attempt.error ?? 'error');
+    const text = `webhook attempt ${attempt.attempt} of ${delivery.eventType} → ${outcome} in ${attempt.durationMs} ms; ${nextRetryAt ? `retry at ${nextRetryAt}` : status}`;
+    if (status === 'SUCCEEDED') this.logger.log(line, text);
+    else this.logger.warn(line, text);
   }
 
   private async finish(delivery: WebhookDelivery, status: 'SUCCEEDED' | 'FAILED', attempt: WebhookDelivery['attempts'][number]): Promise<DeliveryOutcome> {
@@ -133,6 +168,15 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     const s = await this.subscriptions.secrets(delivery.subscriptionId);
     if (!s) return null;
     return s.previous && (s.previousUntil ?? 0) > Date.now() ? [s.current, s.previous] : [s.current];
+  }
+}
+
+/** The endpoint's host only: a webhook URL's path or query often carries a token. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid URL)';
   }
 }
 
