@@ -31,8 +31,8 @@ export class ApinizerResultDto {
   deploymentResult?: Record<string, unknown> | null;
   /**
    * What the PUT body was built from: `provider` (the full policy read from Apinizer just now), `last-applied` (the last
-   * full config this gateway applied — edits made since in Apinizer's console are overwritten where the change touches
-   * them; see lastAppliedAt) or `request` (`changes.replacePolicy: true`: the request's policy is the whole policy).
+   * full config this gateway applied, not a fresh read: every setting changed in Apinizer's console since lastAppliedAt
+   * is set back to that config's value) or `request` (`changes.replacePolicy: true`: the request's policy is the whole policy).
    */
   @ApiPropertyOptional({ enum: ['provider', 'last-applied', 'request'] })
   mergedFrom?: 'provider' | 'last-applied' | 'request';
