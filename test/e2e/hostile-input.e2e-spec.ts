@@ -228,6 +228,11 @@ describe('hostile input: every refusal is a 400 naming the field, and stores not
       expect(expectFieldProblem(res, 400, ['updates[0].changes.logging']).errors).toEqual([{ path: 'updates[0].changes.logging', message: 'must not be null' }]);
     });
 
+    it('a webhook subscription description: null → 400 naming it', async () => {
+      const res = await post(h, '/v1/webhook-subscriptions', JSON.stringify({ url: 'http://127.0.0.1:9/x', events: ['*'], description: null }));
+      expectFieldProblem(res, 400, ['description']);
+    });
+
     it.each(['dryRun', 'callbackUrl', 'reference', 'updates'])('top-level %s: null → 400 naming it', async (field) => {
       const res = await post(h, '/v1/routing-policy-updates', update(l7Target(1), { name: 'abc' }, { [field]: null }));
       expectFieldProblem(res, 400, [field]);

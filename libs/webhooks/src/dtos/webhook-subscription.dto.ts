@@ -1,4 +1,5 @@
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUrl, MaxLength } from 'class-validator';
+import { IsOptionalNonNull } from '@rpg/common';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, IsUrl, MaxLength } from 'class-validator';
 
 export const SUBSCRIBABLE_EVENTS = ['operation.completed', 'operation.target.completed', '*'] as const;
 
@@ -19,7 +20,7 @@ export class CreateWebhookSubscriptionDto {
   events: string[];
 
   /** @example "Platform audit trail" */
-  @IsOptional() @IsString() @MaxLength(500)
+  @IsOptionalNonNull() @IsString() @MaxLength(500)
   description?: string;
 }
 
