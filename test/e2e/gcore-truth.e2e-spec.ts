@@ -75,6 +75,14 @@ describe('Gcore provider truth (strict sandbox)', () => {
       expect(op.status).toBe('FAILED');
       expect(op.results[0].error).toEqual({ code: 'PROVIDER_ERROR', message: expect.stringContaining('neither a load balancer nor a task list'), providerStatus: 200, providerBody: { ok: true } });
     });
+
+    it('a load balancer PATCH answered 204 without a body (lgo accepts it): confirmed by a read, SUCCEEDED', async () => {
+      await fault(h, { method: 'PATCH', path: SEED.lbWeb, status: 204 });
+      const op = await run(h, [{ target: lbTarget(), changes: { name: 'lb-no-body' } }]);
+      expect(op.status).toBe('SUCCEEDED');
+      const log = (await requestLog(h)).filter((e) => e.path.endsWith(SEED.lbWeb)).map((e) => `${e.method} ${e.status}`);
+      expect(log.slice(-2)).toEqual(['PATCH 204', 'GET 200']);
+    });
   });
 
   describe('task reads', () => {

@@ -12,6 +12,16 @@ function intEnv(name: string, fallback: number): number {
   return n;
 }
 
+function boolEnv(name: string, fallback: boolean): boolean {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') {
+    console.error(`${name} must be true or false (got "${raw}")`);
+    process.exit(1);
+  }
+  return raw === 'true';
+}
+
 function strEnv(name: string, fallback: string): string {
   const raw = process.env[name];
   return raw === undefined || raw === '' ? fallback : raw;
@@ -30,7 +40,7 @@ async function main(): Promise<void> {
     apinizerPassword: strEnv('SANDBOX_APINIZER_PASSWORD', 'sandbox-password'),
     apinizerListMode: strEnv('SANDBOX_APINIZER_LIST_MODE', 'auto') as SandboxOptions['apinizerListMode'],
     apinizerDeployShape: strEnv('SANDBOX_APINIZER_DEPLOY_SHAPE', 'detailList') as SandboxOptions['apinizerDeployShape'],
-    strict: strEnv('SANDBOX_STRICT', 'false') === 'true',
+    strict: boolEnv('SANDBOX_STRICT', false),
   };
   const sandbox = await createProviderSandbox(options);
   console.log(`provider sandbox listening on ${sandbox.url}`);

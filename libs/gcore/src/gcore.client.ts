@@ -68,11 +68,16 @@ export class GcoreClient {
 
   /**
    * v1 PATCH answers the updated load balancer (whose `task_id`, when set, is a task to follow); a v2-style
-   * `{tasks: [...]}` answer is accepted too. Any other 2xx is malformed.
+   * `{tasks: [...]}` answer is accepted too. A 2xx without a body (lgo accepts 200/201/204) is confirmed by reading the
+   * load balancer, as if that read were the answer. Any other 2xx is malformed.
    */
   async patchLoadBalancer(t: ResourcePath, body: Record<string, unknown>): Promise<LoadBalancerWrite> {
     const what = 'load balancer update';
     const res = await this.write<unknown>({ method: 'PATCH', path: GcoreClient.loadBalancerPath(t), body, operation: 'loadbalancer.patch' }, what);
+    if (res.body === null || res.body === '') {
+      const loadBalancer = await this.getLoadBalancer(t);
+      return { loadBalancer, taskIds: isTaskId(loadBalancer.task_id) ? [loadBalancer.task_id] : [] };
+    }
     const answer = res.body as Partial<GcoreLoadBalancer> & { tasks?: unknown } | null;
     if (answer && typeof answer === 'object' && !Array.isArray(answer)) {
       if ('tasks' in answer) {

@@ -6,8 +6,9 @@ export interface CircuitBreakerOptions {
   /** How long the circuit stays open before one trial call is let through (PROVIDER_CIRCUIT_OPEN_MS). */
   openMs: number;
   /**
-   * Longest a half-open trial may stay unsettled before another call may try (default: max(60 s, 6 × openMs)). Only a
-   * safety net: every permit is settled in a finally by the HTTP client.
+   * Longest a half-open trial may stay unsettled before another call may try. Only a safety net: every permit is settled
+   * in a finally by the HTTP client. Set it above the longest legitimate call (the provider request timeout), or a slow
+   * trial would be joined by a second one. Default: max(60 s, 6 × openMs).
    */
   trialLeaseMs?: number;
 }
@@ -54,10 +55,6 @@ export class CircuitBreaker {
   get current(): CircuitState {
     if (this.state === 'open' && Date.now() - this.openedAt >= this.options.openMs) return 'half-open';
     return this.state;
-  }
-
-  get settings(): Readonly<CircuitBreakerOptions> {
-    return this.options;
   }
 
   onChange(listener: (state: CircuitState) => void): void {

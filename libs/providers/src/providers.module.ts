@@ -25,7 +25,12 @@ const GCORE_HTTP = Symbol('GCORE_HTTP');
 const APINIZER_HTTP = Symbol('APINIZER_HTTP');
 
 function httpClient(provider: 'gcore' | 'apinizer', baseUrl: string, config: AppConfig, breakers: CircuitBreakerRegistry, metrics: GatewayMetrics): ProviderHttpClient {
-  const breaker = breakers.get(provider, { failureThreshold: config.provider.circuitFailureThreshold, openMs: config.provider.circuitOpenMs });
+  const breaker = breakers.get(provider, {
+    failureThreshold: config.provider.circuitFailureThreshold,
+    openMs: config.provider.circuitOpenMs,
+    // a trial is one HTTP attempt: it is never replaced while it may still legitimately be waiting for its answer
+    trialLeaseMs: Math.max(60_000, 6 * config.provider.circuitOpenMs, 2 * config.provider.requestTimeoutMs),
+  });
   metrics.circuitState.set({ provider }, 0);
   breaker.onChange((state) => metrics.circuitState.set({ provider }, CIRCUIT_VALUE[state]));
   return new ProviderHttpClient({

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PROVIDER_READERS, ProviderError, ProviderReader, ResultError, Target, TargetReading, targetKey } from '@rpg/routing-policy';
+import { ERROR_CODES, PROVIDER_READERS, ProviderError, ProviderReader, ResultError, Target, TargetReading, targetKey } from '@rpg/routing-policy';
 
 export interface LookupItem extends TargetReading {
   target: Target;
@@ -28,12 +28,12 @@ export class LookupTargetsUseCase {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProviderError('PROVIDER_TIMEOUT', `${target.provider} did not answer within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(new ProviderError(ERROR_CODES.providerTimeout, `${target.provider} did not answer within ${timeoutMs} ms`)), timeoutMs);
       });
       const reading = await Promise.race([this.coalesced(target), timeout]);
       return { target, ...reading };
     } catch (error) {
-      const e = error instanceof ProviderError ? error.toResultError() : { code: 'INTERNAL_ERROR', message: 'The read failed unexpectedly.' };
+      const e = error instanceof ProviderError ? error.toResultError() : { code: ERROR_CODES.internalError, message: 'The read failed unexpectedly.' };
       return { target, found: false, error: e };
     } finally {
       clearTimeout(timer);
@@ -46,7 +46,7 @@ export class LookupTargetsUseCase {
     const hit = this.inflight.get(key);
     if (hit && now - hit.at < LOOKUP_COALESCE_MS) return hit.reading;
     const reader = this.readers.find((r) => r.supports(target));
-    if (!reader) return Promise.reject(new ProviderError('INTERNAL_ERROR', `No reader for ${target.provider}`));
+    if (!reader) return Promise.reject(new ProviderError(ERROR_CODES.internalError, `No reader for ${target.provider}`));
     const reading = reader.read(target);
     this.inflight.set(key, { at: now, reading });
     // forget failures at once (the next read tries again) and successes after the window
