@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { AddressInfo, connect } from 'node:net';
-import { Harness, READ_KEY, SEED, apinizerTarget, auth, l7Target, lbTarget, startHarness, waitForOperation } from '../support/harness';
+import { Harness, READ_KEY, SEED, apinizerTarget, auth, l7Target, lbTarget, sandboxControl, startHarness, waitForOperation } from '../support/harness';
 
 const ROUTES: { method: 'get' | 'post' | 'delete'; path: string }[] = [
   { method: 'post', path: '/v1/routing-policy-updates' },
@@ -250,10 +250,17 @@ describe('hostile input: every refusal is a 400 naming the field, and stores not
       expect({ status: res.status, text: res.text.slice(0, 400) }).toMatchObject({ status: 200 });
     });
 
-    it('nulls inside an Apinizer changes.policy (JSON Merge Patch deletes) pass accept-time validation', async () => {
-      const res = await post(h, '/v1/routing-policy-updates', update(apinizerTarget('rate-limit'), { policy: { description: null } }, { dryRun: true }));
-      // 200 with a plan, or 422 when no full current policy is known: never a 400 about the null
-      expect([200, 422]).toContain(res.status);
+    it('nulls inside an Apinizer changes.policy are JSON Merge Patch deletions: the field leaves the planned PUT body', async () => {
+      await sandboxControl(h, 'PATCH', '/__sandbox/config', { apinizerListMode: 'status' }); // full items: a merge base exists
+      try {
+        const res = await post(h, '/v1/routing-policy-updates', update(apinizerTarget('rate-limit'), { policy: { description: null } }, { dryRun: true }));
+        expect(res.status).toBe(200);
+        const planned = res.body.results[0].plan[0].body.policy;
+        expect(planned).not.toHaveProperty('description');
+        expect(planned).toMatchObject({ type: 'policy-api-based-throttling', messageCountForInterval: expect.any(Number) });
+      } finally {
+        await sandboxControl(h, 'PATCH', '/__sandbox/config', { apinizerListMode: 'auto' });
+      }
     });
 
     it.each([

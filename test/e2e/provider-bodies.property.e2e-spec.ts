@@ -77,6 +77,7 @@ function apinizerBodyProblems(body: Record<string, unknown>): string[] {
   }
   if (!isObject(policy)) return [...problems, 'policy must be an object'];
   if (typeof policy.type !== 'string' || !policy.type) problems.push('policy.type must be a non-empty string');
+  if ('name' in policy) problems.push('policy.name is ignored by Apinizer (the name comes from the path): never sent');
   if (policy.active !== undefined && typeof policy.active !== 'boolean') problems.push('policy.active must be a boolean');
   return problems;
 }
@@ -146,7 +147,8 @@ const update = fc.oneof(
   fc.record({ target: fc.constantFrom(SEED.lbWeb, SEED.lbApi).map((id) => lbTarget(id)), changes: lbChanges }),
   fc.record({ target: fc.constantFrom('rate-limit', 'ip-blacklist', 'max-size', 'pets-script').map((n) => apinizerTarget(n)), changes: apinizerChanges }),
 );
-const listMode = fc.constantFrom('summary', 'status', 'success');
+/** Every List Policies form the reference documents: full items in either envelope, named summaries, nameless summaries (strict's default). */
+const listMode = fc.constantFrom('auto', 'summary-nameless', 'summary', 'status', 'success');
 
 /** The provider-shape problems of one planned or sent call. */
 function callProblems(call: { method: string; path: string; body: unknown }): string[] {
@@ -189,6 +191,17 @@ describe('provider bodies (property): every accepted change yields documented pr
           for (const call of result.plan ?? []) {
             const problems = callProblems(call);
             if (problems.length) throw new Error(`planned ${call.method} ${call.path} breaks the provider's shape (${problems.join('; ')}) for ${describeCase(body)}`);
+          }
+          const changes = updates[result.index].changes as Record<string, unknown>;
+          if (result.target.provider === 'apinizer' && result.plan?.length) {
+            // a replacement is sent as requested (identity aside); anything else was merged into a full base, never a summary
+            if (changes.replacePolicy === true) {
+              const { name: _name, id: _id, ...sent } = changes.policy as Record<string, unknown>;
+              expect(result.plan[0].body.policy).toEqual(sent);
+              expect(result.apinizer.mergedFrom).toBe('request');
+            } else {
+              expect(['provider', 'last-applied']).toContain(result.apinizer.mergedFrom);
+            }
           }
         }
       }),

@@ -1,3 +1,4 @@
+import { waitFor } from '../../../test/support/wait';
 import { type ProviderSandbox, createProviderSandbox } from './sandbox';
 
 const L7 = (n: number): string => `d1b2c3d4-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -602,9 +603,14 @@ describe('Apinizer strict mode (the references\' least favourable reading)', () 
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       raw: 'grant_type=client_credentials&client_id=sandbox&client_secret=sandbox-password',
     });
-    await sleep(250);
-    const expired = await call('GET', `${petstore}/`, { headers: { authorization: `Bearer ${token.body.access_token}` } });
-    expect([expired.status, expired.body.error]).toEqual([401, 'unauthorized_client']);
+    const usable = await call('GET', `${petstore}/`, { headers: { authorization: `Bearer ${token.body.access_token}` } });
+    expect(usable.status).toBe(200);
+    // the token expires 200 ms after it was issued: wait for that, then every answer is the strict 401
+    const expired = await waitFor(async () => {
+      const res = await call('GET', `${petstore}/`, { headers: { authorization: `Bearer ${token.body.access_token}` } });
+      return res.status === 401 ? res : undefined;
+    }, 10_000, 20, 'the token to expire');
+    expect(expired.body.error).toBe('unauthorized_client');
   });
 
   const throttling = { type: 'policy-api-based-throttling', targetVariableForIdentity: { type: 'HEADER', headerName: 'X' }, messageCountForInterval: 3, throttlingInterval: 'ONE_HOUR' };
@@ -693,8 +699,11 @@ describe('Gcore strict mode (the references\' least favourable reading)', () => 
     const listed = async () => (await gcore('GET', '/cloud/v1/tasks?project_id=1&region_id=76&state=NEW&state=RUNNING&limit=1000')).body.results.map((t: Json) => t.id);
     expect(await listed()).not.toContain(id);
     expect((await control('GET', `/tasks/${id}`)).status).toBe(200); // the control API always sees it
-    await sleep(220);
-    expect((await gcore('GET', `/cloud/v1/tasks/${id}`)).body).toMatchObject({ id, state: 'RUNNING' });
+    const shown = await waitFor(async () => {
+      const res = await gcore('GET', `/cloud/v1/tasks/${id}`);
+      return res.status === 200 ? res : undefined;
+    }, 10_000, 20, 'the task to become visible');
+    expect(shown.body).toMatchObject({ id, state: 'RUNNING' });
     expect(await listed()).toContain(id);
   });
 

@@ -1,6 +1,7 @@
 import { CircuitBreaker, ProviderHttpClient } from '@rpg/provider-http';
 import { ProviderError } from '@rpg/routing-policy';
 import { type ProviderSandbox, SEED, createProviderSandbox } from '../../../apps/provider-sandbox/src/sandbox';
+import { waitFor } from '../../../test/support/wait';
 import { GcoreClient } from './gcore.client';
 
 /** What the client accepts as a write's answer, against the strict sandbox over HTTP (faults stand in for odd answers). */
@@ -28,7 +29,7 @@ describe('GcoreClient write answers', () => {
 
   it('L7 PATCH: the task ids; `tasks: []` (a PATCH changing nothing) is an empty list', async () => {
     expect(await client.patchL7Policy(l7, { action: 'REJECT', name: 'changed' })).toEqual([expect.any(String)]);
-    await new Promise((r) => setTimeout(r, 150));
+    await waitFor(async () => (await client.getL7Policy(l7)).task_id === null, 10_000, 20, 'the first PATCH task to end');
     expect(await client.patchL7Policy(l7, { action: 'REJECT', name: 'changed' })).toEqual([]);
   });
 
