@@ -1,0 +1,29 @@
+/** Resource meters of a scenario: CPU of every process, and Redis command counts. */
+import Redis from 'ioredis';
+import { Child, RedisStats, cpuSecondsOf, parseRedisInfo } from './lib';
+
+export type CpuUse = Record<string, number>;
+
+/** CPU use (% of one core) of every process during a scenario: gateway, worker, sandbox, redis, bench (this process). */
+export function cpuMeter(children: readonly Child[]): () => CpuUse {
+  const procs = [...children.map((c) => ({ name: c.name, pid: c.proc.pid! })), { name: 'bench-driver', pid: process.pid }];
+  const t0 = Date.now();
+  const start = procs.map((p) => cpuSecondsOf(p.pid));
+  return () => {
+    const wall = (Date.now() - t0) / 1000;
+    const out: CpuUse = {};
+    procs.forEach((p, i) => (out[p.name] = Math.round((100 * (cpuSecondsOf(p.pid) - start[i])) / wall)));
+    return out;
+  };
+}
+
+export const cpuNote = (c: CpuUse): string =>
+  `CPU % of a core: ${Object.entries(c)
+    .filter(([n]) => n !== 'bare-fastify')
+    .map(([n, v]) => `${n} ${v}`)
+    .join(', ')}`;
+
+export async function redisStats(redis: Redis): Promise<RedisStats> {
+  const text = `${await redis.info('commandstats')}\n${await redis.info('cpu')}`;
+  return parseRedisInfo(text, Date.now());
+}

@@ -1,0 +1,222 @@
+/**
+ * The processes a bench run starts and stops: a private Redis (when `redis-server` is on the PATH; else BENCH_REDIS_URL
+ * / REDIS_URL with a unique key prefix), the provider sandbox (scripts/bench/sandbox-host), a bare Fastify baseline,
+ * the gateway and ONE worker, all from dist/, plus the BullMQ queue handles the scenarios pause, resume and count.
+ */
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { BenchHttp } from './http';
+import { Child, canConnect, freePort, spawnCmd, spawnNode, stopChild, tailOf, waitFor } from './lib';
+import { BenchOptions } from './options';
+
+export type QueueName = 'provider-calls' | 'gcore-tasks' | 'webhook-events' | 'webhook-deliveries';
+const QUEUE_NAMES: QueueName[] = ['provider-calls', 'gcore-tasks', 'webhook-events', 'webhook-deliveries'];
+
+/** Where the HTTP processes listen (ports picked before anything starts). */
+export interface Endpoints {
+  sandboxPort: number;
+  barePort: number;
+  gatewayPort: number;
+  receiverPort: number;
+  sandbox: string;
+  bare: string;
+  gateway: string;
+  receiver: string;
+}
+
+export async function pickEndpoints(): Promise<Endpoints> {
+  const [sandboxPort, barePort, gatewayPort, receiverPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const url = (port: number): string => `http://127.0.0.1:${port}`;
+  return {
+    sandboxPort,
+    barePort,
+    gatewayPort,
+    receiverPort,
+    sandbox: url(sandboxPort),
+    bare: url(barePort),
+    gateway: url(gatewayPort),
+    receiver: url(receiverPort),
+  };
+}
+
+export interface StackSettings {
+  options: BenchOptions;
+  endpoints: Endpoints;
+  http: BenchHttp;
+  logDir: string;
+  /** QUEUE_PREFIX of the gateway and worker; every key of the run starts with `{prefix}`. */
+  prefix: string;
+  apiKey: string;
+  relaySecret: string;
+  /** How many extra L7 policies the sandbox seeds (every operation of the run gets its own). */
+  policies: number;
+}
+
+/** The started stack, as the scenarios use it. */
+export interface RunningStack {
+  redisUrl: string;
+  privateRedis: boolean;
+  redis: Redis;
+  prefix: string;
+  queues: Record<QueueName, Queue>;
+  worker: Child;
+  gateway: Child;
+  /** Every child process, for CPU meters and log tails. */
+  children: readonly Child[];
+  /** Where the gateway writes its CPU profile (--profile). */
+  cpuProfileFile: string;
+}
+
+export class BenchStack {
+  readonly children: Child[] = [];
+  private readonly queues: Queue[] = [];
+  private redis: Redis | undefined;
+  private privateRedis = false;
+  private stopping = false;
+
+  /** `onUnexpectedExit` runs when a child dies before stop(): the run cannot go on. */
+  constructor(
+    private readonly settings: StackSettings,
+    private readonly onUnexpectedExit: () => void,
+  ) {}
+
+  async start(): Promise<RunningStack> {
+    const { options, endpoints, http, logDir, prefix } = this.settings;
+    const { redisUrl, redis } = await this.startRedis();
+    const dist = options.distDir;
+
+    const sandbox = spawnNode(
+      'sandbox',
+      join(dist, 'scripts/bench/sandbox-host.js'),
+      {
+        ...process.env,
+        SANDBOX_PORT: String(endpoints.sandboxPort),
+        BENCH_L7_POLICIES: String(this.settings.policies),
+        SANDBOX_LATENCY_MS: String(options.sandboxLatencyMs),
+      },
+      logDir,
+    );
+    const bare = spawnNode('bare-fastify', join(dist, 'scripts/bench/bare-server.js'), { ...process.env, BARE_PORT: String(endpoints.barePort) }, logDir);
+    this.adopt(sandbox, bare);
+    await waitFor('sandbox', async () => (await http.sandbox('GET', '/__sandbox/config')).status === 200, 15_000, 100);
+
+    const worker = spawnNode('worker', join(dist, 'apps/worker/src/main.js'), this.appEnv(redisUrl, {}), logDir);
+    const cpuProfileFile = join(logDir, 'gateway.cpuprofile');
+    const gateway = spawnNode(
+      'gateway',
+      join(dist, 'apps/gateway/src/main.js'),
+      this.appEnv(redisUrl, { PORT: String(endpoints.gatewayPort), HOST: '127.0.0.1', BENCH_CPU_PROFILE: cpuProfileFile }),
+      logDir,
+      options.profile ? ['-r', join(dist, 'scripts/bench/profile-preload.js')] : [],
+    );
+    this.adopt(worker, gateway);
+    await waitFor('gateway /health/ready', async () => (await http.request('GET', `${endpoints.gateway}/health/ready`)).status === 200, 60_000, 200);
+    const bareUp = async (): Promise<boolean> =>
+      (await http.request('POST', `${endpoints.bare}/v1/routing-policy-updates`, '{"updates":[]}')).status === 202;
+    await waitFor('bare fastify', bareUp, 10_000, 100);
+
+    const queues = this.openQueues(redisUrl, prefix);
+    // the worker has no port: it is up when every queue has a BullMQ worker connected
+    await waitFor(
+      'worker',
+      async () => {
+        for (const q of Object.values(queues)) if ((await q.getWorkersCount()) < 1) return false;
+        return true;
+      },
+      60_000,
+      200,
+    );
+    const children = this.children;
+    return { redisUrl, privateRedis: this.privateRedis, redis, prefix, queues, worker, gateway, children, cpuProfileFile };
+  }
+
+  /** Closes the queues, removes the run's keys from a shared Redis and stops the children (gateway first). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const q of this.queues) await q.close().catch(() => undefined);
+    if (this.redis && !this.privateRedis) await this.removeKeys(this.redis);
+    this.redis?.disconnect();
+    const order = ['gateway', 'worker', 'sandbox', 'bare-fastify', 'redis'];
+    for (const name of order) for (const c of this.children.filter((x) => x.name === name)) await stopChild(c);
+  }
+
+  /** Redis: private when possible (clean INFO commandstats, no other clients), else the given one with our prefix. */
+  private async startRedis(): Promise<{ redisUrl: string; redis: Redis }> {
+    let redisUrl: string;
+    const haveRedisServer = !process.env.BENCH_REDIS_URL && spawnSync('redis-server', ['--version']).status === 0;
+    if (haveRedisServer) {
+      const port = await freePort();
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
+      this.adopt(spawnCmd('redis', 'redis-server', args, this.settings.logDir));
+      redisUrl = `redis://127.0.0.1:${port}`;
+      this.privateRedis = true;
+    } else {
+      redisUrl = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    }
+    const u = new URL(redisUrl);
+    await waitFor('redis', () => canConnect(u.hostname, Number(u.port || 6379)), 10_000, 100);
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    this.redis = redis;
+    redis.on('error', () => undefined);
+    await waitFor('redis', async () => (await redis.ping()) === 'PONG', 10_000, 100);
+    return { redisUrl, redis };
+  }
+
+  private openQueues(redisUrl: string, prefix: string): Record<QueueName, Queue> {
+    const u = new URL(redisUrl);
+    const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
+    const connection = { host: u.hostname, port: Number(u.port || 6379), db, maxRetriesPerRequest: null };
+    const queues = {} as Record<QueueName, Queue>;
+    for (const name of QUEUE_NAMES) {
+      queues[name] = new Queue(name, { connection, prefix: `{${prefix}}` });
+      this.queues.push(queues[name]);
+    }
+    return queues;
+  }
+
+  private appEnv(redisUrl: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+    const { endpoints, prefix, apiKey, relaySecret } = this.settings;
+    return {
+      ...process.env,
+      NODE_ENV: 'production',
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: prefix,
+      API_KEYS: `bench:${apiKey}:*`,
+      GCORE_API_URL: endpoints.sandbox,
+      GCORE_API_KEY: 'sandbox-gcore-key',
+      APINIZER_API_URL: endpoints.sandbox,
+      APINIZER_API_TOKEN: 'sandbox-apinizer-token',
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      INBOUND_WEBHOOK_SECRETS: `bench-relay=${relaySecret}`,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '100000000', // the per-key limiter must not cap a load test
+      WORKER_METRICS_PORT: '0',
+      ...extra,
+    };
+  }
+
+  private adopt(...started: Child[]): void {
+    for (const c of started) {
+      this.children.push(c);
+      c.proc.once('exit', (code, signal) => {
+        if (this.stopping) return;
+        console.error(`\n${c.name} exited unexpectedly (${signal ?? code}); last log lines:\n${tailOf(c.logFile)}`);
+        this.onUnexpectedExit();
+      });
+    }
+  }
+
+  /** Shared Redis: unlink every key of this run. */
+  private async removeKeys(redis: Redis): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis
+        .scan(cursor, 'MATCH', `{${this.settings.prefix}}*`, 'COUNT', 1000)
+        .catch(() => ['0', [] as string[]] as [string, string[]]);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys).catch(() => undefined);
+    } while (cursor !== '0');
+  }
+}
