@@ -121,6 +121,66 @@ describe('operational truth', () => {
     });
   });
 
+  describe('an internal error in a gcore-tasks job', () => {
+    it('ends the loop at once: no retry, one error line with the task and operation ids, the waiting target FAILED INTERNAL_ERROR', async () => {
+      // the task runs long enough for the loop to be corrupted between two polls
+      await sandboxControl(h, 'PATCH', '/__sandbox/config', { taskDurationMs: 60_000 });
+      const res = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target: l7Target(10), changes: { name: 'poll-bug' } }] });
+      expect(res.status).toBe(202);
+      const id = res.body.id as string;
+      const taskId = await waitFor(async () => {
+        const op = (await h.http.get(`/v1/operations/${id}`).set(auth())).body;
+        return op.results?.[0]?.status === 'RUNNING' ? (op.results[0].gcore?.taskIds?.[0] as string | undefined) : undefined;
+      });
+      const queue = h.gateway.get<Queue>(getQueueToken(QUEUES.gcoreTasks), { strict: false });
+      const jobId = jobIds.gcoreTask(taskId);
+      // a malformed payload, written straight into the job's hash while it waits for its next poll (atomically: a run
+      // in progress would write its data back), then run at once
+      await waitFor(async () => {
+        const corrupted = await h.redis.eval(
+          "if redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('HSET', KEYS[1], 'data', 'null') return 1 end return 0",
+          2,
+          queue.toKey(jobId),
+          queue.toKey('delayed'),
+          jobId,
+        );
+        return corrupted === 1;
+      }, 10_000, 20);
+      const started = Date.now();
+      await (await queue.getJob(jobId))!.promote();
+
+      const op = await waitForOperation(h, id, 10_000); // the loop's 1000 attempts would keep the target waiting
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(op.status).toBe('FAILED');
+      expect(op.results[0].error).toEqual({ code: 'INTERNAL_ERROR', message: expect.any(String) });
+      expect(op.results[0].error.message).not.toMatch(/TypeError|\bat .+\.[jt]s:\d+|null/);
+      expect(op.results[0].gcore.taskIds).toEqual([taskId]);
+
+      // the job failed for good, on its first failure
+      const job = await waitFor(async () => ((await queue.getJobState(jobId)) === 'failed' ? queue.getJob(jobId) : undefined));
+      expect(job.attemptsMade).toBeLessThanOrEqual(1);
+      expect(job.failedReason).toMatch(/internal error/);
+
+      const errors = await waitFor(() => {
+        const lines = parsed(h).filter((l) => l.level >= 50 && JSON.stringify(l).includes(taskId));
+        return lines.length ? lines : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 1_500)); // a retry (1 s backoff) would have logged again by now
+      expect(parsed(h).filter((l) => l.level >= 50 && JSON.stringify(l).includes(taskId))).toHaveLength(1);
+      expect(await job.getState()).toBe('failed');
+      expect(errors[0]).toMatchObject({
+        queue: 'gcore-tasks',
+        job: 'poll',
+        jobId,
+        taskId,
+        operationId: id,
+        waiters: [`${id}#0`],
+        err: { type: 'TypeError', message: expect.any(String), stack: expect.stringMatching(/\bat /) },
+      });
+      expect(errors[0].msg).toMatch(/internal error/);
+    });
+  });
+
   describe('OpenAPI document', () => {
     it('lists every error code of the one list, and documents result.error.errors and the Apinizer merge base', async () => {
       const spec = (await h.http.get('/docs-json')).body;

@@ -34,6 +34,25 @@ redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
 return waiters
 `;
 
+/**
+ * KEYS: task hash, waiters set, in-flight set of the task's scope. ARGV as SETTLE_TASK. Ends a loop that cannot go on (a
+ * bug in its job): records this end unless the task already has one, and returns {state, error, failure, seen} of the
+ * record that stands followed by every waiter.
+ */
+export const ABANDON_TASK = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not (state == 'FINISHED' or state == 'ERROR' or state == 'TIMEOUT' or state == 'UNREADABLE') then
+  redis.call('HSET', KEYS[1], 'state', ARGV[1], 'error', ARGV[2], 'failure', ARGV[5], 'seen', ARGV[6])
+end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
+redis.call('ZREM', KEYS[3], ARGV[4])
+local f = redis.call('HMGET', KEYS[1], 'state', 'error', 'failure', 'seen')
+local out = {f[1] or '', f[2] or '', f[3] or '', f[4] or ''}
+for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do table.insert(out, w) end
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+return out
+`;
+
 /** KEYS: in-flight set of a scope, set of scopes. ARGV: scope. Forgets a scope whose in-flight set is empty. */
 export const DROP_EMPTY_SCOPE = `
 if redis.call('ZCARD', KEYS[1]) == 0 then

@@ -4,18 +4,19 @@ import { Queue } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreClient } from '@rpg/gcore';
 import { GatewayMetrics } from '@rpg/observability';
-import { GcoreTaskJob, QUEUES, jobIds } from '@rpg/queues';
+import { GcoreTaskJob, QUEUES, jobIds, retryLater } from '@rpg/queues';
 import { REDIS, RedisClient } from '@rpg/redis';
-import { ERROR_CODES, ExternalTaskWatcher, GcoreTaskState, ResultError, SettledTask, TaskScope, TaskWaiter } from '@rpg/routing-policy';
+import { ERROR_CODES, ExternalTaskWatcher, GcoreTaskState, ProviderError, ResultError, SettledTask, TaskScope, TaskWaiter } from '@rpg/routing-policy';
 import { classifyTaskReadFailure } from './gcore-task-read.rules';
 import { GcoreTaskSchedule } from './gcore-task.schedule';
 import { GcoreTaskKeys, scopeName } from './gcore-task.keys';
-import { REGISTER_WAITER, SETTLE_TASK } from './gcore-task.scripts';
+import { ABANDON_TASK, REGISTER_WAITER, SETTLE_TASK } from './gcore-task.scripts';
 import { TaskDurationModel } from './task-duration.model';
 
 type Scripted = RedisClient & {
   rpgRegisterWaiter(taskKey: string, waitersKey: string, inflightKey: string, scopesKey: string, waiter: string, ttl: number, taskId: string, scope: string, now: number): Promise<string[]>;
   rpgSettleTask(taskKey: string, waitersKey: string, inflightKey: string, state: string, error: string, ttl: number, taskId: string, failure: string, seen: string): Promise<string[]>;
+  rpgAbandonTask(taskKey: string, waitersKey: string, inflightKey: string, state: string, error: string, ttl: number, taskId: string, failure: string, seen: string): Promise<string[]>;
 };
 
 /**
@@ -77,6 +78,7 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
       redis.defineCommand('rpgRegisterWaiter', { numberOfKeys: 4, lua: REGISTER_WAITER });
       redis.defineCommand('rpgSettleTask', { numberOfKeys: 3, lua: SETTLE_TASK });
     }
+    if (!('rpgAbandonTask' in redis)) redis.defineCommand('rpgAbandonTask', { numberOfKeys: 3, lua: ABANDON_TASK });
     this.schedule = new GcoreTaskSchedule({ initialMs: config.gcoreTasks.pollInitialMs, maxMs: config.gcoreTasks.pollMaxMs });
   }
 
@@ -187,7 +189,9 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
       const now = Date.now();
       const graceMs = this.config.gcoreTasks.notFoundGraceMs;
       const read = classifyTaskReadFailure(error, data.taskId, { notFoundSince: data.notFoundSince, now, graceMs });
-      if (read.kind === 'transient') throw error; // BullMQ retries the job with backoff
+      // a provider's transient answer: BullMQ retries the job with backoff (anything else thrown here follows the rule of
+      // every job: Redis or network away retries, a bug fails the job)
+      if (read.kind === 'transient') throw error instanceof ProviderError ? retryLater(error) : error;
       if (read.kind === 'unreadable') {
         const seen = (data.lastState as GcoreTaskState['state'] | undefined) ?? 'NEW';
         return this.settle(data, { state: 'UNREADABLE', error: read.failure.message, failure: read.failure, seen });
@@ -241,6 +245,26 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
       record.seen ?? '',
     );
     return { kind: 'settled', settled: this.toSettled(taskId, record), waiters: entries.map(parseWaiter) };
+  }
+
+  /**
+   * Ends a task's loop whose job hit a bug (it will not poll again), so its waiters do not wait forever: they get
+   * `failure` (the task keeps `seen`, the last state read) unless the loop had already ended, then that end. Returns
+   * the outcome that stands and every waiter, to be told.
+   */
+  async abandon(taskId: string, failure: ResultError, opts: { scope?: string; seen?: GcoreTaskState['state'] } = {}): Promise<{ settled: SettledTask; waiters: TaskWaiter[] }> {
+    const [state, error, failureJson, seen, ...entries] = await this.redis.rpgAbandonTask(
+      this.keys.task(taskId),
+      this.keys.waiters(taskId),
+      this.keys.inflight(opts.scope ?? ''),
+      'UNREADABLE',
+      failure.message,
+      SETTLED_TTL_S,
+      taskId,
+      JSON.stringify(failure),
+      opts.seen ?? 'NEW',
+    );
+    return { settled: this.toSettled(taskId, parseRecord([state, error, failureJson, seen])), waiters: entries.map(parseWaiter) };
   }
 
   private toSettled(taskId: string, { state, error, failure, seen }: SettledRecord): SettledTask {

@@ -1,7 +1,8 @@
 import { OnWorkerEvent, WorkerHost, getQueueToken } from '@nestjs/bullmq';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
+import { JobErrorIds, handleJobError } from './job-failure';
 import { ALL_QUEUES } from './queues';
 
 const REPEAT_EVERY_MS = 10_000;
@@ -52,12 +53,40 @@ export class QueueErrorReporter implements OnModuleInit {
   }
 }
 
-/** Base of every processor: the worker's 'error' events (lost connection, failed lock renewals) become log lines. */
+/**
+ * Base of every processor: the worker's 'error' events (lost connection, failed lock renewals) become log lines, and
+ * every job runs under the one failure rule (handleJobError): retryable provider errors, transient infrastructure
+ * errors and documented retry paths keep BullMQ's retries; a bug is logged once (queue, job, ids, message, stack), the
+ * state it leaves waiting is settled (settleAfterBug), and the job fails at once with an UnrecoverableError.
+ */
 export abstract class QueueWorkerHost extends WorkerHost {
   private readonly workerErrors = new RepeatingErrorLog(new Logger('Workers'), `worker ${this.constructor.name}`);
+  private readonly jobErrors = new Logger(this.constructor.name);
 
   @OnWorkerEvent('error')
   onWorkerError(error: Error): void {
     this.workerErrors.report(error);
+  }
+
+  /** Called by BullMQ: runs the job's work (handle) under the failure rule. */
+  async process(job: Job, token?: string): Promise<unknown> {
+    try {
+      return await this.handle(job, token);
+    } catch (error) {
+      throw await handleJobError(this.jobErrors, job, error, { ids: this.jobIds(job), settle: () => this.settleAfterBug(job, error) });
+    }
+  }
+
+  /** The job's work. */
+  protected abstract handle(job: Job, token?: string): Promise<unknown>;
+
+  /** The ids the job carries, for its error line (read defensively: a malformed payload is one of the bugs logged). */
+  protected jobIds(_job: Job): JobErrorIds {
+    return {};
+  }
+
+  /** After a bug: end what the job leaves waiting, so nothing hangs (its transient errors retry the job). */
+  protected async settleAfterBug(_job: Job, _error: unknown): Promise<JobErrorIds | void> {
+    return undefined;
   }
 }

@@ -1,11 +1,14 @@
 import { Inject, OnModuleInit } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import { Job } from 'bullmq';
 import { GatewayMetrics } from '@rpg/observability';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
-import { ExecuteTargetUseCase, TargetInternalError } from '@rpg/operations';
-import { ProviderCallJob, QUEUES, QueueProcessor, QueueWorkerHost, jobLatenessSeconds } from '@rpg/queues';
+import { ExecuteTargetUseCase } from '@rpg/operations';
+import { JobErrorIds, ProviderCallJob, QUEUES, QueueProcessor, QueueWorkerHost, jobLatenessSeconds } from '@rpg/queues';
 
-/** provider-calls: one target's provider call. */
+/**
+ * provider-calls: one target's provider call. A bug ends the target FAILED INTERNAL_ERROR inside the use case (logged
+ * there once); one that could not even be recorded stops the job (TargetInternalError, already logged).
+ */
 @QueueProcessor(QUEUES.providerCalls)
 export class ProviderCallsProcessor extends QueueWorkerHost implements OnModuleInit {
   constructor(
@@ -20,15 +23,13 @@ export class ProviderCallsProcessor extends QueueWorkerHost implements OnModuleI
     this.worker.concurrency = this.config.workerConcurrency;
   }
 
-  async process(job: Job<ProviderCallJob>): Promise<void> {
+  protected async handle(job: Job<ProviderCallJob>): Promise<void> {
     this.metrics.jobLatency.observe({ queue: QUEUES.providerCalls }, jobLatenessSeconds(job));
     const canRetry = job.attemptsMade + 1 < (job.opts.attempts ?? 1);
-    try {
-      await this.executeTarget.execute({ ...job.data, canRetry, job: { queue: QUEUES.providerCalls, name: job.name, id: job.id } });
-    } catch (error) {
-      // a bug that could not even be recorded on the target (already logged): another attempt would repeat it
-      if (error instanceof TargetInternalError) throw new UnrecoverableError(error.message);
-      throw error;
-    }
+    await this.executeTarget.execute({ ...job.data, canRetry, job: { queue: QUEUES.providerCalls, name: job.name, id: job.id, attemptsMade: job.attemptsMade } });
+  }
+
+  protected override jobIds(job: Job<ProviderCallJob>): JobErrorIds {
+    return { operationId: job.data?.operationId, index: job.data?.index };
   }
 }

@@ -1,12 +1,13 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { DelayedError, Job, Queue } from 'bullmq';
 import { GatewayMetrics } from '@rpg/observability';
-import { QUEUES, QueueProcessor, QueueWorkerHost, WebhookDeliveryJob, jobLatenessSeconds } from '@rpg/queues';
+import { JobErrorIds, QUEUES, QueueProcessor, QueueWorkerHost, WebhookDeliveryJob, jobLatenessSeconds } from '@rpg/queues';
 import { DeliverWebhookUseCase, WEBHOOK_DELIVERY_JOB_OPTIONS } from '@rpg/webhooks';
 
 /**
  * webhook-deliveries: one attempt per run; a retry moves the same job back to delayed (same event id on every attempt).
- * When a delivery ends, the next delivery of its lane (same endpoint, same operation) is started.
+ * When a delivery ends, the next delivery of its lane (same endpoint, same operation) is started. A bug ends the
+ * delivery FAILED (logged once) and releases its lane, so the later events of that lane still go out.
  */
 @QueueProcessor(QUEUES.webhookDeliveries, 100)
 export class WebhookDeliveriesProcessor extends QueueWorkerHost {
@@ -18,13 +19,36 @@ export class WebhookDeliveriesProcessor extends QueueWorkerHost {
     super();
   }
 
-  async process(job: Job<WebhookDeliveryJob>, token?: string): Promise<void> {
+  protected async handle(job: Job<WebhookDeliveryJob>, token?: string): Promise<void> {
     this.metrics.jobLatency.observe({ queue: QUEUES.webhookDeliveries }, jobLatenessSeconds(job));
     const outcome = await this.deliver.execute(job.data.deliveryId);
     if (outcome?.kind === 'retry') {
+      // the delivery's own retry schedule: no BullMQ attempt is used
       await job.moveToDelayed(Date.now() + outcome.delayMs, token);
       throw new DelayedError();
     }
-    if (outcome?.next) await this.queue.add('deliver', { deliveryId: outcome.next }, { jobId: outcome.next, ...WEBHOOK_DELIVERY_JOB_OPTIONS });
+    if (outcome?.next) await this.startNext(outcome.next);
+  }
+
+  private async startNext(deliveryId: string): Promise<void> {
+    await this.queue.add('deliver', { deliveryId }, { jobId: deliveryId, ...WEBHOOK_DELIVERY_JOB_OPTIONS });
+  }
+
+  protected override jobIds(job: Job<WebhookDeliveryJob>): JobErrorIds {
+    const deliveryId = job.data?.deliveryId;
+    return { deliveryId: typeof deliveryId === 'string' ? deliveryId : undefined };
+  }
+
+  protected override async settleAfterBug(job: Job<WebhookDeliveryJob>): Promise<JobErrorIds> {
+    const deliveryId = job.data?.deliveryId;
+    if (typeof deliveryId !== 'string') return {};
+    const { next, delivery } = await this.deliver.failInternally(deliveryId);
+    if (next) await this.startNext(next);
+    return {
+      operationId: delivery?.operationId ?? undefined,
+      subscriptionId: delivery?.subscriptionId ?? undefined,
+      eventId: delivery?.eventId,
+      ...(next ? { nextDeliveryId: next } : {}),
+    };
   }
 }

@@ -1,9 +1,9 @@
 import { Job } from 'bullmq';
 import { GatewayMetrics } from '@rpg/observability';
-import { QUEUES, QueueProcessor, QueueWorkerHost, WebhookEventJob, jobLatenessSeconds } from '@rpg/queues';
+import { JobErrorIds, QUEUES, QueueProcessor, QueueWorkerHost, WebhookEventJob, jobLatenessSeconds } from '@rpg/queues';
 import { FanOutEventUseCase } from '@rpg/webhooks';
 
-/** webhook-events: one event → one delivery job per matching endpoint. */
+/** webhook-events: one event → one delivery job per matching endpoint. A bug fails the job at once (logged once). */
 @QueueProcessor(QUEUES.webhookEvents, 20)
 export class WebhookEventsProcessor extends QueueWorkerHost {
   constructor(
@@ -13,8 +13,17 @@ export class WebhookEventsProcessor extends QueueWorkerHost {
     super();
   }
 
-  async process(job: Job<WebhookEventJob>): Promise<number> {
+  protected async handle(job: Job<WebhookEventJob>): Promise<number> {
     this.metrics.jobLatency.observe({ queue: QUEUES.webhookEvents }, jobLatenessSeconds(job));
     return this.fanOut.execute(job.data);
+  }
+
+  protected override jobIds(job: Job<WebhookEventJob>): JobErrorIds {
+    const events = Array.isArray(job.data?.events) ? job.data.events : [];
+    const operationIds = [...new Set(events.map((e) => e?.operationId).filter((id): id is string => typeof id === 'string'))];
+    return {
+      ...(operationIds.length === 1 ? { operationId: operationIds[0] } : operationIds.length ? { operationIds } : {}),
+      eventIds: events.map((e) => e?.eventId).filter((id): id is string => typeof id === 'string'),
+    };
   }
 }

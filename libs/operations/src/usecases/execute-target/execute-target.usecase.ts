@@ -8,7 +8,7 @@ import {
   TERMINAL_RESULT_STATUSES,
   Update,
 } from '@rpg/routing-policy';
-import { isTransientInfrastructureError } from '@rpg/queues';
+import { ReportedJobError, classifyJobError, internalErrorLogLine, isTransientInfrastructureError } from '@rpg/queues';
 import { OperationStore } from '../../operation.store';
 import { TargetCompletion } from '../../target-completion.service';
 import { RecordTaskStateUseCase } from '../record-task-state/record-task-state.usecase';
@@ -19,7 +19,7 @@ export interface ExecuteTargetCommand {
   /** Whether BullMQ will run this job again if it throws now. */
   canRetry: boolean;
   /** The job running this (queue, name, id), for the log line of an internal error. */
-  job?: { queue: string; name: string; id?: string };
+  job?: { queue: string; name: string; id?: string; attemptsMade?: number };
 }
 
 /** What the result says about a bug: no stack, nothing internal; the operation id finds the log line. */
@@ -28,12 +28,11 @@ export const INTERNAL_ERROR_MESSAGE =
 
 /**
  * Thrown when a target hit a bug and even recording its failure failed: running the job again would repeat the bug, so
- * the caller must not retry (the processor turns it into BullMQ's UnrecoverableError). Already logged.
+ * it must not retry (an UnrecoverableError: BullMQ fails the job at once). Already logged.
  */
-export class TargetInternalError extends Error {
+export class TargetInternalError extends ReportedJobError {
   constructor(readonly operationId: string, readonly index: number) {
     super(`target ${operationId}#${index} failed internally`);
-    this.name = 'TargetInternalError';
   }
 }
 
@@ -61,7 +60,8 @@ export class ExecuteTargetUseCase {
     try {
       await this.run(command);
     } catch (error) {
-      if (error instanceof ProviderError || isTransientInfrastructureError(error)) throw error;
+      // the one rule of every job (retryable provider error, Redis away, lost lock: BullMQ retries); the rest is a bug
+      if (classifyJobError(error) !== 'internal') throw error;
       await this.failInternally(command, error);
     }
   }
@@ -118,11 +118,13 @@ export class ExecuteTargetUseCase {
 
   /** A bug: one error line (message and stack stay in the log), the target FAILED INTERNAL_ERROR, no retry. */
   private async failInternally({ operationId, index, job }: ExecuteTargetCommand, error: unknown): Promise<void> {
-    const e = error instanceof Error ? error : new Error(String(error));
-    this.logger.error(
-      { operationId, index, queue: job?.queue, job: job?.name, jobId: job?.id, err: { type: e.name, message: e.message, stack: e.stack } },
-      `target failed: internal error (${e.name}: ${e.message})`,
+    const [fields, message] = internalErrorLogLine(
+      { queueName: job?.queue ?? 'provider-calls', name: job?.name ?? 'call', id: job?.id, attemptsMade: job?.attemptsMade },
+      { operationId, index },
+      error,
+      'target',
     );
+    this.logger.error(fields, message);
     try {
       const stored = await this.store.get(operationId);
       if (stored?.operation.results[index]) {
@@ -130,7 +132,7 @@ export class ExecuteTargetUseCase {
         return;
       }
     } catch (recording) {
-      if (isTransientInfrastructureError(recording)) throw recording; // Redis went away meanwhile: the retry records it
+      if (classifyJobError(recording) === 'retry') throw recording; // Redis went away meanwhile: the retry records it
     }
     // the record itself is unusable (or ending it hit the bug again): nothing a retry could do
     throw new TargetInternalError(operationId, index);

@@ -19,6 +19,9 @@ const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
  */
 export const WEBHOOK_DELIVERY_JOB_OPTIONS = { attempts: 8, backoff: { type: 'exponential', delay: 1000 } } as const;
 
+/** The attempt error of a delivery ended by a bug in the gateway (the details are in the log under the delivery id). */
+export const INTERNAL_DELIVERY_ERROR = 'internal error in the gateway: the delivery ended without an answer and is not retried';
+
 /** `next`: the delivery now heading the same lane (to send next), or ''. */
 export type DeliveryOutcome = { kind: 'done'; delivery: WebhookDelivery; next: string } | { kind: 'retry'; delayMs: number; delivery: WebhookDelivery };
 
@@ -146,6 +149,24 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     delivery.nextRetryAt = null;
     await this.deliveries.save(delivery);
     return { kind: 'done', delivery, next: await this.deliveries.releaseLane(delivery) };
+  }
+
+  /**
+   * Ends a delivery whose job hit a bug (it is not retried): FAILED with an attempt saying so, and its lane released so
+   * the later events of that endpoint and operation still go out. Returns the next delivery of the lane, or ''.
+   */
+  async failInternally(deliveryId: string): Promise<{ next: string; delivery: WebhookDelivery | null }> {
+    const delivery = await this.deliveries.get(deliveryId);
+    if (!delivery) return { next: '', delivery: null };
+    if (delivery.status !== 'PENDING') return { next: await this.deliveries.releaseLane(delivery), delivery };
+    const attempts = Array.isArray(delivery.attempts) ? delivery.attempts : [];
+    const attempt = { attempt: attempts.length + 1, startedAt: new Date().toISOString(), durationMs: 0, statusCode: null, error: INTERNAL_DELIVERY_ERROR };
+    delivery.attempts = attempts;
+    delivery.attempts.push(attempt);
+    delivery.status = 'FAILED';
+    delivery.nextRetryAt = null;
+    await this.deliveries.save(delivery);
+    return { next: await this.deliveries.releaseLane(delivery), delivery };
   }
 
   /** Sends a delivery again (operator replay): same event id and body, a new run of attempts starting now. */
