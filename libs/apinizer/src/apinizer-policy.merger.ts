@@ -38,12 +38,9 @@ export function isFullPolicy(policy: ApinizerPolicy): boolean {
   return Object.keys(policy).some((k) => !SUMMARY_FIELDS.has(k));
 }
 
-function unprocessable(message: string, fieldErrors: PolicyFieldError[]): ProviderError {
-  return new ProviderError(ERROR_CODES.invalidChange, message, undefined, undefined, false, fieldErrors);
-}
-
-function configUnknown(message: string, fieldErrors: PolicyFieldError[]): ProviderError {
-  return new ProviderError(ERROR_CODES.currentConfigUnknown, message, undefined, undefined, false, fieldErrors);
+/** A refusal decided before any write: INVALID_CHANGE or CURRENT_CONFIG_UNKNOWN, naming the fields. */
+function refusal(code: typeof ERROR_CODES.invalidChange | typeof ERROR_CODES.currentConfigUnknown, message: string, fieldErrors: PolicyFieldError[]): ProviderError {
+  return new ProviderError(code, message, undefined, undefined, false, fieldErrors);
 }
 
 const PLACE_HINT = 'changes.targetScope and changes.targetPipeline (plus targetEndpoint and targetEndpointHTTPMethod for ENDPOINT)';
@@ -63,67 +60,53 @@ export class ApinizerPolicyMerger {
     const applied = lastApplied && (!located || lastApplied.policy.type === located.policy.type) ? lastApplied : undefined;
     const currentType = located?.policy.type ?? applied?.policy.type;
     if (typeof patch.type === 'string' && currentType && patch.type !== currentType) {
-      throw unprocessable(`policy.type cannot change (from ${currentType} to ${patch.type})`, [{ path: 'changes.policy.type', message: `cannot change from ${currentType}` }]);
+      throw refusal(ERROR_CODES.invalidChange, `policy.type cannot change (from ${currentType} to ${patch.type})`, [{ path: 'changes.policy.type', message: `cannot change from ${currentType}` }]);
     }
     const knownType = currentType ?? (typeof patch.type === 'string' ? patch.type : undefined);
     if (knownType && NON_UPDATABLE_POLICY_TYPES.has(knownType)) {
-      throw unprocessable(`${knownType} cannot be updated through the Apinizer Management API`, [{ path: 'changes.policy.type', message: `${knownType} is not updatable` }]);
+      throw refusal(ERROR_CODES.invalidChange, `${knownType} cannot be updated through the Apinizer Management API`, [{ path: 'changes.policy.type', message: `${knownType} is not updatable` }]);
     }
 
-    // the best-known current policy: the full list item, else the last-applied config with what the summary says about
-    // active/description (they reflect changes made elsewhere)
-    let current: ApinizerPolicy | undefined;
-    let base: MergeBase | undefined;
-    if (located && isFullPolicy(located.policy)) {
-      current = located.policy;
-      base = 'provider';
-    } else if (applied) {
-      current = { ...applied.policy, ...pick(located?.policy, ['active', 'description']) };
-      base = 'last-applied';
-    }
-    const knownPlace: Place | undefined = located
-      ? { scope: located.scope, pipeline: located.pipeline, endpoint: located.endpoint, method: located.method }
-      : applied
-        ? {
-            scope: applied.operationMetadata.targetScope,
-            pipeline: applied.operationMetadata.targetPipeline,
-            endpoint: applied.operationMetadata.targetEndpoint,
-            method: applied.operationMetadata.targetEndpointHTTPMethod,
-          }
-        : undefined;
+    const current = bestKnownPolicy(located, applied);
+    const knownPlace: Place | undefined = located ?? (applied && placeOfApplied(applied));
     const placeErrors = knownPlace ? [] : missingPlace(changes);
 
     let policy: ApinizerPolicy;
+    let mergedFrom: MergeBase;
     if (replace) {
-      if (!changes.policy || typeof patch.type !== 'string') {
-        throw unprocessable('replacePolicy: true needs the complete policy in changes.policy, with its type', [{ path: 'changes.policy.type', message: 'is required with replacePolicy: true' }]);
+      // patch is {} without changes.policy: no type either
+      if (typeof patch.type !== 'string') {
+        throw refusal(ERROR_CODES.invalidChange, 'replacePolicy: true needs the complete policy in changes.policy, with its type', [{ path: 'changes.policy.type', message: 'is required with replacePolicy: true' }]);
       }
       policy = structuredClone(patch) as ApinizerPolicy;
-      base = 'request';
+      mergedFrom = 'request';
       if (placeErrors.length) {
-        throw configUnknown(
+        throw refusal(
+          ERROR_CODES.currentConfigUnknown,
           `Where Apinizer policy sits is not known (List Policies does not name its policies and this gateway never applied it): send ${PLACE_HINT} with the replacement, so it is not moved.`,
           placeErrors,
         );
       }
-    } else if (current && base) {
-      policy = applyMergePatch(current, patch) as ApinizerPolicy;
-      policy.type = current.type;
+    } else if (current) {
+      policy = applyMergePatch(current.policy, patch) as ApinizerPolicy;
+      policy.type = current.policy.type;
+      mergedFrom = current.from;
     } else {
       const listed = located ? 'List Policies returned only a summary of it' : 'List Policies does not name its policies, so it cannot be identified there';
       const own = lastApplied ? 'the config this gateway last applied is of another type' : 'this gateway has not applied it before';
-      throw configUnknown(
+      throw refusal(
+        ERROR_CODES.currentConfigUnknown,
         `The current configuration of this Apinizer policy is not known (${listed}, and ${own}). Apinizer's PUT replaces the whole policy, so merging a partial change into what is known would wipe the settings it does not mention. To proceed, send the complete policy in changes.policy with changes.replacePolicy: true${placeErrors.length ? `, plus ${PLACE_HINT}` : ''}.`,
         [{ path: 'changes.policy', message: 'cannot be merged: the current policy is not known; send the complete policy with changes.replacePolicy: true' }, ...placeErrors],
       );
     }
-    delete policy.name; // the name comes from the path (Apinizer ignores it in the body)
-    delete policy.id;
+    policy = withoutIdentity(policy); // the name comes from the path (Apinizer ignores it in the body)
     const type = policy.type;
 
     const missing = replace ? requiredFieldsForPolicyType(type).filter((f) => policy[f] === undefined || policy[f] === null) : [];
     if (missing.length) {
-      throw unprocessable(
+      throw refusal(
+        ERROR_CODES.invalidChange,
         `replacePolicy: true sends changes.policy as it is: missing ${missing.join(', ')} required for ${type}`,
         missing.map((f) => ({ path: `changes.policy.${f}`, message: `is required for ${type}` })),
       );
@@ -145,22 +128,40 @@ export class ApinizerPolicyMerger {
     }
     const errors = [...validateOperationMetadata(operationMetadata, 'changes', { complete: true }), ...policyErrors];
     if (errors.length) {
-      throw unprocessable(`The merged Apinizer policy is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+      throw refusal(ERROR_CODES.invalidChange, `The merged Apinizer policy is invalid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
     }
 
-    const before: Record<string, unknown> = {
-      ...(current ?? located?.policy ?? {}),
+    const before: Record<string, unknown> = withoutIdentity({
+      ...(current?.policy ?? located?.policy ?? {}),
       ...(knownPlace
         ? { targetScope: knownPlace.scope, targetPipeline: knownPlace.pipeline, targetEndpoint: knownPlace.endpoint ?? null, targetEndpointHTTPMethod: knownPlace.method ?? null }
         : {}),
-    };
-    delete before.name;
-    delete before.id;
+    });
     const after = { ...policy, targetScope: scope, targetPipeline: operationMetadata.targetPipeline, targetEndpoint: operationMetadata.targetEndpoint ?? null, targetEndpointHTTPMethod: operationMetadata.targetEndpointHTTPMethod ?? null };
     const diff = diffFields(before, after).map((d) => ({ ...d, field: d.field.startsWith('target') ? d.field : `policy.${d.field}` }));
     if (changes.order !== undefined && (!located || located.index + 1 !== changes.order)) diff.push({ field: 'order', from: located ? located.index + 1 : null, to: changes.order });
-    return { operationMetadata, policy, diff, mergedFrom: base, ...(base === 'last-applied' && applied ? { lastAppliedAt: applied.appliedAt } : {}) };
+    return { operationMetadata, policy, diff, mergedFrom, ...(mergedFrom === 'last-applied' && applied ? { lastAppliedAt: applied.appliedAt } : {}) };
   }
+}
+
+/**
+ * The best-known current policy: the full list item, else the last-applied config with what the summary says about
+ * active/description (they reflect changes made elsewhere); undefined when neither is known.
+ */
+function bestKnownPolicy(located: LocatedPolicy | undefined, applied: AppliedPolicyConfig | undefined): { policy: ApinizerPolicy; from: MergeBase } | undefined {
+  if (located && isFullPolicy(located.policy)) return { policy: located.policy, from: 'provider' };
+  if (applied) return { policy: { ...applied.policy, ...pick(located?.policy, ['active', 'description']) }, from: 'last-applied' };
+  return undefined;
+}
+
+function placeOfApplied({ operationMetadata: meta }: AppliedPolicyConfig): Place {
+  return { scope: meta.targetScope, pipeline: meta.targetPipeline, endpoint: meta.targetEndpoint, method: meta.targetEndpointHTTPMethod };
+}
+
+/** A copy without `name` and `id`: Apinizer names a policy by its path, and neither is a setting to send or compare. */
+function withoutIdentity<T extends Record<string, unknown>>(o: T): T {
+  const { name: _name, id: _id, ...rest } = o;
+  return rest as T;
 }
 
 /** The place fields a request must carry when the policy's place is unknown (guessing ALL/REQUEST would move it). */

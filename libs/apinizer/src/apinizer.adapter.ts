@@ -14,7 +14,7 @@ import {
 import { checkApinizerChanges } from './apinizer-changes.check';
 import { ApinizerClient } from './apinizer.client';
 import { ApinizerPolicyConfigStore } from './apinizer-policy-config.store';
-import { ApinizerPolicyMerger, MergedApinizerPolicy } from './apinizer-policy.merger';
+import { ApinizerPolicyMerger, MergeBase, MergedApinizerPolicy } from './apinizer-policy.merger';
 import { checkDeployment } from './deployment-result.parser';
 import { findPolicy, listNamesEveryPolicy } from './list-policies.parser';
 
@@ -90,6 +90,6 @@ export class ApinizerAdapter implements ProviderAdapter {
   }
 }
 
-function mergeBase(merged: MergedApinizerPolicy): { mergedFrom: MergedApinizerPolicy['mergedFrom']; lastAppliedAt?: string } {
+function mergeBase(merged: MergedApinizerPolicy): { mergedFrom: MergeBase; lastAppliedAt?: string } {
   return { mergedFrom: merged.mergedFrom, ...(merged.lastAppliedAt ? { lastAppliedAt: merged.lastAppliedAt } : {}) };
 }

@@ -20,6 +20,12 @@ export function apinizerRetryAfterMs(status: number, body: unknown): number | un
   return undefined;
 }
 
+/** Apinizer answers some failures with 200 and `status: FAILURE` or `success: false` in the body. */
+function isFailureAnswer(body: unknown): boolean {
+  const b = body as { status?: unknown; success?: unknown } | null;
+  return typeof b === 'object' && b !== null && (b.status === 'FAILURE' || b.success === false);
+}
+
 /** Apinizer errors → the unified error. */
 export function mapApinizerError(status: number, body: unknown, what: string): ProviderError {
   const b = (body && typeof body === 'object' ? body : {}) as ApinizerErrorBody;
@@ -47,9 +53,7 @@ export class ApinizerClient {
   /** List Policies → the proxy object (either envelope). */
   async listPolicies(t: ProxyPath): Promise<Record<string, unknown>> {
     const body = await this.call({ method: 'GET', path: ApinizerClient.policiesPath(t), operation: 'policies.list' }, 'policy list');
-    if (body && typeof body === 'object' && ((body as { status?: string }).status === 'FAILURE' || (body as { success?: boolean }).success === false)) {
-      throw mapApinizerError(200, body, 'policy list');
-    }
+    if (isFailureAnswer(body)) throw mapApinizerError(200, body, 'policy list');
     const proxy = extractProxy(body);
     if (!proxy) throw new ProviderError(ERROR_CODES.providerError, 'Apinizer policy list answered in an unknown shape', 200, body);
     return proxy;
@@ -60,8 +64,7 @@ export class ApinizerClient {
       { method: 'PUT', path: ApinizerClient.policyPath(t), body: { operationMetadata, policy }, operation: 'policy.put' },
       'policy update',
     )) as Record<string, unknown> | null;
-    const failed = body?.status === 'FAILURE' || body?.success === false;
-    if (failed) throw mapApinizerError(200, body, 'policy update');
+    if (isFailureAnswer(body)) throw mapApinizerError(200, body, 'policy update');
     return {
       status: typeof body?.status === 'string' ? body.status : 'SUCCESS',
       deploymentResult: (body?.deploymentResult as Record<string, unknown> | undefined) ?? null,

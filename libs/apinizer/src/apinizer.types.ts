@@ -1,6 +1,8 @@
+import type { ApinizerTargetPipeline, ApinizerTargetScope } from '@rpg/routing-policy';
+
 /** Apinizer wire types, as in ../shared/reference/apinizer-api.md. They never leave this lib. */
-export type ApinizerScope = 'ALL' | 'ENDPOINT';
-export type ApinizerPipeline = 'REQUEST' | 'RESPONSE' | 'ERROR';
+export type ApinizerScope = ApinizerTargetScope;
+export type ApinizerPipeline = ApinizerTargetPipeline;
 
 export interface ApinizerPolicy {
   type: string;

@@ -1,4 +1,5 @@
-import type { ApinizerPipeline, ApinizerPolicy, LocatedPolicy } from './apinizer.types';
+import { sameApinizerPolicyName } from './apinizer-changes.check';
+import type { ApinizerPipeline, ApinizerPolicy, ApinizerScope, LocatedPolicy } from './apinizer.types';
 
 const PIPELINE_LISTS: [string, ApinizerPipeline][] = [
   ['requestPolicyList', 'REQUEST'],
@@ -22,7 +23,7 @@ export function extractProxy(body: unknown): Record<string, unknown> | undefined
 /** Every policy of the proxy with its scope, pipeline, endpoint and position. */
 export function locatePolicies(proxy: Record<string, unknown>): LocatedPolicy[] {
   const out: LocatedPolicy[] = [];
-  const collect = (holder: Record<string, unknown>, scope: 'ALL' | 'ENDPOINT', endpoint?: string, method?: string) => {
+  const collect = (holder: Record<string, unknown>, scope: ApinizerScope, endpoint?: string, method?: string) => {
     for (const [listName, pipeline] of PIPELINE_LISTS) {
       const list = holder[listName];
       if (!Array.isArray(list)) continue;
@@ -46,7 +47,7 @@ export function locatePolicies(proxy: Record<string, unknown>): LocatedPolicy[] 
 /** Finds a policy by name: exact match first, then case-insensitive (Apinizer matches names case-insensitively on delete). */
 export function findPolicy(proxy: Record<string, unknown>, name: string): LocatedPolicy | undefined {
   const all = locatePolicies(proxy);
-  return all.find((p) => p.policy.name === name) ?? all.find((p) => typeof p.policy.name === 'string' && p.policy.name.toLowerCase() === name.toLowerCase());
+  return all.find((p) => p.policy.name === name) ?? all.find((p) => typeof p.policy.name === 'string' && sameApinizerPolicyName(p.policy.name, name));
 }
 
 /**

@@ -169,11 +169,20 @@ export class GcoreLoadBalancerChangesDto {
   tags?: Record<string, string | null> | null;
 }
 
+/** Where an Apinizer policy applies: to every endpoint of its API proxy, or to one endpoint. */
+export const APINIZER_TARGET_SCOPES = ['ALL', 'ENDPOINT'] as const;
+export type ApinizerTargetScope = (typeof APINIZER_TARGET_SCOPES)[number];
+/** The Apinizer pipeline a policy runs in. */
+export const APINIZER_TARGET_PIPELINES = ['REQUEST', 'RESPONSE', 'ERROR'] as const;
+export type ApinizerTargetPipeline = (typeof APINIZER_TARGET_PIPELINES)[number];
+/** The HTTP method of an ENDPOINT-scoped Apinizer policy's endpoint (ALL: every method). */
+export const APINIZER_ENDPOINT_HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'ALL'] as const;
+
 /** Changes to an Apinizer policy; the gateway builds the full PUT body from the current policy. */
 export class ApinizerPolicyChangesDto {
   /** @example "ALL" */
-  @IsOptionalNonNull() @IsIn(['ALL', 'ENDPOINT'])
-  targetScope?: 'ALL' | 'ENDPOINT';
+  @IsOptionalNonNull() @IsIn(APINIZER_TARGET_SCOPES)
+  targetScope?: ApinizerTargetScope;
 
   /**
    * Endpoint path, required with targetScope ENDPOINT.
@@ -183,12 +192,12 @@ export class ApinizerPolicyChangesDto {
   targetEndpoint?: string;
 
   /** @example "GET" */
-  @IsOptionalNonNull() @IsIn(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'ALL'])
+  @IsOptionalNonNull() @IsIn(APINIZER_ENDPOINT_HTTP_METHODS)
   targetEndpointHTTPMethod?: string;
 
   /** @example "REQUEST" */
-  @IsOptionalNonNull() @IsIn(['REQUEST', 'RESPONSE', 'ERROR'])
-  targetPipeline?: 'REQUEST' | 'RESPONSE' | 'ERROR';
+  @IsOptionalNonNull() @IsIn(APINIZER_TARGET_PIPELINES)
+  targetPipeline?: ApinizerTargetPipeline;
 
   /**
    * 1-based position in its list; omitted keeps the current position (null is refused: omit the field instead).
