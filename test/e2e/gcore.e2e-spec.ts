@@ -228,7 +228,7 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
         expect((await h.redis.smembers(`{${h.prefix}}:taskw:${taskId}`)).sort()).toEqual(['op_COALESCEA#0', 'op_COALESCEB#3']);
 
         // the loop ends once the task is FINISHED, and its job is removed (a later waiter needs a fresh loop)
-        await waitFor(async () => told.mock.calls.filter(([, s]) => s.task.id === taskId && s.task.state === 'FINISHED').length === 2, 10_000);
+        await waitFor(async () => told.mock.calls.filter(([{ settled: s }]) => s.task.id === taskId && s.task.state === 'FINISHED').length === 2, 10_000);
         await waitFor(async () => (await queue.getJob(jobIds.gcoreTask(taskId))) === undefined, 5_000);
         // one loop: the GETs of the task are one tick apart (two loops would interleave them)
         const gets = await calls(h, 'GET', taskPath(taskId));
@@ -236,7 +236,7 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
         const gaps = gets.slice(1).map((g, i) => g.at - gets[i].at);
         expect(Math.min(...gaps)).toBeGreaterThanOrEqual(80);
         // both waiters are told of the end, once each
-        const finished = told.mock.calls.filter(([, s]) => s.task.id === taskId && s.task.state === 'FINISHED').map(([w]) => `${w.operationId}#${w.index}`);
+        const finished = told.mock.calls.filter(([{ settled: s }]) => s.task.id === taskId && s.task.state === 'FINISHED').map(([{ waiter: w }]) => `${w.operationId}#${w.index}`);
         expect(finished.sort()).toEqual(['op_COALESCEA#0', 'op_COALESCEB#3']);
 
         // a waiter arriving after the end gets the outcome at once: no new job, no new GET

@@ -1,25 +1,11 @@
 import { Webhook } from 'standardwebhooks';
-import {
-  API_KEY,
-  Gateway,
-  Proc,
-  RedisCluster,
-  Sandbox,
-  api,
-  apinizerTarget,
-  appEnv,
-  freePort,
-  l7Target,
-  spawnApp,
-  startGateway,
-  startReceiver,
-  startRedisCluster,
-  startSandbox,
-  startWorker,
-  stopAll,
-  until,
-  waitForTerminal,
-} from './support/processes';
+import { startReceiver } from '../support/receiver';
+import { apinizerTarget, l7Target } from '../support/targets';
+import { until } from '../support/wait';
+import { API_KEY, api, waitForTerminal } from './support/api';
+import { Gateway, Sandbox, appEnv, startGateway, startSandbox, startWorker } from './support/apps';
+import { Proc, freePort, spawnApp, stopAll } from './support/processes';
+import { RedisCluster, startRedisCluster } from './support/redis';
 
 const PASSWORD = 'cluster-secret-0001';
 

@@ -1,23 +1,9 @@
-import {
-  Gateway,
-  Proc,
-  RedisServer,
-  SEED,
-  Sandbox,
-  TERMINAL,
-  api,
-  appEnv,
-  l7Target,
-  lbTarget,
-  sleep,
-  startGateway,
-  startRedis,
-  startSandbox,
-  startWorker,
-  stopAll,
-  until,
-  waitForTerminal,
-} from './support/processes';
+import { SEED, l7Target, lbTarget } from '../support/targets';
+import { sleep, until } from '../support/wait';
+import { TERMINAL, api, waitForTerminal } from './support/api';
+import { Gateway, Sandbox, appEnv, startGateway, startSandbox, startWorker } from './support/apps';
+import { Proc, stopAll } from './support/processes';
+import { RedisServer, startRedis } from './support/redis';
 
 const TARGETS = [...Array.from({ length: 12 }, (_, i) => l7Target(i + 1)), lbTarget(SEED.lbWeb), lbTarget(SEED.lbApi)];
 

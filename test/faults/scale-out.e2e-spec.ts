@@ -1,20 +1,9 @@
 import Redis from 'ioredis';
-import {
-  Gateway,
-  SEED,
-  Sandbox,
-  api,
-  appEnv,
-  deletePrefix,
-  freePort,
-  l7Target,
-  lbTarget,
-  startGateway,
-  startSandbox,
-  startWorker,
-  stopAll,
-  waitForTerminal,
-} from './support/processes';
+import { SEED, l7Target, lbTarget } from '../support/targets';
+import { api, waitForTerminal } from './support/api';
+import { Gateway, Sandbox, appEnv, startGateway, startSandbox, startWorker } from './support/apps';
+import { freePort, stopAll } from './support/processes';
+import { deletePrefix } from './support/redis';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const POLL_INITIAL_MS = 200;

@@ -1,19 +1,10 @@
 import { ClientRequest, IncomingMessage, request } from 'node:http';
-import {
-  API_KEY,
-  Gateway,
-  Sandbox,
-  TERMINAL,
-  api,
-  appEnv,
-  deletePrefix,
-  l7Target,
-  startGateway,
-  startSandbox,
-  startWorker,
-  stopAll,
-  until,
-} from './support/processes';
+import { l7Target } from '../support/targets';
+import { until } from '../support/wait';
+import { API_KEY, TERMINAL, api } from './support/api';
+import { Gateway, Sandbox, appEnv, startGateway, startSandbox, startWorker } from './support/apps';
+import { stopAll } from './support/processes';
+import { deletePrefix } from './support/redis';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,24 +1,12 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import {
-  Gateway,
-  Proc,
-  SEED,
-  Sandbox,
-  api,
-  appEnv,
-  deletePrefix,
-  l7Target,
-  lbTarget,
-  sleep,
-  startGateway,
-  startReceiver,
-  startSandbox,
-  startWorker,
-  stopAll,
-  until,
-  waitForTerminal,
-} from './support/processes';
+import { startReceiver } from '../support/receiver';
+import { SEED, l7Target, lbTarget } from '../support/targets';
+import { sleep, until } from '../support/wait';
+import { api, waitForTerminal } from './support/api';
+import { Gateway, Sandbox, appEnv, startGateway, startSandbox, startWorker } from './support/apps';
+import { Proc, stopAll } from './support/processes';
+import { deletePrefix } from './support/redis';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const OPERATIONS = 200;

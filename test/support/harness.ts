@@ -1,19 +1,24 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import pino from 'pino';
 import request from 'supertest';
 import { AppConfig, loadAppConfig } from '@rpg/config';
 import { REDACTED_PATHS } from '@rpg/observability';
+import { TERMINAL_OPERATION_STATUSES } from '@rpg/routing-policy';
+import { deleteKeys } from './redis-keys';
 import { waitFor } from './wait';
 import { createGatewayApp } from '../../apps/gateway/src/gateway.factory';
 import { createWorkerApp } from '../../apps/worker/src/worker.factory';
-import { createProviderSandbox, ProviderSandbox, SandboxOptions, SEED } from '../../apps/provider-sandbox/src/sandbox';
+import { createProviderSandbox, ProviderSandbox, SandboxOptions } from '../../apps/provider-sandbox/src/sandbox';
 
-export { SEED };
+// what the specs need beside the harness, importable from one module
+export { SEED, apinizerTarget, l7Target, lbTarget } from './targets';
+export { startReceiver } from './receiver';
+export type { ReceivedWebhook, ReceiverAnswer } from './receiver';
+export { deleteKeys } from './redis-keys';
+export { waitFor };
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const API_KEY = 'test-admin-key-0001';
 export const READ_KEY = 'test-reader-key-0001';
@@ -87,20 +92,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
-export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-}
-
 export const auth = (key = API_KEY) => ({ authorization: `Bearer ${key}` });
 
-export { waitFor };
-
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED']);
+export const TERMINAL = TERMINAL_OPERATION_STATUSES;
 
 /** Polls GET /v1/operations/{id} until the operation is terminal. */
 export async function waitForOperation(h: Harness, id: string, timeoutMs = 20_000): Promise<Record<string, any>> {
@@ -116,44 +110,17 @@ export async function sandboxControl(h: Harness, method: string, path: string, b
   return text ? JSON.parse(text) : null;
 }
 
-export const l7Target = (n: number) => ({ provider: 'gcore', kind: 'l7policy', projectId: SEED.projectId, regionId: SEED.regionId, id: SEED.l7(n) });
-export const lbTarget = (id: string = SEED.lbWeb) => ({ provider: 'gcore', kind: 'loadbalancer', projectId: SEED.projectId, regionId: SEED.regionId, id });
-export const apinizerTarget = (policyName: string, apiProxyName = 'petstore') => ({ provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName, policyName });
-
-export interface ReceivedWebhook {
-  headers: IncomingMessage['headers'];
-  body: string;
-  at: number;
+/** POST /v1/routing-policy-updates with the admin key (and `headers`, e.g. Idempotency-Key or Prefer). */
+export async function postUpdates(h: Harness, body: unknown, headers: Record<string, string> = {}) {
+  return h.http.post('/v1/routing-policy-updates').set({ ...auth(), ...headers }).send(body as object);
 }
 
-/** A local webhook endpoint; `respond` decides each answer (default 200). */
-export async function startReceiver(respond: (n: number, req: IncomingMessage) => { status: number; headers?: Record<string, string>; delayMs?: number } = () => ({ status: 200 })): Promise<{
-  url: string;
-  received: ReceivedWebhook[];
-  close(): Promise<void>;
-}> {
-  const received: ReceivedWebhook[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
-      const answer = respond(received.length, req);
-      setTimeout(() => {
-        res.writeHead(answer.status, answer.headers ?? {});
-        res.end();
-      }, answer.delayMs ?? 0);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+/** waitForOperation, with the operation's last state in the error when it does not end in time. */
+export async function finished(h: Harness, id: string, timeoutMs = 20_000): Promise<Record<string, any>> {
+  try {
+    return await waitForOperation(h, id, timeoutMs);
+  } catch (error) {
+    const now = await h.http.get(`/v1/operations/${id}`).set(auth());
+    throw new Error(`${(error as Error).message}; operation ${id} is ${JSON.stringify(now.body)}`);
+  }
 }

@@ -13,3 +13,10 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
   }
   throw new Error(`${what} not met within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }
+
+/** `waitFor` with the label first and the slower defaults of the fault suites (real processes). */
+export function until<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+  return waitFor(fn, timeoutMs, intervalMs, what);
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,136 @@
+/** Live operation status: the SSE stream of an operation and Prefer: wait on POST /v1/routing-policy-updates. */
+import { IncomingMessage, get as httpGet } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Harness, READ_KEY, SEED, TERMINAL, auth, finished, l7Target, postUpdates, sandboxControl, startHarness } from '../support/harness';
+
+jest.setTimeout(60_000);
+
+/** Makes the gateway listen on a real port (SSE needs a socket) and returns it. */
+async function gatewayPort(h: Harness): Promise<number> {
+  const server = h.gateway.getHttpServer();
+  if (!server.listening) await h.gateway.listen(0, '127.0.0.1');
+  return (server.address() as AddressInfo).port;
+}
+
+interface SseEvent {
+  id?: string;
+  event?: string;
+  data?: string;
+  retry?: string;
+}
+
+/** Reads a whole SSE stream (until the server ends it) with a plain http.get. */
+function readSse(port: number, path: string, headers: Record<string, string> = auth(), timeoutMs = 20_000): Promise<{ res: IncomingMessage; raw: string; events: SseEvent[]; retry?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let raw = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (raw += c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        const events: SseEvent[] = [];
+        let retry: string | undefined;
+        for (const block of raw.split('\n\n')) {
+          const e: SseEvent = {};
+          for (const line of block.split('\n')) {
+            if (!line || line.startsWith(':')) continue;
+            const i = line.indexOf(':');
+            const field = line.slice(0, i) as keyof SseEvent;
+            const value = line.slice(i + 1).replace(/^ /, '');
+            e[field] = field === 'data' && e.data !== undefined ? `${e.data}\n${value}` : value;
+          }
+          if (e.retry !== undefined) retry = e.retry;
+          if (e.data !== undefined || e.event !== undefined) events.push(e);
+        }
+        resolve({ res, raw, events, retry });
+      });
+      res.on('error', reject);
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`SSE stream ${path} did not end within ${timeoutMs} ms`));
+    }, timeoutMs);
+    req.on('error', reject);
+  });
+}
+
+describe('live status: SSE and Prefer: wait', () => {
+  let h: Harness;
+  let port: number;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    port = await gatewayPort(h);
+  });
+  afterAll(() => h.close());
+  beforeEach(() => sandboxControl(h, 'POST', '/__sandbox/reset'));
+
+  it('streams the current state first, then every change, and ends after the terminal state', async () => {
+    const res = await postUpdates(h, { updates: [{ target: l7Target(1), changes: { name: 'sse-live' } }, { target: l7Target(2), changes: { name: 'sse-live-2' } }] });
+    const id = res.body.id;
+    const stream = await readSse(port, `/v1/operations/${id}/events`);
+    expect(stream.res.statusCode).toBe(200);
+    expect(stream.res.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(stream.res.headers['x-accel-buffering']).toBe('no');
+    expect(stream.res.headers['cache-control']).toMatch(/no-cache/);
+    expect(stream.retry).toMatch(/^\d+$/);
+    expect(stream.events.length).toBeGreaterThanOrEqual(2);
+    const ids = stream.events.map((e) => Number(e.id));
+    for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]);
+    for (const e of stream.events) expect(e.event).toBe('operation.updated');
+    const ops = stream.events.map((e) => JSON.parse(e.data!));
+    for (const o of ops) expect(o.id).toBe(id);
+    expect(['PENDING', 'RUNNING']).toContain(ops[0].status);
+    expect(ops[ops.length - 1].status).toBe('SUCCEEDED');
+    expect(ops.slice(0, -1).every((o) => !TERMINAL.has(o.status))).toBe(true);
+    // status only moves forward; updatedAt never goes back
+    const rank = { PENDING: 0, RUNNING: 1, SUCCEEDED: 2 } as Record<string, number>;
+    for (let i = 1; i < ops.length; i++) {
+      expect(rank[ops[i].status]).toBeGreaterThanOrEqual(rank[ops[i - 1].status]);
+      expect(Date.parse(ops[i].updatedAt)).toBeGreaterThanOrEqual(Date.parse(ops[i - 1].updatedAt));
+    }
+    // the intermediate changes were streamed (a task state change, results ending), not only the first and last state
+    expect(ops.some((o) => o.status === 'RUNNING')).toBe(true);
+    expect(ops[ops.length - 1]).toEqual((await h.http.get(`/v1/operations/${id}`).set(auth())).body);
+  });
+
+  it('a finished operation streams its state once and ends', async () => {
+    const res = await postUpdates(h, { updates: [{ target: l7Target(3), changes: { name: 'sse-done' } }] });
+    await finished(h, res.body.id);
+    const stream = await readSse(port, `/v1/operations/${res.body.id}/events`, auth(READ_KEY));
+    expect(stream.events).toHaveLength(1);
+    expect(JSON.parse(stream.events[0].data!)).toMatchObject({ id: res.body.id, status: 'SUCCEEDED' });
+  });
+
+  it('unknown operation → 404 problem; no key → 401', async () => {
+    for (const id of ['op_01JD8X3Q4M5N6P7R8S9T0V1W2X', 'nope']) {
+      const res = await h.http.get(`/v1/operations/${id}/events`).set(auth());
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ status: 404 });
+    }
+    expect((await h.http.get('/v1/operations/op_01JD8X3Q4M5N6P7R8S9T0V1W2X/events')).status).toBe(401);
+  });
+
+  it('Prefer: wait=10 answers 200 with the finished operation and Preference-Applied', async () => {
+    const res = await postUpdates(h, { updates: [{ target: l7Target(4), changes: { name: 'wait-ok' } }] }, { prefer: 'wait=10' });
+    expect(res.status).toBe(200);
+    expect(res.headers['preference-applied']).toBe('wait=10');
+    expect(res.headers.location).toBe(`/v1/operations/${res.body.id}`);
+    expect(res.body).toMatchObject({ status: 'SUCCEEDED', completedAt: expect.any(String) });
+    expect(res.body.results[0]).toMatchObject({ status: 'SUCCEEDED', gcore: { tasks: [{ state: 'FINISHED' }] } });
+  });
+
+  it('Prefer: wait=1 with a long task answers 202 after about a second', async () => {
+    await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(5), taskDurationMs: 2500 });
+    const started = Date.now();
+    const res = await postUpdates(h, { updates: [{ target: l7Target(5), changes: { name: 'wait-long' } }] }, { prefer: 'wait=1' });
+    const took = Date.now() - started;
+    expect(res.status).toBe(202);
+    expect(res.headers['preference-applied']).toBeUndefined();
+    expect(TERMINAL.has(res.body.status)).toBe(false);
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(took).toBeLessThan(3000);
+    expect((await finished(h, res.body.id)).status).toBe('SUCCEEDED');
+  });
+});
