@@ -368,8 +368,8 @@ export interface components {
             lastAppliedAt?: string;
             /**
              * @description What the PUT body was built from: `provider` (the full policy read from Apinizer just now), `last-applied` (the last
-             *     full config this gateway applied — edits made since in Apinizer's console are overwritten where the change touches
-             *     them; see lastAppliedAt) or `request` (`changes.replacePolicy: true`: the request's policy is the whole policy).
+             *     full config this gateway applied, not a fresh read: every setting changed in Apinizer's console since lastAppliedAt
+             *     is set back to that config's value) or `request` (`changes.replacePolicy: true`: the request's policy is the whole policy).
              * @enum {string}
              */
             mergedFrom?: "provider" | "last-applied" | "request";
@@ -677,14 +677,14 @@ export interface components {
              * @description Stable machine-readable code:
              *     - `VALIDATION_FAILED`: The provider refused the change as invalid (its 400/422); providerBody says why.
              *     - `INVALID_CHANGE`: The change cannot be applied to the current policy (checked before any write); `errors` names the fields.
-             *     - `CURRENT_CONFIG_UNKNOWN`: A partial Apinizer change needs the full current policy, which the provider did not return and this gateway never applied: send the complete policy with `changes.replacePolicy: true`.
+             *     - `CURRENT_CONFIG_UNKNOWN`: Apinizer did not return the full current policy (a summary list, possibly without names) and this gateway never applied it: a partial change cannot be merged (send the complete policy with `changes.replacePolicy: true`), and a lookup cannot show the policy.
              *     - `PROVIDER_AUTH`: The provider refused the gateway's credentials (401/403).
              *     - `TARGET_NOT_FOUND`: The target does not exist at the provider.
              *     - `TASK_NOT_FOUND`: The provider does not know the task its write returned (still unknown after the bounded retry).
              *     - `RESOURCE_LOCKED`: The resource stayed locked by another running provider task longer than the lock wait.
              *     - `RATE_LIMITED`: The provider kept answering "too many requests" through every attempt.
              *     - `PROVIDER_UNAVAILABLE`: The provider could not be reached or answered 5xx through every attempt (or its circuit is open).
-             *     - `PROVIDER_TIMEOUT`: The provider did not answer within the request timeout through every attempt.
+             *     - `PROVIDER_TIMEOUT`: Lookup only: the provider did not answer within the lookup's time budget for one target.
              *     - `PROVIDER_ERROR`: The provider answered something unexpected or malformed.
              *     - `TASK_FAILED`: The provider's asynchronous task ended in ERROR; the message carries its error text.
              *     - `TASK_TIMEOUT`: The provider's task did not end within GCORE_TASK_TIMEOUT_MS.
