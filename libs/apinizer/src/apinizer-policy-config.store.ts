@@ -9,27 +9,37 @@ export interface AppliedPolicyConfig {
   appliedAt: string;
 }
 
+/** `apinizer-config:<target key>`: the last applied config of a policy (JSON), kept without expiry. */
+function policyConfigKeys(keys: RedisKeys) {
+  return { config: (target: ApinizerPolicyTarget) => keys.key('apinizer-config', targetKey(target)) };
+}
+
+const policyConfigCodec = {
+  encode: (config: AppliedPolicyConfig): string => JSON.stringify(config),
+  decode: (raw: string): AppliedPolicyConfig => JSON.parse(raw) as AppliedPolicyConfig,
+};
+
 /**
  * The last full policy this gateway successfully PUT per target. Apinizer's List Policies may return summaries only, and
  * its PUT replaces the whole policy: this is the fallback source of the fields the caller did not send.
  */
 @Injectable()
 export class ApinizerPolicyConfigStore {
+  private readonly keys: ReturnType<typeof policyConfigKeys>;
+
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
-    private readonly keys: RedisKeys,
-  ) {}
-
-  private key(target: ApinizerPolicyTarget): string {
-    return this.keys.key('apinizer-config', targetKey(target));
+    redisKeys: RedisKeys,
+  ) {
+    this.keys = policyConfigKeys(redisKeys);
   }
 
   async get(target: ApinizerPolicyTarget): Promise<AppliedPolicyConfig | undefined> {
-    const raw = await this.redis.get(this.key(target));
-    return raw ? (JSON.parse(raw) as AppliedPolicyConfig) : undefined;
+    const raw = await this.redis.get(this.keys.config(target));
+    return raw ? policyConfigCodec.decode(raw) : undefined;
   }
 
   async save(target: ApinizerPolicyTarget, config: AppliedPolicyConfig): Promise<void> {
-    await this.redis.set(this.key(target), JSON.stringify(config));
+    await this.redis.set(this.keys.config(target), policyConfigCodec.encode(config));
   }
 }

@@ -12,7 +12,7 @@ export function parseScopeName(name: string): TaskScope | null {
   return m ? { projectId: Number(m[1]), regionId: Number(m[2]) } : null;
 }
 
-/** Redis keys of task tracking: per-task records, and per-scope in-flight sets with the sweep's health marks. */
+/** Redis keys of task tracking: per-task records, per-scope in-flight sets, and the sweep's marks (set and read by GcoreSweepTrust only). */
 @Injectable()
 export class GcoreTaskKeys {
   constructor(private readonly keys: RedisKeys) {}

@@ -1,12 +1,25 @@
+import { defineScript } from '@rpg/redis';
+import { parseTargetRef } from '@rpg/routing-policy';
+import { TASK_RECORD_LUA, decodeTaskRecord } from './gcore-task-record';
+
+const RECORD = TASK_RECORD_LUA;
+/** Arguments of a settled record (SETTLE_TASK, ABANDON_TASK). */
+const SETTLE_ARGS = ['state', 'error', 'ttlSeconds', 'taskId', 'failure', 'seen'] as const;
+const SETTLE_VALUES = { state: 'ARGV[1]', error: 'ARGV[2]', failure: 'ARGV[5]', seen: 'ARGV[6]' };
+
 /**
- * KEYS: task hash, waiters set, in-flight set of the task's scope, set of scopes. ARGV: waiter, ttl, task id, scope ('' when
- * unknown), now (ms). Adds the waiter unless the task already settled; returns {state, error, failure, seen} or {}. A
- * task with a scope joins that scope's in-flight set, which the sweeper lists in one request.
+ * Adds the waiter (a target reference) unless the task already settled; replies that record, or undefined. A task with
+ * a scope ('' when unknown) joins that scope's in-flight set (scored by `now`, ms), which the sweeper lists in one request.
  */
-export const REGISTER_WAITER = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'FINISHED' or state == 'ERROR' or state == 'TIMEOUT' or state == 'UNREADABLE' then
-  local f = redis.call('HMGET', KEYS[1], 'error', 'failure', 'seen')
+export const registerWaiterScript = defineScript({
+  name: 'rpgRegisterWaiter',
+  keys: ['task', 'waiters', 'inflight', 'scopes'] as const,
+  args: ['waiter', 'ttlSeconds', 'taskId', 'scope', 'now'] as const,
+  reply: (record: string[]) => (record.length ? decodeTaskRecord(record) : undefined),
+  lua: `
+local state = redis.call('HGET', KEYS[1], ${RECORD.state})
+if ${RECORD.ended('state')} then
+  local f = redis.call('HMGET', KEYS[1], ${RECORD.others})
   return {state, f[1] or '', f[2] or '', f[3] or ''}
 end
 redis.call('SADD', KEYS[2], ARGV[1])
@@ -16,48 +29,81 @@ if ARGV[4] ~= '' then
   redis.call('SADD', KEYS[4], ARGV[4])
 end
 return {}
-`;
+`,
+});
 
 /**
- * KEYS: task hash, waiters set, in-flight set of the task's scope. ARGV: state, error, ttl, task id, failure (JSON of the
- * result error, '' when the state says it all), seen (the last state read, '' when none). Records the end of a task's
- * loop, takes it out of the sweep and hands over its waiters: every waiter, also one registering later, gets the same
- * outcome from this record. The waiter set is kept (until the settled record expires): a worker dying before it told
- * every waiter leaves the job to run again, and that run must find the same waiters (telling a waiter twice changes nothing).
+ * Records the end of a task's loop (failure: JSON of the result error, '' when the state says it all; seen: the last
+ * state read, '' when none), takes it out of the sweep and hands over its waiters: every waiter, also one registering
+ * later, gets the same outcome from this record. The waiter set is kept (until the settled record expires): a worker
+ * dying before it told every waiter leaves the job to run again, and that run must find the same waiters (telling a
+ * waiter twice changes nothing).
  */
-export const SETTLE_TASK = `
-redis.call('HSET', KEYS[1], 'state', ARGV[1], 'error', ARGV[2], 'failure', ARGV[5], 'seen', ARGV[6])
+export const settleTaskScript = defineScript({
+  name: 'rpgSettleTask',
+  keys: ['task', 'waiters', 'inflight'] as const,
+  args: SETTLE_ARGS,
+  reply: (waiters: string[]) => waiters.map(parseTargetRef),
+  lua: `
+redis.call('HSET', KEYS[1], ${RECORD.set(SETTLE_VALUES)})
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 redis.call('ZREM', KEYS[3], ARGV[4])
 local waiters = redis.call('SMEMBERS', KEYS[2])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
 return waiters
-`;
+`,
+});
 
 /**
- * KEYS: task hash, waiters set, in-flight set of the task's scope. ARGV as SETTLE_TASK. Ends a loop that cannot go on (a
- * bug in its job): records this end unless the task already has one, and returns {state, error, failure, seen} of the
- * record that stands followed by every waiter.
+ * Ends a loop that cannot go on (a bug in its job): records this end unless the task already has one; replies the
+ * record that stands and every waiter.
  */
-export const ABANDON_TASK = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not (state == 'FINISHED' or state == 'ERROR' or state == 'TIMEOUT' or state == 'UNREADABLE') then
-  redis.call('HSET', KEYS[1], 'state', ARGV[1], 'error', ARGV[2], 'failure', ARGV[5], 'seen', ARGV[6])
+export const abandonTaskScript = defineScript({
+  name: 'rpgAbandonTask',
+  keys: ['task', 'waiters', 'inflight'] as const,
+  args: SETTLE_ARGS,
+  reply: ([state, error, failure, seen, ...waiters]: string[]) => ({ record: decodeTaskRecord([state, error, failure, seen]), waiters: waiters.map(parseTargetRef) }),
+  lua: `
+local state = redis.call('HGET', KEYS[1], ${RECORD.state})
+if not (${RECORD.ended('state')}) then
+  redis.call('HSET', KEYS[1], ${RECORD.set(SETTLE_VALUES)})
 end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 redis.call('ZREM', KEYS[3], ARGV[4])
-local f = redis.call('HMGET', KEYS[1], 'state', 'error', 'failure', 'seen')
+local f = redis.call('HMGET', KEYS[1], ${RECORD.fields})
 local out = {f[1] or '', f[2] or '', f[3] or '', f[4] or ''}
 for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do table.insert(out, w) end
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
 return out
-`;
+`,
+});
 
-/** KEYS: in-flight set of a scope, set of scopes. ARGV: scope. Forgets a scope whose in-flight set is empty. */
-export const DROP_EMPTY_SCOPE = `
+/** Forgets a scope whose in-flight set is empty; replies whether it did. */
+export const dropEmptyScopeScript = defineScript({
+  name: 'rpgDropEmptyScope',
+  keys: ['inflight', 'scopes'] as const,
+  args: ['scope'] as const,
+  reply: (dropped: number) => dropped === 1,
+  lua: `
 if redis.call('ZCARD', KEYS[1]) == 0 then
   redis.call('SREM', KEYS[2], ARGV[1])
   return 1
 end
 return 0
-`;
+`,
+});
+
+/** Keeps the sweep lock (for ms) only if this sweeper (token) still holds it; replies whether it did. */
+export const handOverLockScript = defineScript({
+  name: 'rpgHandOverLock',
+  keys: ['lock'] as const,
+  args: ['token', 'ms'] as const,
+  reply: (kept: number) => kept === 1,
+  lua: `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+  return 1
+end
+return 0
+`,
+});

@@ -3,17 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreClient } from '@rpg/gcore';
 import { GatewayMetrics } from '@rpg/observability';
-import { REDIS, RedisClient } from '@rpg/redis';
+import { REDIS, RedisClient, ScriptCall } from '@rpg/redis';
 import { ProviderError } from '@rpg/routing-policy';
 import { GcoreOpenTaskLister, OpenTasks } from './gcore-open-task.lister';
+import { GcoreSweepTrust, LISTING_GRACE_MS, SWEEP_DISTRUST_MS } from './gcore-sweep-trust';
 import { GcoreTaskKeys, parseScopeName } from './gcore-task.keys';
-import { DROP_EMPTY_SCOPE } from './gcore-task.scripts';
-import { GcoreTaskWatcher, LISTING_GRACE_MS, SWEEP_DISTRUST_MS } from './gcore-task.watcher';
-
-type Scripted = RedisClient & {
-  rpgDropEmptyScope(inflightKey: string, scopesKey: string, scope: string): Promise<number>;
-  rpgHandOverLock(lockKey: string, token: string, ms: number): Promise<number>;
-};
+import { dropEmptyScopeScript } from './gcore-task.scripts';
+import { GcoreTaskWatcher } from './gcore-task.watcher';
 
 /** How one scope's turn went (the `outcome` label of gcore_task_sweeps_total). */
 export type SweepOutcome = 'complete' | 'partial' | 'failed' | 'distrusted' | 'empty' | 'not-due' | 'unfiltered';
@@ -24,15 +20,6 @@ const SWEEP_LOCK_MS = 30_000;
 const REFUSED_LISTING_RETRY_MS = SWEEP_DISTRUST_MS;
 /** After a listing failed (5xx, timeout, unreachable): the scope's tasks follow their own schedule this long. */
 const FAILED_LISTING_RETRY_MS = 30_000;
-
-/** KEYS: lock. ARGV: token, ms. Keeps the lock (for ms) only if this sweeper still holds it. */
-const HAND_OVER_LOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
-  return 1
-end
-return 0
-`;
 
 /**
  * Detects the end of many Gcore tasks with one request per project/region: every GCORE_TASK_SWEEP_MS one worker (a
@@ -45,26 +32,23 @@ return 0
 @Injectable()
 export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('GcoreTaskSweeper');
-  private readonly redis: Scripted;
   private readonly lister: GcoreOpenTaskLister;
+  private readonly dropEmptyScope: ScriptCall<typeof dropEmptyScopeScript>;
   private readonly token = randomUUID();
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<unknown>;
 
   constructor(
-    @Inject(REDIS) redis: RedisClient,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: GcoreTaskKeys,
+    private readonly trust: GcoreSweepTrust,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly client: GcoreClient,
     private readonly watcher: GcoreTaskWatcher,
     private readonly metrics: GatewayMetrics,
   ) {
-    this.redis = redis as Scripted;
     this.lister = new GcoreOpenTaskLister(client);
-    if (!('rpgDropEmptyScope' in redis)) {
-      redis.defineCommand('rpgDropEmptyScope', { numberOfKeys: 2, lua: DROP_EMPTY_SCOPE });
-      redis.defineCommand('rpgHandOverLock', { numberOfKeys: 1, lua: HAND_OVER_LOCK });
-    }
+    this.dropEmptyScope = dropEmptyScopeScript.on(redis);
   }
 
   onApplicationBootstrap(): void {
@@ -89,8 +73,7 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
   async sweep(): Promise<void> {
     if (this.client.circuitOpen) return;
     const started = Date.now();
-    const won = await this.redis.set(this.keys.sweepLock(), this.token, 'PX', SWEEP_LOCK_MS, 'NX');
-    if (won !== 'OK') return;
+    if (!(await this.trust.takeTick(this.token, SWEEP_LOCK_MS))) return;
     try {
       const scopes = await this.redis.smembers(this.keys.scopes());
       const outcomes = await Promise.all(scopes.map((scope) => this.sweepScope(scope)));
@@ -98,31 +81,33 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
     } finally {
       // keep the lock until the next tick is due, unless it expired meanwhile and another worker holds it now
       const nextInMs = Math.max(1, this.config.gcoreTasks.sweepMs - 50 - (Date.now() - started));
-      await this.redis.rpgHandOverLock(this.keys.sweepLock(), this.token, nextInMs).catch(() => undefined);
+      await this.trust.handOverTick(this.token, nextInMs).catch(() => undefined);
     }
   }
 
   private async sweepScope(scope: string): Promise<SweepOutcome> {
     const where = parseScopeName(scope);
     const inflightKey = this.keys.inflight(scope);
-    // one round trip: registrations older than any task may live are leftovers (a loop removed by hand) and go
-    const replies = await this.redis
-      .multi()
-      .zremrangebyscore(inflightKey, '-inf', Date.now() - this.config.gcoreTasks.timeoutMs - 3_600_000)
-      .zrange(inflightKey, 0, -1, 'WITHSCORES')
-      .exists(this.keys.sweepBad(scope))
-      .exec();
+    // one round trip (auto-pipelined): registrations older than any task may live are leftovers (a loop removed by hand) and go
+    const [replies, distrusted] = await Promise.all([
+      this.redis
+        .multi()
+        .zremrangebyscore(inflightKey, '-inf', Date.now() - this.config.gcoreTasks.timeoutMs - 3_600_000)
+        .zrange(inflightKey, 0, -1, 'WITHSCORES')
+        .exec(),
+      this.trust.isDistrusted(scope),
+    ]);
     const tracked = (replies?.[1]?.[1] as string[] | undefined) ?? [];
     const count = tracked.length / 2;
     if (count === 0 || !where) {
-      await this.redis.rpgDropEmptyScope(inflightKey, this.keys.scopes(), scope);
+      await this.dropEmptyScope({ inflight: inflightKey, scopes: this.keys.scopes() }, { scope });
       if (!where) await this.redis.del(inflightKey);
       return 'empty';
     }
-    if (replies?.[2]?.[1] === 1) return 'distrusted';
+    if (distrusted) return 'distrusted';
     // one listing per interval costs no more requests than these tasks' own polls (≤ one each per POLL_MAX_MS) would
     const intervalMs = this.listingIntervalMs(count);
-    if ((await this.redis.set(this.keys.sweepNext(scope), '1', 'PX', Math.max(1, intervalMs - 50), 'NX')) !== 'OK') return 'not-due';
+    if (!(await this.trust.takeListingTurn(scope, Math.max(1, intervalMs - 50)))) return 'not-due';
 
     const sentAt = Date.now();
     let listing: OpenTasks;
@@ -161,7 +146,7 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
     if (!listing.complete) return 'partial';
     // marks the scope covered for a few listings (however long they take): per-task loops stretch to the backstop meanwhile
     const tookMs = Date.now() - sentAt;
-    await this.redis.set(this.keys.sweepOk(scope), '1', 'PX', Math.max(2000, intervalMs * 4, tookMs * 4));
+    await this.trust.markCovered(scope, Math.max(2000, intervalMs * 4, tookMs * 4));
     return 'complete';
   }
 

@@ -19,19 +19,35 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** What an idempotency key holds: the hash of the first request's body, and its operation (`pending` until created). */
+interface IdempotencyEntry {
+  bodyHash: string;
+  operationId: string;
+}
+
+const idempotencyEntry = {
+  encode: (entry: IdempotencyEntry): string => JSON.stringify(entry),
+  decode: (raw: string): IdempotencyEntry => JSON.parse(raw) as IdempotencyEntry,
+};
+
+/** `idem:<apiKeyName>:<sha256 of the key>`: scoped per API key, the key itself never stored. */
+function idempotencyKeys(keys: RedisKeys) {
+  return { entry: (apiKeyName: string, idempotencyKey: string) => keys.key('idem', apiKeyName, createHash('sha256').update(idempotencyKey).digest('hex')) };
+}
+
 /**
  * Idempotency keys, scoped per API key and kept 24 h. The first request claims the key with one SET NX (so of 20
  * concurrent requests exactly one creates the operation); the others see the claim and get the original operation.
  */
 @Injectable()
 export class IdempotencyStore {
+  private readonly keys: ReturnType<typeof idempotencyKeys>;
+
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
-    private readonly keys: RedisKeys,
-  ) {}
-
-  private key(apiKeyName: string, idempotencyKey: string): string {
-    return this.keys.key('idem', apiKeyName, createHash('sha256').update(idempotencyKey).digest('hex'));
+    redisKeys: RedisKeys,
+  ) {
+    this.keys = idempotencyKeys(redisKeys);
   }
 
   static bodyHash(body: unknown): string {
@@ -39,21 +55,21 @@ export class IdempotencyStore {
   }
 
   async claim(apiKeyName: string, idempotencyKey: string, bodyHash: string): Promise<IdempotencyClaim> {
-    const key = this.key(apiKeyName, idempotencyKey);
-    const set = await this.redis.set(key, JSON.stringify({ bodyHash, operationId: PENDING }), 'EX', TTL_S, 'NX');
+    const key = this.keys.entry(apiKeyName, idempotencyKey);
+    const set = await this.redis.set(key, idempotencyEntry.encode({ bodyHash, operationId: PENDING }), 'EX', TTL_S, 'NX');
     if (set === 'OK') return { kind: 'new' };
     const raw = await this.redis.get(key);
     if (!raw) return this.claim(apiKeyName, idempotencyKey, bodyHash);
-    const stored = JSON.parse(raw) as { bodyHash: string; operationId: string };
+    const stored = idempotencyEntry.decode(raw);
     if (stored.bodyHash !== bodyHash) return { kind: 'mismatch' };
     return stored.operationId === PENDING ? { kind: 'in-progress' } : { kind: 'replay', operationId: stored.operationId };
   }
 
   async complete(apiKeyName: string, idempotencyKey: string, bodyHash: string, operationId: string): Promise<void> {
-    await this.redis.set(this.key(apiKeyName, idempotencyKey), JSON.stringify({ bodyHash, operationId }), 'EX', TTL_S);
+    await this.redis.set(this.keys.entry(apiKeyName, idempotencyKey), idempotencyEntry.encode({ bodyHash, operationId }), 'EX', TTL_S);
   }
 
   async release(apiKeyName: string, idempotencyKey: string): Promise<void> {
-    await this.redis.del(this.key(apiKeyName, idempotencyKey));
+    await this.redis.del(this.keys.entry(apiKeyName, idempotencyKey));
   }
 }

@@ -1,7 +1,5 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import { EventEnvelope, QUEUES, WebhookEventJob } from '@rpg/queues';
+import { EventEnvelope, JobProducer } from '@rpg/queues';
 import { Operation } from '@rpg/routing-policy';
 
 export const EVENT_TYPES = {
@@ -17,7 +15,7 @@ export const EVENT_TYPES = {
  */
 @Injectable()
 export class OperationEventPublisher {
-  constructor(@InjectQueue(QUEUES.webhookEvents) private readonly queue: Queue<WebhookEventJob>) {}
+  constructor(private readonly jobs: JobProducer) {}
 
   static targetEventId(operationId: string, index: number): string {
     return `evt_${operationId.slice(3)}_t${index}`;
@@ -46,7 +44,6 @@ export class OperationEventPublisher {
       for (const result of operation.results) if (result.index !== index) events.push(targetEvent(result.index));
       events.push({ eventId: OperationEventPublisher.completedEventId(operation.id), type: EVENT_TYPES.operationCompleted, timestamp: now, operationId: operation.id, data: operation });
     }
-    const jobId = operationEnded ? `${events[0].eventId}_done` : events[0].eventId;
-    await this.queue.add(events[events.length - 1].type, { events }, { jobId, attempts: 10, backoff: { type: 'exponential', delay: 1000 } });
+    await this.jobs.enqueueOperationEvents(events, operationEnded);
   }
 }

@@ -1,23 +1,30 @@
 /**
  * Lua scripts: every status change of an operation is one atomic step guarded by the expected previous state,
- * so a job that runs twice (BullMQ is at-least-once) changes nothing the second time.
+ * so a job that runs twice (BullMQ is at-least-once) changes nothing the second time. Field names come from the codec.
  */
+import { defineScript } from '@rpg/redis';
+import { GcoreTaskState, TARGET_REF_SEPARATOR } from '@rpg/routing-policy';
+import { OPERATION_LUA, decodeTaskState } from './operation-record.codec';
 
-/**
- * KEYS: op, index zset, unconfirmed zset, lane1..laneN. ARGV: id, nowMs, nowIso, meta, updates, count, ttlSeconds,
- * callbackSecret, status-index prefix. Returns isHead per target.
- */
-export const CREATE_OPERATION = `
+const { F, resultStatus, resultDetail, resultTaskPrefix } = OPERATION_LUA;
+
+/** Stores the operation and queues each target on its lane (entry `<id>#<index>`); the indexes at the head of their lane. */
+export const createOperationScript = defineScript({
+  name: 'rpgCreateOperation',
+  keys: ['op', 'index', 'unconfirmed', '...lanes'] as const,
+  args: ['id', 'nowMs', 'nowIso', 'meta', 'updates', 'count', 'ttlSeconds', 'callbackSecret', 'statusIndexPrefix'] as const,
+  reply: (heads: number[]): number[] => heads.flatMap((isHead, i) => (isHead === 1 ? [i] : [])),
+  lua: `
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('EXISTS') end
 local count = tonumber(ARGV[6])
-redis.call('HSET', KEYS[1], 'meta', ARGV[4], 'updates', ARGV[5], 'status', 'PENDING', 'createdAt', ARGV[3], 'updatedAt', ARGV[3],
-  'completedAt', '', 'count', count, 'done', 0, 'ok', 0, 'seq', 1, 'createdMs', ARGV[2])
-if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'cbsecret', ARGV[8]) end
+redis.call('HSET', KEYS[1], ${F.meta}, ARGV[4], ${F.updates}, ARGV[5], ${F.status}, 'PENDING', ${F.createdAt}, ARGV[3], ${F.updatedAt}, ARGV[3],
+  ${F.completedAt}, '', ${F.count}, count, ${F.done}, 0, ${F.ok}, 0, ${F.seq}, 1, ${F.createdMs}, ARGV[2])
+if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], ${F.callbackSecret}, ARGV[8]) end
 local heads = {}
 for i = 0, count - 1 do
-  redis.call('HSET', KEYS[1], 'r:' .. i .. ':s', 'PENDING')
+  redis.call('HSET', KEYS[1], ${resultStatus('i')}, 'PENDING')
   local lane = KEYS[4 + i]
-  local len = redis.call('RPUSH', lane, ARGV[1] .. '#' .. i)
+  local len = redis.call('RPUSH', lane, ARGV[1] .. '${TARGET_REF_SEPARATOR}' .. i)
   heads[i + 1] = (len == 1) and 1 or 0
 end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
@@ -25,18 +32,39 @@ redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[1])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[2]), ARGV[1])
 redis.call('ZADD', ARGV[9] .. 'PENDING', tonumber(ARGV[2]), ARGV[1])
 return heads
-`;
+`,
+});
+
+export interface TransitionOutcome {
+  /** 1 changed, 0 refused (status was not one of `from`), -1 operation unknown. */
+  changed: 1 | 0 | -1;
+  resultStatus: string;
+  operationStatus: string;
+  operationTerminalNow: boolean;
+  /** Head of the target's lane after a terminal result released it (`<opId>#<index>`), '' when empty. */
+  nextLaneHead: string;
+}
 
 /**
- * KEYS: op, lane (KEYS[1] again when not releasing: every declared key must be in the op's slot on Redis Cluster, and
- * '' hashes to slot 0, which Redis refuses with CROSSSLOT). ARGV: index, allowed from-statuses (comma list), to, detail JSON or '',
- * nowIso, channel, ttlSeconds, laneEntry, status-index prefix, operation id.
- * Returns {changed(1/0/-1), resultStatus, opStatus, opTerminalNow, nextLaneHead}.
+ * Moves one result from one of `from` (comma list) to `to`, ends the operation with its last target, and releases the
+ * target's lane (pops `laneEntry` when it heads it). `lane` is the op key again when not releasing: every declared key
+ * must be in the op's slot on Redis Cluster, and '' hashes to slot 0, which Redis refuses with CROSSSLOT.
  */
-export const TRANSITION_RESULT = `
+export const transitionResultScript = defineScript({
+  name: 'rpgTransitionResult',
+  keys: ['op', 'lane'] as const,
+  args: ['index', 'from', 'to', 'detail', 'nowIso', 'channel', 'ttlSeconds', 'laneEntry', 'statusIndexPrefix', 'operationId'] as const,
+  reply: ([changed, resultStatus, operationStatus, terminalNow, nextLaneHead]: [number, string, string, number, string]): TransitionOutcome => ({
+    changed: changed as TransitionOutcome['changed'],
+    resultStatus,
+    operationStatus,
+    operationTerminalNow: terminalNow === 1,
+    nextLaneHead,
+  }),
+  lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, '', '', 0, ''} end
 local idx = ARGV[1]
-local field = 'r:' .. idx .. ':s'
+local field = ${resultStatus('idx')}
 local cur = redis.call('HGET', KEYS[1], field)
 local allowed = false
 for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then allowed = true end end
@@ -47,52 +75,58 @@ local function nextHead()
   return redis.call('LINDEX', KEYS[2], 0) or ''
 end
 if not allowed then
-  return {0, cur or '', redis.call('HGET', KEYS[1], 'status'), 0, nextHead()}
+  return {0, cur or '', redis.call('HGET', KEYS[1], ${F.status}), 0, nextHead()}
 end
 local to = ARGV[3]
-redis.call('HSET', KEYS[1], field, to, 'updatedAt', ARGV[5])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'r:' .. idx .. ':d', ARGV[4]) end
-local opStatus = redis.call('HGET', KEYS[1], 'status')
+redis.call('HSET', KEYS[1], field, to, ${F.updatedAt}, ARGV[5])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], ${resultDetail('idx')}, ARGV[4]) end
+local opStatus = redis.call('HGET', KEYS[1], ${F.status})
 local previousStatus = opStatus
 local terminalNow = 0
 if (to == 'SUCCEEDED' or to == 'FAILED') and cur ~= 'SUCCEEDED' and cur ~= 'FAILED' then
-  local done = redis.call('HINCRBY', KEYS[1], 'done', 1)
-  local ok = tonumber(redis.call('HGET', KEYS[1], 'ok'))
-  if to == 'SUCCEEDED' then ok = redis.call('HINCRBY', KEYS[1], 'ok', 1) end
-  local count = tonumber(redis.call('HGET', KEYS[1], 'count'))
+  local done = redis.call('HINCRBY', KEYS[1], ${F.done}, 1)
+  local ok = tonumber(redis.call('HGET', KEYS[1], ${F.ok}))
+  if to == 'SUCCEEDED' then ok = redis.call('HINCRBY', KEYS[1], ${F.ok}, 1) end
+  local count = tonumber(redis.call('HGET', KEYS[1], ${F.count}))
   if done >= count then
     if ok == count then opStatus = 'SUCCEEDED' elseif ok == 0 then opStatus = 'FAILED' else opStatus = 'PARTIALLY_SUCCEEDED' end
-    redis.call('HSET', KEYS[1], 'status', opStatus, 'completedAt', ARGV[5])
+    redis.call('HSET', KEYS[1], ${F.status}, opStatus, ${F.completedAt}, ARGV[5])
     redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
     terminalNow = 1
   end
 end
 if opStatus == 'PENDING' then
   opStatus = 'RUNNING'
-  redis.call('HSET', KEYS[1], 'status', opStatus)
+  redis.call('HSET', KEYS[1], ${F.status}, opStatus)
 end
 if opStatus ~= previousStatus then
-  local createdMs = tonumber(redis.call('HGET', KEYS[1], 'createdMs'))
+  local createdMs = tonumber(redis.call('HGET', KEYS[1], ${F.createdMs}))
   redis.call('ZREM', ARGV[9] .. previousStatus, ARGV[10])
   redis.call('ZADD', ARGV[9] .. opStatus, createdMs, ARGV[10])
 end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local seq = redis.call('HINCRBY', KEYS[1], ${F.seq}, 1)
 redis.call('PUBLISH', ARGV[6], seq)
 return {1, to, opStatus, terminalNow, nextHead()}
-`;
+`,
+});
 
-/** KEYS: op. ARGV: index, taskId, task JSON, nowIso, channel. Returns the JSON of every task of that result (in taskIds order, '' when unknown). */
-export const SET_TASK_STATE = `
+/** Records a task's state on one result; replies every task of that result, in taskIds order (undefined when unknown). */
+export const setTaskStateScript = defineScript({
+  name: 'rpgSetTaskState',
+  keys: ['op'] as const,
+  args: ['index', 'taskId', 'task', 'nowIso', 'channel'] as const,
+  reply: (tasks: string[]): (GcoreTaskState | undefined)[] => tasks.map(decodeTaskState),
+  lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
 local idx = ARGV[1]
-local prefix = 'r:' .. idx .. ':t:'
+local prefix = ${resultTaskPrefix('idx')}
 local before = redis.call('HGET', KEYS[1], prefix .. ARGV[2])
 if before ~= ARGV[3] then
-  redis.call('HSET', KEYS[1], prefix .. ARGV[2], ARGV[3], 'updatedAt', ARGV[4])
-  local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+  redis.call('HSET', KEYS[1], prefix .. ARGV[2], ARGV[3], ${F.updatedAt}, ARGV[4])
+  local seq = redis.call('HINCRBY', KEYS[1], ${F.seq}, 1)
   redis.call('PUBLISH', ARGV[5], seq)
 end
-local detail = redis.call('HGET', KEYS[1], 'r:' .. idx .. ':d')
+local detail = redis.call('HGET', KEYS[1], ${resultDetail('idx')})
 local out = {}
 if detail then
   local ok, d = pcall(cjson.decode, detail)
@@ -103,4 +137,5 @@ if detail then
   end
 end
 return out
-`;
+`,
+});

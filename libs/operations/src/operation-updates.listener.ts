@@ -1,5 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { RedisConnectionFactory, RedisKeys, RedisClient } from '@rpg/redis';
+import { OperationKeys } from './operation.keys';
 
 type Listener = (seq: number) => void;
 
@@ -12,14 +13,13 @@ export class OperationUpdatesListener implements OnApplicationShutdown {
   private subscriber?: RedisClient;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly subscribed = new Map<string, Promise<unknown>>();
+  private readonly keys: OperationKeys;
 
   constructor(
     private readonly connections: RedisConnectionFactory,
-    private readonly keys: RedisKeys,
-  ) {}
-
-  private channel(operationId: string): string {
-    return this.keys.key('opch', operationId);
+    redisKeys: RedisKeys,
+  ) {
+    this.keys = new OperationKeys(redisKeys);
   }
 
   private connection(): RedisClient {
@@ -37,7 +37,7 @@ export class OperationUpdatesListener implements OnApplicationShutdown {
 
   /** Calls `listener` on every change of the operation until the returned function is called. */
   async listen(operationId: string, listener: Listener): Promise<() => Promise<void>> {
-    const channel = this.channel(operationId);
+    const channel = this.keys.channel(operationId);
     let set = this.listeners.get(channel);
     if (!set) {
       set = new Set();

@@ -1,18 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
-import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
-import {
-  GcoreTaskState,
-  Operation,
-  OperationResult,
-  OperationStatus,
-  ResultDetail,
-  ResultStatus,
-  Update,
-  targetKey,
-} from '@rpg/routing-policy';
-import { CREATE_OPERATION, SET_TASK_STATE, TRANSITION_RESULT } from './operation-scripts';
+import { REDIS, RedisKeys, RedisClient, ScriptCall } from '@rpg/redis';
+import { GcoreTaskState, OPERATION_STATUSES, Operation, ResultDetail, ResultStatus, Update, formatTargetRef } from '@rpg/routing-policy';
+import { OperationKeys } from './operation.keys';
+import { OperationMeta, StoredOperation, decodeOperation, encodeResultDetail, encodeTaskState } from './operation-record.codec';
+import { TransitionOutcome, createOperationScript, setTaskStateScript, transitionResultScript } from './operation-scripts';
 import { OPERATION_ID_PATTERN } from './operation-id';
+
+export type { OperationMeta, StoredOperation } from './operation-record.codec';
+export type { TransitionOutcome } from './operation-scripts';
 
 /** A position in the operation indexes: the score (creation time, ms) and id of the last item of a page. */
 export interface OperationCursor {
@@ -41,111 +37,57 @@ export function decodeOperationCursor(text: string): OperationCursor | null {
   return cursor;
 }
 
-export interface OperationMeta {
-  id: string;
-  createdAt: string;
-  reference: string | null;
-  dryRun: boolean;
-  count: number;
-  apiKeyName: string;
-  callbackUrl?: string;
-}
-
-export interface StoredOperation {
-  operation: Operation;
-  meta: OperationMeta;
-  updates: Update[];
-  seq: number;
-  callbackSecret?: string;
-}
-
-export interface TransitionOutcome {
-  /** 1 changed, 0 refused (status was not one of `from`), -1 operation unknown. */
-  changed: 1 | 0 | -1;
-  resultStatus: string;
-  operationStatus: string;
-  operationTerminalNow: boolean;
-  /** Head of the target's lane after a terminal result released it (`<opId>#<index>`), '' when empty. */
-  nextLaneHead: string;
-}
-
-type Scripted = RedisClient & {
-  rpgCreateOperation(...args: (string | number)[]): Promise<number[]>;
-  rpgTransitionResult(...args: (string | number)[]): Promise<[number, string, string, number, string]>;
-  rpgSetTaskState(...args: (string | number)[]): Promise<string[]>;
-};
-
 /** The operation store in Redis: one hash per operation, atomic transitions by Lua, one pub/sub channel per operation. */
 @Injectable()
 export class OperationStore {
-  private readonly redis: Scripted;
+  readonly keys: OperationKeys;
   readonly retentionSeconds: number;
+  private readonly createOperation: ScriptCall<typeof createOperationScript>;
+  private readonly transitionResult: ScriptCall<typeof transitionResultScript>;
+  private readonly setTaskStateOf: ScriptCall<typeof setTaskStateScript>;
 
   constructor(
-    @Inject(REDIS) redis: RedisClient,
-    private readonly keys: RedisKeys,
+    @Inject(REDIS) private readonly redis: RedisClient,
+    redisKeys: RedisKeys,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.redis = redis as Scripted;
+    this.keys = new OperationKeys(redisKeys);
     this.retentionSeconds = config.operationRetentionDays * 24 * 3600;
-    if (!('rpgCreateOperation' in redis)) {
-      redis.defineCommand('rpgCreateOperation', { lua: CREATE_OPERATION });
-      redis.defineCommand('rpgTransitionResult', { numberOfKeys: 2, lua: TRANSITION_RESULT });
-      redis.defineCommand('rpgSetTaskState', { numberOfKeys: 1, lua: SET_TASK_STATE });
-    }
-  }
-
-  operationKey(id: string): string {
-    return this.keys.key('op', id);
-  }
-  channel(id: string): string {
-    return this.keys.key('opch', id);
-  }
-  laneKey(update: Update): string {
-    return this.keys.key('lane', targetKey(update.target));
-  }
-  get indexKey(): string {
-    return this.keys.key('ops', 'index');
-  }
-  get unconfirmedKey(): string {
-    return this.keys.key('ops', 'unconfirmed');
-  }
-  /** Index of operations per status (`<prefix><STATUS>`), kept by the scripts. */
-  get statusIndexPrefix(): string {
-    return this.keys.key('ops', 'status', '');
+    this.createOperation = createOperationScript.on(redis);
+    this.transitionResult = transitionResultScript.on(redis);
+    this.setTaskStateOf = setTaskStateScript.on(redis);
   }
 
   /** Stores the operation and queues each target on its lane; returns the indexes that are at the head of their lane. */
   async create(meta: OperationMeta, updates: Update[], callbackSecret?: string): Promise<number[]> {
-    const lanes = updates.map((u) => this.laneKey(u));
-    const keys = [this.operationKey(meta.id), this.indexKey, this.unconfirmedKey, ...lanes];
-    const heads = await this.redis.rpgCreateOperation(
-      keys.length,
-      ...keys,
-      meta.id,
-      Date.parse(meta.createdAt),
-      meta.createdAt,
-      JSON.stringify(meta),
-      JSON.stringify(updates),
-      updates.length,
-      this.retentionSeconds + 86_400,
-      callbackSecret ?? '',
-      this.statusIndexPrefix,
+    return this.createOperation(
+      { op: this.keys.operation(meta.id), index: this.keys.index, unconfirmed: this.keys.unconfirmed, lanes: updates.map((u) => this.keys.lane(u.target)) },
+      {
+        id: meta.id,
+        nowMs: Date.parse(meta.createdAt),
+        nowIso: meta.createdAt,
+        meta: JSON.stringify(meta),
+        updates: JSON.stringify(updates),
+        count: updates.length,
+        ttlSeconds: this.retentionSeconds + 86_400,
+        callbackSecret: callbackSecret ?? '',
+        statusIndexPrefix: this.keys.statusIndexPrefix,
+      },
     );
-    return heads.flatMap((isHead, i) => (isHead === 1 ? [i] : []));
   }
 
   /** The jobs of this operation are in BullMQ: the recovery sweep may forget it. */
   async confirmEnqueued(id: string): Promise<void> {
-    await this.redis.zrem(this.unconfirmedKey, id);
+    await this.redis.zrem(this.keys.unconfirmed, id);
   }
 
   async unconfirmedOlderThan(ms: number, limit = 100): Promise<string[]> {
-    return this.redis.zrangebyscore(this.unconfirmedKey, 0, Date.now() - ms, 'LIMIT', 0, limit);
+    return this.redis.zrangebyscore(this.keys.unconfirmed, 0, Date.now() - ms, 'LIMIT', 0, limit);
   }
 
+  /** The target reference (`<opId>#<index>`) at the head of the update's lane: the one update of that target that may run. */
   async laneHead(update: Update): Promise<string | null> {
-    return this.redis.lindex(this.laneKey(update), 0);
+    return this.redis.lindex(this.keys.lane(update.target), 0);
   }
 
   async transition(
@@ -157,27 +99,30 @@ export class OperationStore {
     update?: Update,
   ): Promise<TransitionOutcome> {
     const releasing = update && (to === 'SUCCEEDED' || to === 'FAILED');
-    const [changed, resultStatus, operationStatus, terminalNow, nextLaneHead] = await this.redis.rpgTransitionResult(
-      this.operationKey(id),
-      releasing ? this.laneKey(update) : this.operationKey(id), // no lane: the op key again (same slot on a cluster)
-      index,
-      from.join(','),
-      to,
-      detail ? JSON.stringify(detail) : '',
-      new Date().toISOString(),
-      this.channel(id),
-      this.retentionSeconds,
-      `${id}#${index}`,
-      this.statusIndexPrefix,
-      id,
+    return this.transitionResult(
+      // no lane: the op key again (same slot on a cluster)
+      { op: this.keys.operation(id), lane: releasing ? this.keys.lane(update.target) : this.keys.operation(id) },
+      {
+        index,
+        from: from.join(','),
+        to,
+        detail: encodeResultDetail(detail),
+        nowIso: new Date().toISOString(),
+        channel: this.keys.channel(id),
+        ttlSeconds: this.retentionSeconds,
+        laneEntry: formatTargetRef({ operationId: id, index }),
+        statusIndexPrefix: this.keys.statusIndexPrefix,
+        operationId: id,
+      },
     );
-    return { changed: changed as 1 | 0 | -1, resultStatus, operationStatus, operationTerminalNow: terminalNow === 1, nextLaneHead };
   }
 
   /** Records a task's state on one result; returns every task of that result (unknown ones as undefined). */
   async setTaskState(id: string, index: number, task: GcoreTaskState): Promise<(GcoreTaskState | undefined)[]> {
-    const all = await this.redis.rpgSetTaskState(this.operationKey(id), index, task.id, JSON.stringify(task), new Date().toISOString(), this.channel(id));
-    return all.map((json) => (json ? (JSON.parse(json) as GcoreTaskState) : undefined));
+    return this.setTaskStateOf(
+      { op: this.keys.operation(id) },
+      { index, taskId: task.id, task: encodeTaskState(task), nowIso: new Date().toISOString(), channel: this.keys.channel(id) },
+    );
   }
 
   /**
@@ -185,7 +130,7 @@ export class OperationStore {
    * last item, base64url. Entries whose operation expired are skipped (and trimmed by the maintenance job).
    */
   async page(options: { status?: string; limit: number; cursor?: string }): Promise<{ items: Operation[]; nextCursor: string | null }> {
-    const key = options.status ? this.statusIndexPrefix + options.status : this.indexKey;
+    const key = options.status ? this.keys.statusIndex(options.status) : this.keys.index;
     let max = '+inf';
     let afterId: string | undefined;
     let afterScore: number | undefined;
@@ -233,56 +178,20 @@ export class OperationStore {
   async trimIndexes(): Promise<void> {
     const cutoff = Date.now() - this.retentionSeconds * 1000;
     const pipeline = this.redis.pipeline();
-    pipeline.zremrangebyscore(this.indexKey, '-inf', cutoff);
-    for (const status of ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED']) pipeline.zremrangebyscore(this.statusIndexPrefix + status, '-inf', cutoff);
+    pipeline.zremrangebyscore(this.keys.index, '-inf', cutoff);
+    for (const status of OPERATION_STATUSES) pipeline.zremrangebyscore(this.keys.statusIndex(status), '-inf', cutoff);
     await pipeline.exec();
   }
 
   async get(id: string): Promise<StoredOperation | null> {
-    const hash = await this.redis.hgetall(this.operationKey(id));
-    return hash.meta ? this.assemble(hash) : null;
+    return decodeOperation(await this.redis.hgetall(this.keys.operation(id)));
   }
 
   async getMany(ids: string[]): Promise<(StoredOperation | null)[]> {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.operationKey(id));
+    for (const id of ids) pipeline.hgetall(this.keys.operation(id));
     const rows = (await pipeline.exec()) ?? [];
-    return rows.map(([, hash]) => (hash && (hash as Record<string, string>).meta ? this.assemble(hash as Record<string, string>) : null));
-  }
-
-  private assemble(hash: Record<string, string>): StoredOperation {
-    const meta = JSON.parse(hash.meta) as OperationMeta;
-    const updates = JSON.parse(hash.updates) as Update[];
-    const results: OperationResult[] = updates.map((update, index) => {
-      const detail = hash[`r:${index}:d`] ? (JSON.parse(hash[`r:${index}:d`]) as ResultDetail) : {};
-      const result: OperationResult = { index, target: update.target, status: hash[`r:${index}:s`] as ResultStatus, ...detail };
-      if (detail.gcore) {
-        result.gcore = {
-          taskIds: detail.gcore.taskIds,
-          tasks: detail.gcore.taskIds.map((taskId) => {
-            const json = hash[`r:${index}:t:${taskId}`];
-            return json ? (JSON.parse(json) as GcoreTaskState) : { id: taskId, state: 'NEW', error: null };
-          }),
-        };
-      }
-      return result;
-    });
-    return {
-      meta,
-      updates,
-      seq: Number(hash.seq ?? 0),
-      callbackSecret: hash.cbsecret || undefined,
-      operation: {
-        id: meta.id,
-        status: hash.status as OperationStatus,
-        createdAt: meta.createdAt,
-        updatedAt: hash.updatedAt,
-        completedAt: hash.completedAt || null,
-        reference: meta.reference,
-        dryRun: meta.dryRun,
-        results,
-      },
-    };
+    return rows.map(([, hash]) => (hash ? decodeOperation(hash as Record<string, string>) : null));
   }
 }

@@ -10,6 +10,9 @@ import { AcceptUpdateUseCase } from './usecases/accept-update/accept-update.usec
 import { ExecuteTargetUseCase } from './usecases/execute-target/execute-target.usecase';
 import { PlanUpdateUseCase } from './usecases/plan-update/plan-update.usecase';
 import { RecordTaskStateUseCase } from './usecases/record-task-state/record-task-state.usecase';
+import { GetOperationUseCase } from './usecases/get-operation/get-operation.usecase';
+import { ListOperationsUseCase } from './usecases/list-operations/list-operations.usecase';
+import { RecoverUnconfirmedOperationsUseCase } from './usecases/recover-unconfirmed-operations/recover-unconfirmed-operations.usecase';
 
 const providers = [
   OperationStore,
@@ -21,14 +24,16 @@ const providers = [
   WaitForOperationUseCase,
   IdempotencyStore,
   SubmitUpdateUseCase,
+  GetOperationUseCase,
+  ListOperationsUseCase,
 ];
 
-/** Operations: the Redis store, status rules and the use cases that accept and plan an update (gateway and worker). */
+/** Operations: the Redis store, status rules and the use cases that accept, plan and read operations (gateway and worker). */
 @Module({ providers, exports: providers })
 export class OperationsModule {}
 
-const executionProviders = [ExecuteTargetUseCase, RecordTaskStateUseCase];
+const executionProviders = [ExecuteTargetUseCase, RecordTaskStateUseCase, RecoverUnconfirmedOperationsUseCase];
 
-/** The use cases that execute targets (worker only; needs an ExternalTaskWatcher). */
+/** The use cases that execute targets and repair unconfirmed operations (worker only; needs an ExternalTaskWatcher). */
 @Module({ imports: [OperationsModule], providers: executionProviders, exports: executionProviders })
 export class OperationExecutionModule {}

@@ -1,9 +1,7 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { GatewayMetrics } from '@rpg/observability';
-import { ProviderCallJob, QUEUES, jobIds } from '@rpg/queues';
-import { ResultDetail, ResultStatus, TERMINAL_OPERATION_STATUSES, TERMINAL_RESULT_STATUSES } from '@rpg/routing-policy';
+import { JobProducer } from '@rpg/queues';
+import { ResultDetail, ResultStatus, TERMINAL_OPERATION_STATUSES, TERMINAL_RESULT_STATUSES, parseTargetRef } from '@rpg/routing-policy';
 import { OperationEventPublisher } from './operation-event.publisher';
 import { OperationStore, StoredOperation } from './operation.store';
 
@@ -20,7 +18,7 @@ export class TargetCompletion {
     private readonly store: OperationStore,
     private readonly events: OperationEventPublisher,
     private readonly metrics: GatewayMetrics,
-    @InjectQueue(QUEUES.providerCalls) private readonly calls: Queue<ProviderCallJob>,
+    private readonly jobs: JobProducer,
   ) {}
 
   async finish(stored: StoredOperation, index: number, status: Extract<ResultStatus, 'SUCCEEDED' | 'FAILED'>, detail: ResultDetail): Promise<void> {
@@ -48,12 +46,7 @@ export class TargetCompletion {
 
   /** Enqueues the provider call of a lane entry (`<opId>#<index>`); a no-op when its job already exists. */
   async startLaneEntry(entry: string): Promise<void> {
-    const hash = entry.lastIndexOf('#');
-    const operationId = entry.slice(0, hash);
-    const index = Number(entry.slice(hash + 1));
-    await this.calls.add('call', { operationId, index }, { jobId: jobIds.providerCall(operationId, index), ...PROVIDER_CALL_JOB_OPTIONS });
+    const { operationId, index } = parseTargetRef(entry);
+    await this.jobs.enqueueProviderCalls(operationId, [index]);
   }
 }
-
-/** Provider calls retry only on transient failures (provider unreachable): 5 attempts, 5 s doubling. */
-export const PROVIDER_CALL_JOB_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 5_000 } } as const;

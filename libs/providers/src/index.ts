@@ -1,2 +1,3 @@
 export * from './providers.module';
 export * from './usecases/lookup-targets/lookup-targets.usecase';
+export * from './usecases/lookup-targets/lookup-targets.command';

@@ -3,11 +3,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { RedisConnectionFactory } from '@rpg/redis';
 import { QueueErrorReporter } from './queue-error.reporter';
-import { ALL_QUEUES, DEFAULT_JOB_OPTIONS, bullConnection, bullRedisOverrides, queuePrefix } from './queues';
+import { DEFAULT_JOB_OPTIONS } from './job-contracts';
+import { JobProducer } from './job-producer';
+import { ALL_QUEUES, bullConnection, bullRedisOverrides, queuePrefix } from './queues';
 
 /**
- * BullMQ on the configured Redis with every queue registered. `producerOnly` (the gateway) fails fast while Redis is
- * away instead of queueing commands in memory: a request is never acknowledged for a job that is not stored.
+ * BullMQ on the configured Redis with every queue registered, and JobProducer: the one way jobs are added.
+ * `producerOnly` (the gateway) fails fast while Redis is away instead of queueing commands in memory: a request is never
+ * acknowledged for a job that is not stored.
  *
  * On a Redis Cluster BullMQ needs a Cluster instance (it builds only single-node clients from options). It shares that
  * instance between every queue and worker of the process (each worker's blocking commands get a duplicate BullMQ owns)
@@ -32,8 +35,8 @@ export class QueuesModule {
         }),
         BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name }))),
       ],
-      providers: [QueueErrorReporter],
-      exports: [BullModule],
+      providers: [QueueErrorReporter, JobProducer],
+      exports: [BullModule, JobProducer],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import { RedisTarget, createRedisClient } from './redis.module';
+import { RedisTarget, createRedisClient } from './redis-client';
 
 const CHECK_TIMEOUT_MS = 5000;
 

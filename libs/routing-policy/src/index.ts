@@ -4,3 +4,4 @@ export * from './provider-error';
 export * from './provider-adapter';
 export * from './update-request.validator';
 export * from './json-merge-patch';
+export * from './target-ref';

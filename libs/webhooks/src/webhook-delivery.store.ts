@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient, defineScript, ScriptCall } from '@rpg/redis';
 
 export interface DeliveryAttempt {
   attempt: number;
@@ -32,12 +32,31 @@ export interface WebhookDelivery {
 const KEEP_PER_SUBSCRIPTION = 1000;
 const DELIVERY_TTL_S = 30 * 24 * 3600;
 
+/** Redis keys of deliveries: each delivery (JSON), the list per subscription (newest first), the lane per endpoint and operation. */
+function deliveryKeys(keys: RedisKeys) {
+  return {
+    delivery: (id: string) => keys.key('dlv', id),
+    ofSubscription: (subscriptionId: string) => keys.key('whsub', subscriptionId, 'dlvs'),
+    lane: (endpoint: string, operationId: string) => keys.key('dlane', endpoint, operationId),
+  };
+}
+
+const deliveryCodec = {
+  encode: (delivery: WebhookDelivery): string => JSON.stringify(delivery),
+  decode: (raw: string): WebhookDelivery => JSON.parse(raw) as WebhookDelivery,
+};
+
 /**
- * KEYS: delivery, lane (KEYS[1] again = none), subscription list (KEYS[1] again = none): "none" repeats the delivery key
- * because every declared key must be in one slot on Redis Cluster ('' hashes to slot 0: CROSSSLOT).
- * ARGV: json, ttl, id, keep. Returns {created, isHead}.
+ * Creates the delivery unless it exists, lists it under its subscription and queues it on its lane. A `lane` or `list`
+ * that is the delivery key again means none: every declared key must be in one slot on Redis Cluster ('' hashes to
+ * slot 0: CROSSSLOT).
  */
-const CREATE_DELIVERY = `
+const createDeliveryScript = defineScript({
+  name: 'rpgCreateDelivery',
+  keys: ['delivery', 'lane', 'list'] as const,
+  args: ['json', 'ttlSeconds', 'id', 'keep'] as const,
+  reply: ([created, isHead]: [number, number]) => ({ created: created === 1, isHead: isHead === 1 }),
+  lua: `
 if redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]), 'NX') == false then
   -- exists (fan-out ran before): report whether it heads its lane so a lost enqueue is repaired
   if KEYS[2] == KEYS[1] then return {0, 1} end
@@ -51,78 +70,68 @@ if KEYS[2] == KEYS[1] then return {1, 1} end
 local len = redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
 return {1, (len == 1) and 1 or 0}
-`;
+`,
+});
 
-/** KEYS: lane. ARGV: id. Pops the delivery if it heads the lane; returns the new head or ''. */
-const RELEASE_LANE = `
+/** Pops the delivery if it heads the lane; replies the new head or ''. */
+const releaseLaneScript = defineScript({
+  name: 'rpgReleaseLane',
+  keys: ['lane'] as const,
+  args: ['id'] as const,
+  reply: (nextHead: string) => nextHead,
+  lua: `
 if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then redis.call('LPOP', KEYS[1]) end
 return redis.call('LINDEX', KEYS[1], 0) or ''
-`;
-
-type Scripted = RedisClient & {
-  rpgCreateDelivery(delivery: string, lane: string, list: string, json: string, ttl: number, id: string, keep: number): Promise<[number, number]>;
-  rpgReleaseLane(lane: string, id: string): Promise<string>;
-};
+`,
+});
 
 /** Deliveries and their attempts, listed per subscription (newest first, the last 1000 kept), with per-lane ordering. */
 @Injectable()
 export class WebhookDeliveryStore {
-  private readonly redis: Scripted;
+  private readonly keys: ReturnType<typeof deliveryKeys>;
+  private readonly createDelivery: ScriptCall<typeof createDeliveryScript>;
+  private readonly releaseLaneOf: ScriptCall<typeof releaseLaneScript>;
 
   constructor(
-    @Inject(REDIS) redis: RedisClient,
-    private readonly keys: RedisKeys,
+    @Inject(REDIS) private readonly redis: RedisClient,
+    redisKeys: RedisKeys,
   ) {
-    this.redis = redis as Scripted;
-    if (!('rpgCreateDelivery' in redis)) {
-      redis.defineCommand('rpgCreateDelivery', { numberOfKeys: 3, lua: CREATE_DELIVERY });
-      redis.defineCommand('rpgReleaseLane', { numberOfKeys: 1, lua: RELEASE_LANE });
-    }
+    this.keys = deliveryKeys(redisKeys);
+    this.createDelivery = createDeliveryScript.on(redis);
+    this.releaseLaneOf = releaseLaneScript.on(redis);
   }
 
-  private key(id: string): string {
-    return this.keys.key('dlv', id);
-  }
-  private listKey(subscriptionId: string): string {
-    return this.keys.key('whsub', subscriptionId, 'dlvs');
-  }
   laneKey(endpoint: string, operationId: string): string {
-    return this.keys.key('dlane', endpoint, operationId);
+    return this.keys.lane(endpoint, operationId);
   }
 
   /** Creates the delivery unless it exists (fan-out may run twice); `isHead`: first in its lane, so it may go out now. */
   async create(delivery: WebhookDelivery): Promise<{ created: boolean; isHead: boolean }> {
-    const key = this.key(delivery.id);
-    const [created, isHead] = await this.redis.rpgCreateDelivery(
-      key,
-      delivery.lane ?? key,
-      delivery.subscriptionId ? this.listKey(delivery.subscriptionId) : key,
-      JSON.stringify(delivery),
-      DELIVERY_TTL_S,
-      delivery.id,
-      KEEP_PER_SUBSCRIPTION,
+    const key = this.keys.delivery(delivery.id);
+    return this.createDelivery(
+      { delivery: key, lane: delivery.lane ?? key, list: delivery.subscriptionId ? this.keys.ofSubscription(delivery.subscriptionId) : key },
+      { json: deliveryCodec.encode(delivery), ttlSeconds: DELIVERY_TTL_S, id: delivery.id, keep: KEEP_PER_SUBSCRIPTION },
     );
-    return { created: created === 1, isHead: isHead === 1 };
   }
 
   /** The delivery ended: let the next one of its lane go. Returns that next delivery id, or ''. */
   async releaseLane(delivery: WebhookDelivery): Promise<string> {
-    return delivery.lane ? this.redis.rpgReleaseLane(delivery.lane, delivery.id) : '';
+    return delivery.lane ? this.releaseLaneOf({ lane: delivery.lane }, { id: delivery.id }) : '';
   }
 
   async get(id: string): Promise<WebhookDelivery | null> {
-    const raw = await this.redis.get(this.key(id));
-    return raw ? (JSON.parse(raw) as WebhookDelivery) : null;
+    const raw = await this.redis.get(this.keys.delivery(id));
+    return raw ? deliveryCodec.decode(raw) : null;
   }
 
   async save(delivery: WebhookDelivery): Promise<void> {
-    await this.redis.set(this.key(delivery.id), JSON.stringify(delivery), 'EX', DELIVERY_TTL_S);
+    await this.redis.set(this.keys.delivery(delivery.id), deliveryCodec.encode(delivery), 'EX', DELIVERY_TTL_S);
   }
 
   async listForSubscription(subscriptionId: string, limit = 100): Promise<WebhookDelivery[]> {
-    const ids = await this.redis.lrange(this.listKey(subscriptionId), 0, limit - 1);
+    const ids = await this.redis.lrange(this.keys.ofSubscription(subscriptionId), 0, limit - 1);
     if (!ids.length) return [];
-    const raws = await this.redis.mget(ids.map((id) => this.key(id)));
-    return raws.flatMap((raw) => (raw ? [JSON.parse(raw) as WebhookDelivery] : []));
+    const raws = await this.redis.mget(ids.map((id) => this.keys.delivery(id)));
+    return raws.flatMap((raw) => (raw ? [deliveryCodec.decode(raw)] : []));
   }
 }

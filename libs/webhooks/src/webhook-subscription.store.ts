@@ -24,19 +24,34 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
+/** Redis keys of subscriptions: a hash per subscription (fields below), and every id by creation time. */
+function subscriptionKeys(keys: RedisKeys) {
+  return {
+    subscription: (id: string) => keys.key('whsub', id),
+    all: keys.key('whsubs'),
+  };
+}
+
+/** The subscription hash: `data` (what the API shows) and `secrets` (never shown), both JSON. */
+const SUBSCRIPTION_FIELDS = { data: 'data', secrets: 'secrets' } as const;
+
+const subscriptionCodec = {
+  encode: (subscription: WebhookSubscription): string => JSON.stringify(subscription),
+  decode: (raw: string): WebhookSubscription => JSON.parse(raw) as WebhookSubscription,
+  encodeSecrets: (secrets: SubscriptionSecrets): string => JSON.stringify(secrets),
+  decodeSecrets: (raw: string): SubscriptionSecrets => JSON.parse(raw) as SubscriptionSecrets,
+};
+
 /** Webhook subscriptions in Redis. Secrets sit in their own field and never leave through `get`/`list`. */
 @Injectable()
 export class WebhookSubscriptionStore {
+  private readonly keys: ReturnType<typeof subscriptionKeys>;
+
   constructor(
     @Inject(REDIS) private readonly redis: RedisClient,
-    private readonly keys: RedisKeys,
-  ) {}
-
-  private key(id: string): string {
-    return this.keys.key('whsub', id);
-  }
-  private get setKey(): string {
-    return this.keys.key('whsubs');
+    redisKeys: RedisKeys,
+  ) {
+    this.keys = subscriptionKeys(redisKeys);
   }
 
   async create(input: { url: string; events: string[]; description?: string }): Promise<{ subscription: WebhookSubscription; secret: string }> {
@@ -51,33 +66,33 @@ export class WebhookSubscriptionStore {
     const secret = newWebhookSecret();
     await this.redis
       .multi()
-      .hset(this.key(subscription.id), 'data', JSON.stringify(subscription), 'secrets', JSON.stringify({ current: secret } satisfies SubscriptionSecrets))
-      .zadd(this.setKey, Date.now(), subscription.id)
+      .hset(this.keys.subscription(subscription.id), SUBSCRIPTION_FIELDS.data, subscriptionCodec.encode(subscription), SUBSCRIPTION_FIELDS.secrets, subscriptionCodec.encodeSecrets({ current: secret }))
+      .zadd(this.keys.all, Date.now(), subscription.id)
       .exec();
     return { subscription, secret };
   }
 
   async get(id: string): Promise<WebhookSubscription | null> {
-    const data = await this.redis.hget(this.key(id), 'data');
-    return data ? (JSON.parse(data) as WebhookSubscription) : null;
+    const data = await this.redis.hget(this.keys.subscription(id), SUBSCRIPTION_FIELDS.data);
+    return data ? subscriptionCodec.decode(data) : null;
   }
 
   async secrets(id: string): Promise<SubscriptionSecrets | null> {
-    const raw = await this.redis.hget(this.key(id), 'secrets');
-    return raw ? (JSON.parse(raw) as SubscriptionSecrets) : null;
+    const raw = await this.redis.hget(this.keys.subscription(id), SUBSCRIPTION_FIELDS.secrets);
+    return raw ? subscriptionCodec.decodeSecrets(raw) : null;
   }
 
   async list(): Promise<WebhookSubscription[]> {
-    const ids = await this.redis.zrange(this.setKey, 0, -1);
+    const ids = await this.redis.zrange(this.keys.all, 0, -1);
     if (!ids.length) return [];
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.key(id), 'data');
+    for (const id of ids) pipeline.hget(this.keys.subscription(id), SUBSCRIPTION_FIELDS.data);
     const rows = (await pipeline.exec()) ?? [];
-    return rows.flatMap(([, data]) => (data ? [JSON.parse(data as string) as WebhookSubscription] : []));
+    return rows.flatMap(([, data]) => (data ? [subscriptionCodec.decode(data as string)] : []));
   }
 
   async delete(id: string): Promise<boolean> {
-    const [[, removed]] = (await this.redis.multi().del(this.key(id)).zrem(this.setKey, id).exec()) as [[unknown, number], unknown];
+    const [[, removed]] = (await this.redis.multi().del(this.keys.subscription(id)).zrem(this.keys.all, id).exec()) as [[unknown, number], unknown];
     return removed === 1;
   }
 
@@ -87,13 +102,13 @@ export class WebhookSubscriptionStore {
     if (!current) return null;
     const secret = newWebhookSecret();
     const next: SubscriptionSecrets = { current: secret, previous: current.current, previousUntil: Date.now() + overlapMs };
-    await this.redis.hset(this.key(id), 'secrets', JSON.stringify(next));
+    await this.redis.hset(this.keys.subscription(id), SUBSCRIPTION_FIELDS.secrets, subscriptionCodec.encodeSecrets(next));
     return secret;
   }
 
   async disable(id: string, reason: string): Promise<void> {
     const sub = await this.get(id);
     if (!sub) return;
-    await this.redis.hset(this.key(id), 'data', JSON.stringify({ ...sub, status: 'DISABLED', disabledReason: reason }));
+    await this.redis.hset(this.keys.subscription(id), SUBSCRIPTION_FIELDS.data, subscriptionCodec.encode({ ...sub, status: 'DISABLED', disabledReason: reason }));
   }
 }

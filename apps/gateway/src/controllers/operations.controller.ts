@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ProblemException, RequireScope } from '@rpg/common';
-import { OPERATION_ID_PATTERN, OperationStore, OperationUpdatesListener, decodeOperationCursor } from '@rpg/operations';
+import { RequireScope } from '@rpg/common';
+import { GetOperationUseCase, ListOperationsUseCase, OperationStore, OperationUpdatesListener } from '@rpg/operations';
 import { OperationDto, OperationPageDto, TERMINAL_OPERATION_STATUSES } from '@rpg/routing-policy';
 import { ListOperationsQueryDto } from '../dtos/list-operations-query.dto';
 import { ProblemResponses } from './problem-responses';
@@ -18,6 +18,9 @@ export class OperationsController implements BeforeApplicationShutdown {
   private closing = false;
 
   constructor(
+    private readonly listOperations: ListOperationsUseCase,
+    private readonly getOperation: GetOperationUseCase,
+    // the live stream reads the store itself: it re-reads on every change notice, not through a use case
     private readonly store: OperationStore,
     private readonly updates: OperationUpdatesListener,
   ) {}
@@ -28,10 +31,7 @@ export class OperationsController implements BeforeApplicationShutdown {
   @ApiResponse({ status: 200, type: OperationPageDto })
   @ProblemResponses(400, 401, 403)
   async list(@Query() query: ListOperationsQueryDto): Promise<OperationPageDto> {
-    if (query.cursor !== undefined && !decodeOperationCursor(query.cursor)) {
-      throw ProblemException.validation([{ path: 'cursor', message: 'is not a cursor from this API (send nextCursor of the previous page as it is)' }]);
-    }
-    const page = await this.store.page({ status: query.status, limit: query.limit ?? 50, cursor: query.cursor });
+    const page = await this.listOperations.execute({ status: query.status, limit: query.limit, cursor: query.cursor });
     return page as OperationPageDto;
   }
 
@@ -42,9 +42,7 @@ export class OperationsController implements BeforeApplicationShutdown {
   @ApiResponse({ status: 200, type: OperationDto })
   @ProblemResponses(401, 403, 404)
   async get(@Param('id') id: string): Promise<OperationDto> {
-    const stored = OPERATION_ID_PATTERN.test(id) ? await this.store.get(id) : null;
-    if (!stored) throw ProblemException.notFound(`Operation ${id} does not exist (or has expired).`);
-    return stored.operation as OperationDto;
+    return (await this.getOperation.execute({ operationId: id })) as OperationDto;
   }
 
   @Get(':id/events')
@@ -59,8 +57,7 @@ export class OperationsController implements BeforeApplicationShutdown {
   @ApiResponse({ status: 200, description: 'text/event-stream' })
   @ProblemResponses(401, 403, 404)
   async events(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply, @Headers('last-event-id') _lastEventId?: string): Promise<void> {
-    const first = OPERATION_ID_PATTERN.test(id) ? await this.store.get(id) : null;
-    if (!first) throw ProblemException.notFound(`Operation ${id} does not exist (or has expired).`);
+    await this.getOperation.execute({ operationId: id }); // a 404 problem before the stream starts
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {

@@ -32,7 +32,7 @@ export class RoutingPoliciesController {
       else targets.forEach((t, i) => errors.push(...validateTarget(t, `targets[${i}]`)));
     }
     if (errors.length) throw ProblemException.validation(errors);
-    const items = await this.lookup.execute(targets as Target[]);
+    const items = await this.lookup.execute({ targets: targets as Target[] });
     return { items } as LookupResponseDto;
   }
 }

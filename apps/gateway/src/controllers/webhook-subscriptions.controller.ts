@@ -1,20 +1,21 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Queue } from 'bullmq';
-import { OutboundUrlGuard, ProblemException, RequireScope } from '@rpg/common';
-import { EVENT_TYPES, newSortableId } from '@rpg/operations';
-import { QUEUES, WebhookDeliveryJob, WebhookEventJob } from '@rpg/queues';
+import { RequireScope } from '@rpg/common';
 import {
-  DeliverWebhookUseCase,
-  WEBHOOK_DELIVERY_JOB_OPTIONS,
   CreateWebhookSubscriptionDto,
+  CreateWebhookSubscriptionUseCase,
   CreatedWebhookSubscriptionDto,
+  DeleteWebhookSubscriptionUseCase,
+  GetWebhookSubscriptionUseCase,
+  ListWebhookDeliveriesUseCase,
+  ListWebhookSubscriptionsUseCase,
+  ReplayWebhookDeliveryUseCase,
+  RotateWebhookSecretUseCase,
+  RotatedWebhookSecret,
+  SendTestEventUseCase,
+  WebhookDelivery,
   WebhookDeliveryDto,
-  WebhookDeliveryStore,
-  WebhookSubscription,
   WebhookSubscriptionDto,
-  WebhookSubscriptionStore,
 } from '@rpg/webhooks';
 import { ProblemResponses } from './problem-responses';
 
@@ -23,12 +24,14 @@ import { ProblemResponses } from './problem-responses';
 @Controller('v1/webhook-subscriptions')
 export class WebhookSubscriptionsController {
   constructor(
-    private readonly subscriptions: WebhookSubscriptionStore,
-    private readonly deliveries: WebhookDeliveryStore,
-    private readonly guard: OutboundUrlGuard,
-    private readonly deliver: DeliverWebhookUseCase,
-    @InjectQueue(QUEUES.webhookEvents) private readonly events: Queue<WebhookEventJob>,
-    @InjectQueue(QUEUES.webhookDeliveries) private readonly deliveryJobs: Queue<WebhookDeliveryJob>,
+    private readonly createSubscription: CreateWebhookSubscriptionUseCase,
+    private readonly listSubscriptions: ListWebhookSubscriptionsUseCase,
+    private readonly getSubscription: GetWebhookSubscriptionUseCase,
+    private readonly deleteSubscription: DeleteWebhookSubscriptionUseCase,
+    private readonly sendTestEvent: SendTestEventUseCase,
+    private readonly deliveriesOfSubscription: ListWebhookDeliveriesUseCase,
+    private readonly replayDelivery: ReplayWebhookDeliveryUseCase,
+    private readonly rotateSecret: RotateWebhookSecretUseCase,
   ) {}
 
   @Post()
@@ -37,8 +40,7 @@ export class WebhookSubscriptionsController {
   @ApiResponse({ status: 201, type: CreatedWebhookSubscriptionDto })
   @ProblemResponses(400, 401, 403)
   async create(@Body() body: CreateWebhookSubscriptionDto): Promise<CreatedWebhookSubscriptionDto> {
-    await this.guard.assertAllowed(body.url, 'url');
-    const { subscription, secret } = await this.subscriptions.create(body);
+    const { subscription, secret } = await this.createSubscription.execute({ url: body.url, events: body.events, description: body.description });
     return { ...subscription, secret };
   }
 
@@ -48,7 +50,7 @@ export class WebhookSubscriptionsController {
   @ApiResponse({ status: 200, type: [WebhookSubscriptionDto] })
   @ProblemResponses(401, 403)
   async list(): Promise<WebhookSubscriptionDto[]> {
-    return this.subscriptions.list();
+    return this.listSubscriptions.execute();
   }
 
   @Get(':id')
@@ -57,7 +59,7 @@ export class WebhookSubscriptionsController {
   @ApiResponse({ status: 200, type: WebhookSubscriptionDto })
   @ProblemResponses(401, 403, 404)
   async get(@Param('id') id: string): Promise<WebhookSubscriptionDto> {
-    return this.find(id);
+    return this.getSubscription.execute({ subscriptionId: id });
   }
 
   @Delete(':id')
@@ -67,7 +69,7 @@ export class WebhookSubscriptionsController {
   @ApiResponse({ status: 204 })
   @ProblemResponses(401, 403, 404)
   async delete(@Param('id') id: string): Promise<void> {
-    if (!(await this.subscriptions.delete(id))) throw ProblemException.notFound(`Webhook subscription ${id} does not exist.`);
+    await this.deleteSubscription.execute({ subscriptionId: id });
   }
 
   @Post(':id/test')
@@ -77,14 +79,7 @@ export class WebhookSubscriptionsController {
   @ApiResponse({ status: 202, schema: { properties: { eventId: { type: 'string' } } } })
   @ProblemResponses(401, 403, 404)
   async test(@Param('id') id: string): Promise<{ eventId: string }> {
-    const sub = await this.find(id);
-    const eventId = newSortableId('evt_');
-    await this.events.add(
-      EVENT_TYPES.test,
-      { events: [{ eventId, type: EVENT_TYPES.test, timestamp: new Date().toISOString(), data: { subscriptionId: sub.id, message: 'This is a test event.' } }], onlySubscriptionIds: [sub.id] },
-      { jobId: eventId },
-    );
-    return { eventId };
+    return this.sendTestEvent.execute({ subscriptionId: id });
   }
 
   @Get(':id/deliveries')
@@ -93,9 +88,8 @@ export class WebhookSubscriptionsController {
   @ApiResponse({ status: 200, type: [WebhookDeliveryDto] })
   @ProblemResponses(401, 403, 404)
   async listDeliveries(@Param('id') id: string): Promise<WebhookDeliveryDto[]> {
-    await this.find(id);
-    const deliveries = await this.deliveries.listForSubscription(id);
-    return deliveries.map(({ id: deliveryId, eventId, eventType, status, createdAt, nextRetryAt, attempts }) => ({ id: deliveryId, eventId, eventType, status, createdAt, nextRetryAt, attempts }));
+    const deliveries = await this.deliveriesOfSubscription.execute({ subscriptionId: id });
+    return deliveries.map(toDeliveryDto);
   }
 
   @Post(':id/deliveries/:deliveryId/replay')
@@ -105,15 +99,7 @@ export class WebhookSubscriptionsController {
   @ApiResponse({ status: 202, type: WebhookDeliveryDto })
   @ProblemResponses(401, 403, 404, 409)
   async replay(@Param('id') id: string, @Param('deliveryId') deliveryId: string): Promise<WebhookDeliveryDto> {
-    const sub = await this.find(id);
-    const delivery = await this.deliveries.get(deliveryId);
-    if (!delivery || delivery.subscriptionId !== sub.id) throw ProblemException.notFound(`Delivery ${deliveryId} of subscription ${id} does not exist.`);
-    if (delivery.status === 'PENDING') throw new ProblemException(409, 'delivery-in-progress', 'This delivery is still being attempted; replay it once it has ended.');
-    if (sub.status !== 'ENABLED') throw new ProblemException(409, 'subscription-disabled', 'The subscription is disabled.');
-    const replayed = await this.deliver.replay(delivery);
-    await this.deliveryJobs.add('deliver', { deliveryId }, { jobId: `${deliveryId}-replay-${replayed.attempts.length}`, ...WEBHOOK_DELIVERY_JOB_OPTIONS });
-    const { id: dId, eventId, eventType, status, createdAt, nextRetryAt, attempts } = replayed;
-    return { id: dId, eventId, eventType, status, createdAt, nextRetryAt, attempts };
+    return toDeliveryDto(await this.replayDelivery.execute({ subscriptionId: id, deliveryId }));
   }
 
   @Post(':id/rotate-secret')
@@ -124,16 +110,12 @@ export class WebhookSubscriptionsController {
   })
   @ApiResponse({ status: 201, schema: { properties: { secret: { type: 'string', example: 'whsec_...' }, previousSecretValidUntil: { type: 'string' } } } })
   @ProblemResponses(401, 403, 404)
-  async rotate(@Param('id') id: string): Promise<{ secret: string; previousSecretValidUntil: string }> {
-    await this.find(id);
-    const secret = await this.subscriptions.rotateSecret(id);
-    if (!secret) throw ProblemException.notFound(`Webhook subscription ${id} does not exist.`);
-    return { secret, previousSecretValidUntil: new Date(Date.now() + 24 * 3600 * 1000).toISOString() };
+  async rotate(@Param('id') id: string): Promise<RotatedWebhookSecret> {
+    return this.rotateSecret.execute({ subscriptionId: id });
   }
+}
 
-  private async find(id: string): Promise<WebhookSubscription> {
-    const sub = await this.subscriptions.get(id);
-    if (!sub) throw ProblemException.notFound(`Webhook subscription ${id} does not exist.`);
-    return sub;
-  }
+/** A delivery as the API shows it: never its URL, body or lane. */
+function toDeliveryDto({ id, eventId, eventType, status, createdAt, nextRetryAt, attempts }: WebhookDelivery): WebhookDeliveryDto {
+  return { id, eventId, eventType, status, createdAt, nextRetryAt, attempts };
 }

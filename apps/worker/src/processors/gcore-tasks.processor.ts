@@ -4,8 +4,8 @@ import { GatewayMetrics } from '@rpg/observability';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreTaskWatcher } from '@rpg/gcore-tasks';
 import { INTERNAL_ERROR_MESSAGE, RecordTaskStateUseCase } from '@rpg/operations';
-import { GcoreTaskJob, JobErrorIds, QUEUES, QueueProcessor, QueueWorkerHost, classifyJobError, jobLatenessSeconds, withJobContext } from '@rpg/queues';
-import { ERROR_CODES, GcoreTaskState, SettledTask, TaskWaiter } from '@rpg/routing-policy';
+import { GcoreTaskJob, JobErrorIds, QUEUES, QueueProcessor, QueueWorkerHost, classifyJobError, jobIds, jobLatenessSeconds, withJobContext } from '@rpg/queues';
+import { ERROR_CODES, GcoreTaskState, SettledTask, TaskWaiter, formatTargetRef } from '@rpg/routing-policy';
 
 const TASK_STATES: ReadonlySet<string> = new Set(['NEW', 'RUNNING', 'FINISHED', 'ERROR']);
 
@@ -40,14 +40,15 @@ export class GcoreTasksProcessor extends QueueWorkerHost implements OnModuleInit
       const task: GcoreTaskState = { id: job.data.taskId, state: outcome.state as GcoreTaskState['state'], error: null };
       for (const waiter of outcome.waiters) await this.tell(waiter, { task });
     }
+    // the loop's state lives in the job: what the poll says comes next, and when the next tick is due
     const dueAt = Date.now() + outcome.delayMs;
-    await job.updateData({ ...job.data, dueAt });
+    await job.updateData({ ...outcome.next, dueAt });
     await job.moveToDelayed(dueAt, token);
     throw new DelayedError();
   }
 
   private tell(waiter: TaskWaiter, settled: SettledTask | { task: GcoreTaskState }): Promise<void> {
-    return withJobContext({ operationId: waiter.operationId, index: waiter.index }, () => this.recordTask.execute(waiter, settled));
+    return withJobContext({ operationId: waiter.operationId, index: waiter.index }, () => this.recordTask.execute({ waiter, settled }));
   }
 
   protected override jobIds(job: Job<GcoreTaskJob>): JobErrorIds {
@@ -68,21 +69,21 @@ export class GcoreTasksProcessor extends QueueWorkerHost implements OnModuleInit
     const unsettled: string[] = [];
     for (const waiter of waiters) {
       try {
-        await this.recordTask.execute(waiter, settled);
+        await this.recordTask.execute({ waiter, settled });
       } catch (error) {
         if (classifyJobError(error) === 'retry') throw error;
         try {
-          await this.recordTask.execute(waiter, { task: { id: taskId, state: seen ?? 'NEW', error: null }, failure });
+          await this.recordTask.execute({ waiter, settled: { task: { id: taskId, state: seen ?? 'NEW', error: null }, failure } });
         } catch (again) {
           if (classifyJobError(again) === 'retry') throw again;
-          unsettled.push(`${waiter.operationId}#${waiter.index}`);
+          unsettled.push(formatTargetRef(waiter));
         }
       }
     }
     const operationIds = [...new Set(waiters.map((w) => w.operationId))];
     return {
       ...(operationIds.length === 1 ? { operationId: operationIds[0] } : { operationIds }),
-      waiters: waiters.map((w) => `${w.operationId}#${w.index}`),
+      waiters: waiters.map(formatTargetRef),
       ...(unsettled.length ? { unsettled } : {}),
     };
   }
@@ -92,5 +93,5 @@ export class GcoreTasksProcessor extends QueueWorkerHost implements OnModuleInit
 function taskIdOf(job: Job<GcoreTaskJob>): string | undefined {
   const fromData = (job.data as Partial<GcoreTaskJob> | null | undefined)?.taskId;
   if (typeof fromData === 'string' && fromData) return fromData;
-  return job.id?.startsWith('task-') ? job.id.slice('task-'.length) : undefined;
+  return jobIds.taskIdOfGcoreTaskJob(job.id);
 }

@@ -1,8 +1,7 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { DelayedError, Job, Queue } from 'bullmq';
+import { DelayedError, Job } from 'bullmq';
 import { GatewayMetrics } from '@rpg/observability';
-import { JobErrorIds, QUEUES, QueueProcessor, QueueWorkerHost, WebhookDeliveryJob, jobLatenessSeconds } from '@rpg/queues';
-import { DeliverWebhookUseCase, WEBHOOK_DELIVERY_JOB_OPTIONS } from '@rpg/webhooks';
+import { JobErrorIds, JobProducer, QUEUES, QueueProcessor, QueueWorkerHost, WebhookDeliveryJob, jobLatenessSeconds } from '@rpg/queues';
+import { DeliverWebhookUseCase, FailWebhookDeliveryUseCase } from '@rpg/webhooks';
 
 /**
  * webhook-deliveries: one attempt per run; a retry moves the same job back to delayed (same event id on every attempt).
@@ -14,14 +13,15 @@ export class WebhookDeliveriesProcessor extends QueueWorkerHost {
   constructor(
     private readonly metrics: GatewayMetrics,
     private readonly deliver: DeliverWebhookUseCase,
-    @InjectQueue(QUEUES.webhookDeliveries) private readonly queue: Queue<WebhookDeliveryJob>,
+    private readonly failDelivery: FailWebhookDeliveryUseCase,
+    private readonly jobs: JobProducer,
   ) {
     super();
   }
 
   protected async handle(job: Job<WebhookDeliveryJob>, token?: string): Promise<void> {
     this.metrics.jobLatency.observe({ queue: QUEUES.webhookDeliveries }, jobLatenessSeconds(job));
-    const outcome = await this.deliver.execute(job.data.deliveryId);
+    const outcome = await this.deliver.execute({ deliveryId: job.data.deliveryId });
     if (outcome?.kind === 'retry') {
       // the delivery's own retry schedule: no BullMQ attempt is used
       await job.moveToDelayed(Date.now() + outcome.delayMs, token);
@@ -31,7 +31,7 @@ export class WebhookDeliveriesProcessor extends QueueWorkerHost {
   }
 
   private async startNext(deliveryId: string): Promise<void> {
-    await this.queue.add('deliver', { deliveryId }, { jobId: deliveryId, ...WEBHOOK_DELIVERY_JOB_OPTIONS });
+    await this.jobs.enqueueWebhookDeliveries([deliveryId]);
   }
 
   protected override jobIds(job: Job<WebhookDeliveryJob>): JobErrorIds {
@@ -42,7 +42,7 @@ export class WebhookDeliveriesProcessor extends QueueWorkerHost {
   protected override async settleAfterBug(job: Job<WebhookDeliveryJob>): Promise<JobErrorIds> {
     const deliveryId = job.data?.deliveryId;
     if (typeof deliveryId !== 'string') return {};
-    const { next, delivery } = await this.deliver.failInternally(deliveryId);
+    const { next, delivery } = await this.failDelivery.execute({ deliveryId });
     if (next) await this.startNext(next);
     return {
       operationId: delivery?.operationId ?? undefined,

@@ -15,7 +15,7 @@ export class WebhookEventsProcessor extends QueueWorkerHost {
 
   protected async handle(job: Job<WebhookEventJob>): Promise<number> {
     this.metrics.jobLatency.observe({ queue: QUEUES.webhookEvents }, jobLatenessSeconds(job));
-    return this.fanOut.execute(job.data);
+    return this.fanOut.execute({ events: job.data.events, onlySubscriptionIds: job.data.onlySubscriptionIds });
   }
 
   protected override jobIds(job: Job<WebhookEventJob>): JobErrorIds {

@@ -1,14 +1,12 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { OutboundUrlGuard } from '@rpg/common';
 import { GatewayMetrics } from '@rpg/observability';
-import { ProviderCallJob, QUEUES, jobIds } from '@rpg/queues';
-import { Operation, ValidatedUpdateRequest } from '@rpg/routing-policy';
+import { JobProducer } from '@rpg/queues';
+import { Operation } from '@rpg/routing-policy';
 import { newSortableId } from '../../operation-id';
 import { OperationMeta, OperationStore } from '../../operation.store';
-import { PROVIDER_CALL_JOB_OPTIONS } from '../../target-completion.service';
+import { AcceptUpdateCommand } from './accept-update.command';
 
 export interface AcceptedOperation {
   operation: Operation;
@@ -26,10 +24,10 @@ export class AcceptUpdateUseCase {
     private readonly store: OperationStore,
     private readonly urlGuard: OutboundUrlGuard,
     private readonly metrics: GatewayMetrics,
-    @InjectQueue(QUEUES.providerCalls) private readonly calls: Queue<ProviderCallJob>,
+    private readonly jobs: JobProducer,
   ) {}
 
-  async execute(request: ValidatedUpdateRequest, apiKeyName: string): Promise<AcceptedOperation> {
+  async execute({ request, apiKeyName }: AcceptUpdateCommand): Promise<AcceptedOperation> {
     if (request.callbackUrl) await this.urlGuard.assertAllowed(request.callbackUrl, 'callbackUrl');
     const now = new Date();
     const id = newSortableId('op_', now.getTime());
@@ -45,10 +43,7 @@ export class AcceptUpdateUseCase {
     };
     const callbackSecret = request.callbackUrl ? `whsec_${randomBytes(32).toString('base64')}` : undefined;
     const heads = await this.store.create(meta, request.updates, callbackSecret);
-    const jobs = heads.map((index) => ({ name: 'call', data: { operationId: id, index }, opts: { jobId: jobIds.providerCall(id, index), ...PROVIDER_CALL_JOB_OPTIONS } }));
-    // a single job skips addBulk's pipeline construction (measurably cheaper on the accept path)
-    if (jobs.length === 1) await this.calls.add(jobs[0].name, jobs[0].data, jobs[0].opts);
-    else if (jobs.length > 1) await this.calls.addBulk(jobs);
+    await this.jobs.enqueueProviderCalls(id, heads);
     // not awaited: until it lands, the recovery sweep may add the same jobs again, which their fixed ids make a no-op
     void this.store.confirmEnqueued(id).catch(() => undefined);
     this.metrics.operationsAccepted.inc();

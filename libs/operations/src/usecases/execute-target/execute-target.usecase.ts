@@ -7,20 +7,13 @@ import {
   ProviderError,
   TERMINAL_RESULT_STATUSES,
   Update,
+  formatTargetRef,
 } from '@rpg/routing-policy';
 import { ReportedJobError, classifyJobError, internalErrorLogLine, isTransientInfrastructureError } from '@rpg/queues';
 import { OperationStore } from '../../operation.store';
 import { TargetCompletion } from '../../target-completion.service';
 import { RecordTaskStateUseCase } from '../record-task-state/record-task-state.usecase';
-
-export interface ExecuteTargetCommand {
-  operationId: string;
-  index: number;
-  /** Whether BullMQ will run this job again if it throws now. */
-  canRetry: boolean;
-  /** The job running this (queue, name, id), for the log line of an internal error. */
-  job?: { queue: string; name: string; id?: string; attemptsMade?: number };
-}
+import { ExecuteTargetCommand } from './execute-target.command';
 
 /** What the result says about a bug: no stack, nothing internal; the operation id finds the log line. */
 export const INTERNAL_ERROR_MESSAGE =
@@ -77,7 +70,7 @@ export class ExecuteTargetUseCase {
       return;
     }
     const head = await this.store.laneHead(update);
-    if (head !== `${operationId}#${index}`) {
+    if (head !== formatTargetRef({ operationId, index })) {
       this.logger.warn({ operationId, index, head }, 'not at the head of its target lane; it starts when the earlier update ends');
       return;
     }
@@ -141,7 +134,7 @@ export class ExecuteTargetUseCase {
   private async waitForTasks(operationId: string, index: number, taskIds: string[], update: Update): Promise<void> {
     const scope = this.adapters.forTarget(update.target).taskScope?.(update.target);
     const settled = await this.watcher.watch(taskIds, { operationId, index }, scope);
-    for (const s of settled) await this.recordTask.execute({ operationId, index }, s);
+    for (const s of settled) await this.recordTask.execute({ waiter: { operationId, index }, settled: s });
   }
 }
 

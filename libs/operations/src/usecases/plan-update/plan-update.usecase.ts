@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemException } from '@rpg/common';
 import { ProviderAdapterRegistry } from '@rpg/providers';
-import { ERROR_CODES, Operation, OperationResult, ProviderError, ValidatedUpdateRequest } from '@rpg/routing-policy';
+import { ERROR_CODES, Operation, OperationResult, ProviderError } from '@rpg/routing-policy';
 import { newSortableId } from '../../operation-id';
+import { PlanUpdateCommand } from './plan-update.command';
 
 /**
  * A dry run: every read and merge a real update would do, nothing written, nothing stored. Each result carries the exact
@@ -12,7 +13,7 @@ import { newSortableId } from '../../operation-id';
 export class PlanUpdateUseCase {
   constructor(private readonly adapters: ProviderAdapterRegistry) {}
 
-  async execute(request: ValidatedUpdateRequest): Promise<Operation> {
+  async execute({ request }: PlanUpdateCommand): Promise<Operation> {
     const now = new Date().toISOString();
     const results = await Promise.all(
       request.updates.map(async (update, index): Promise<OperationResult> => {

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { GcoreTaskState, ResultError, SettledTask, TERMINAL_RESULT_STATUSES, TaskWaiter } from '@rpg/routing-policy';
+import { ResultError, TERMINAL_RESULT_STATUSES, TaskWaiter } from '@rpg/routing-policy';
 import { OperationStore } from '../../operation.store';
 import { TargetCompletion } from '../../target-completion.service';
+import { RecordTaskStateCommand } from './record-task-state.command';
 
 const ENDED: ReadonlySet<string> = new Set(['FINISHED', 'ERROR']);
 
@@ -16,7 +17,7 @@ export class RecordTaskStateUseCase {
     private readonly completion: TargetCompletion,
   ) {}
 
-  async execute(waiter: TaskWaiter, settled: SettledTask | { task: GcoreTaskState; failure?: undefined }): Promise<void> {
+  async execute({ waiter, settled }: RecordTaskStateCommand): Promise<void> {
     const { operationId, index } = waiter;
     if (settled.failure && !ENDED.has(settled.task.state)) {
       // timed out: the task itself never ended, the target does

@@ -7,14 +7,7 @@ import { OperationStore } from '../../operation.store';
 import { AcceptUpdateUseCase } from '../accept-update/accept-update.usecase';
 import { PlanUpdateUseCase } from '../plan-update/plan-update.usecase';
 import { WaitForOperationUseCase } from '../wait-for-operation/wait-for-operation.usecase';
-
-export interface SubmitUpdateCommand {
-  body: unknown;
-  apiKeyName: string;
-  idempotencyKey?: string;
-  /** Prefer: wait=N, in seconds (0..60). */
-  waitSeconds?: number;
-}
+import { SubmitUpdateCommand } from './submit-update.command';
 
 export interface SubmitUpdateResult {
   status: 200 | 202;
@@ -44,17 +37,17 @@ export class SubmitUpdateUseCase {
   async execute(command: SubmitUpdateCommand): Promise<SubmitUpdateResult> {
     const request = validateUpdateRequest(command.body);
     this.checkChanges(request);
-    if (request.dryRun) return { status: 200, operation: await this.plan.execute(request), replayed: false };
+    if (request.dryRun) return { status: 200, operation: await this.plan.execute({ request }), replayed: false };
 
     let accepted: { operation: Operation; callbackSecret?: string; replayed: boolean };
     if (command.idempotencyKey !== undefined) {
       accepted = await this.acceptIdempotently(request, command.apiKeyName, command.idempotencyKey, IdempotencyStore.bodyHash(command.body));
     } else {
-      accepted = { ...(await this.accept.execute(request, command.apiKeyName)), replayed: false };
+      accepted = { ...(await this.accept.execute({ request, apiKeyName: command.apiKeyName })), replayed: false };
     }
     const waitSeconds = command.waitSeconds === undefined ? undefined : Math.min(Math.max(0, command.waitSeconds), MAX_WAIT_S);
     if (waitSeconds) {
-      const waited = await this.wait.execute(accepted.operation.id, waitSeconds * 1000);
+      const waited = await this.wait.execute({ operationId: accepted.operation.id, timeoutMs: waitSeconds * 1000 });
       if (waited.finished && waited.operation) {
         return { status: 200, operation: waited.operation, callbackSecret: accepted.callbackSecret, replayed: accepted.replayed, waitApplied: waitSeconds };
       }
@@ -70,7 +63,7 @@ export class SubmitUpdateUseCase {
     if (errors.length) throw ProblemException.unprocessable(errors.slice(0, 100), 'The changes cannot be applied as requested.');
   }
 
-  private async acceptIdempotently(request: Parameters<AcceptUpdateUseCase['execute']>[0], apiKeyName: string, key: string, bodyHash: string) {
+  private async acceptIdempotently(request: ValidatedUpdateRequest, apiKeyName: string, key: string, bodyHash: string) {
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw ProblemException.validation([{ path: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
     for (let attempt = 0; attempt < 100; attempt++) {
       const claim = await this.idempotency.claim(apiKeyName, key, bodyHash);
@@ -88,7 +81,7 @@ export class SubmitUpdateUseCase {
         continue;
       }
       try {
-        const accepted = await this.accept.execute(request, apiKeyName);
+        const accepted = await this.accept.execute({ request, apiKeyName });
         await this.idempotency.complete(apiKeyName, key, bodyHash, accepted.operation.id);
         return { ...accepted, replayed: false };
       } catch (error) {

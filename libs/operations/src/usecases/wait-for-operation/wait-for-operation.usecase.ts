@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { Operation, TERMINAL_OPERATION_STATUSES } from '@rpg/routing-policy';
 import { OperationStore } from '../../operation.store';
 import { OperationUpdatesListener } from '../../operation-updates.listener';
+import { WaitForOperationCommand } from './wait-for-operation.command';
 
 /** Waits (without polling Redis in a loop) until the operation is terminal or the time is up; returns its latest state. */
 @Injectable()
@@ -20,7 +21,7 @@ export class WaitForOperationUseCase implements BeforeApplicationShutdown {
     for (const wake of this.wakers) wake();
   }
 
-  async execute(operationId: string, timeoutMs: number): Promise<{ operation: Operation | null; finished: boolean }> {
+  async execute({ operationId, timeoutMs }: WaitForOperationCommand): Promise<{ operation: Operation | null; finished: boolean }> {
     let resolveChange!: () => void;
     let changed = new Promise<void>((r) => (resolveChange = r));
     const stop = await this.updates.listen(operationId, () => resolveChange());

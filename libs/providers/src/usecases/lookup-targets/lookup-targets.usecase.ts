@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ERROR_CODES, PROVIDER_READERS, ProviderError, ProviderReader, ResultError, Target, TargetReading, targetKey } from '@rpg/routing-policy';
+import { LookupTargetsCommand } from './lookup-targets.command';
 
 export interface LookupItem extends TargetReading {
   target: Target;
@@ -20,7 +21,7 @@ export class LookupTargetsUseCase {
 
   constructor(@Inject(PROVIDER_READERS) private readonly readers: ProviderReader[]) {}
 
-  async execute(targets: Target[], timeoutMs = LOOKUP_TIMEOUT_MS): Promise<LookupItem[]> {
+  async execute({ targets, timeoutMs = LOOKUP_TIMEOUT_MS }: LookupTargetsCommand): Promise<LookupItem[]> {
     return Promise.all(targets.map((target) => this.readOne(target, timeoutMs)));
   }
 

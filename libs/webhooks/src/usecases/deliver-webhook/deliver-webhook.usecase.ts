@@ -8,19 +8,10 @@ import { parseRetryAfterMs } from '@rpg/provider-http';
 import { signWebhook } from '../../webhook-signer';
 import { WebhookDelivery, WebhookDeliveryStore } from '../../webhook-delivery.store';
 import { WebhookSubscriptionStore } from '../../webhook-subscription.store';
+import { DeliverWebhookCommand } from './deliver-webhook.command';
 
 export const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
-
-/**
- * Options of every webhook-deliveries job. The retry schedule itself is DelayedError-driven (no attempt used); these
- * attempts only cover a run that threw (e.g. Redis briefly unavailable), which would otherwise leave the delivery
- * PENDING forever and block every later event of its lane.
- */
-export const WEBHOOK_DELIVERY_JOB_OPTIONS = { attempts: 8, backoff: { type: 'exponential', delay: 1000 } } as const;
-
-/** The attempt error of a delivery ended by a bug in the gateway (the details are in the log under the delivery id). */
-export const INTERNAL_DELIVERY_ERROR = 'internal error in the gateway: the delivery ended without an answer and is not retried';
 
 /** `next`: the delivery now heading the same lane (to send next), or ''. */
 export type DeliveryOutcome = { kind: 'done'; delivery: WebhookDelivery; next: string } | { kind: 'retry'; delayMs: number; delivery: WebhookDelivery };
@@ -56,7 +47,7 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     await this.agent.close();
   }
 
-  async execute(deliveryId: string): Promise<DeliveryOutcome | null> {
+  async execute({ deliveryId }: DeliverWebhookCommand): Promise<DeliveryOutcome | null> {
     const delivery = await this.deliveries.get(deliveryId);
     if (!delivery) return null;
     // ended before (this job ran twice): the lane release is idempotent, repeat it in case it was lost
@@ -149,34 +140,6 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     delivery.nextRetryAt = null;
     await this.deliveries.save(delivery);
     return { kind: 'done', delivery, next: await this.deliveries.releaseLane(delivery) };
-  }
-
-  /**
-   * Ends a delivery whose job hit a bug (it is not retried): FAILED with an attempt saying so, and its lane released so
-   * the later events of that endpoint and operation still go out. Returns the next delivery of the lane, or ''.
-   */
-  async failInternally(deliveryId: string): Promise<{ next: string; delivery: WebhookDelivery | null }> {
-    const delivery = await this.deliveries.get(deliveryId);
-    if (!delivery) return { next: '', delivery: null };
-    if (delivery.status !== 'PENDING') return { next: await this.deliveries.releaseLane(delivery), delivery };
-    const attempts = Array.isArray(delivery.attempts) ? delivery.attempts : [];
-    const attempt = { attempt: attempts.length + 1, startedAt: new Date().toISOString(), durationMs: 0, statusCode: null, error: INTERNAL_DELIVERY_ERROR };
-    delivery.attempts = attempts;
-    delivery.attempts.push(attempt);
-    delivery.status = 'FAILED';
-    delivery.nextRetryAt = null;
-    await this.deliveries.save(delivery);
-    return { next: await this.deliveries.releaseLane(delivery), delivery };
-  }
-
-  /** Sends a delivery again (operator replay): same event id and body, a new run of attempts starting now. */
-  async replay(delivery: WebhookDelivery): Promise<WebhookDelivery> {
-    delivery.status = 'PENDING';
-    delivery.runStartedAtAttempt = delivery.attempts.length;
-    delivery.nextRetryAt = new Date().toISOString();
-    delivery.lane = undefined; // an explicit replay does not wait behind (or hold up) the operation's other events
-    await this.deliveries.save(delivery);
-    return delivery;
   }
 
   private async secretsFor(delivery: WebhookDelivery): Promise<string[] | null> {

@@ -1,11 +1,9 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { OperationStore } from '@rpg/operations';
-import { QUEUES, WebhookDeliveryJob, WebhookEventJob } from '@rpg/queues';
+import { JobProducer } from '@rpg/queues';
 import { WebhookDelivery, WebhookDeliveryStore } from '../../webhook-delivery.store';
-import { WEBHOOK_DELIVERY_JOB_OPTIONS } from '../deliver-webhook/deliver-webhook.usecase';
 import { WebhookSubscription, WebhookSubscriptionStore } from '../../webhook-subscription.store';
+import { FanOutEventCommand } from './fan-out-event.command';
 
 /**
  * Turns events into one delivery per matching endpoint (subscriptions, plus the operation's callbackUrl). Deliveries of
@@ -17,20 +15,20 @@ export class FanOutEventUseCase {
     private readonly subscriptions: WebhookSubscriptionStore,
     private readonly deliveries: WebhookDeliveryStore,
     private readonly operations: OperationStore,
-    @InjectQueue(QUEUES.webhookDeliveries) private readonly queue: Queue<WebhookDeliveryJob>,
+    private readonly jobs: JobProducer,
   ) {}
 
-  async execute(job: WebhookEventJob): Promise<number> {
-    const subs = (await this.subscriptions.list()).filter((s) => s.status === 'ENABLED' && (!job.onlySubscriptionIds || job.onlySubscriptionIds.includes(s.id)));
+  async execute(command: FanOutEventCommand): Promise<number> {
+    const subs = (await this.subscriptions.list()).filter((s) => s.status === 'ENABLED' && (!command.onlySubscriptionIds || command.onlySubscriptionIds.includes(s.id)));
     const callbackUrls = new Map<string, string | undefined>();
     const ready: string[] = [];
     let count = 0;
-    for (const event of job.events) {
+    for (const event of command.events) {
       const body = JSON.stringify({ id: event.eventId, type: event.type, timestamp: event.timestamp, data: event.data });
       const endpoints: { sub: WebhookSubscription | null; url: string; suffix: string }[] = subs
-        .filter((s) => job.onlySubscriptionIds || s.events.includes('*') || s.events.includes(event.type))
+        .filter((s) => command.onlySubscriptionIds || s.events.includes('*') || s.events.includes(event.type))
         .map((s) => ({ sub: s, url: s.url, suffix: s.id.slice(4) }));
-      if (event.operationId && !job.onlySubscriptionIds) {
+      if (event.operationId && !command.onlySubscriptionIds) {
         if (!callbackUrls.has(event.operationId)) callbackUrls.set(event.operationId, (await this.operations.get(event.operationId))?.meta.callbackUrl);
         const url = callbackUrls.get(event.operationId);
         if (url) endpoints.push({ sub: null, url, suffix: 'cb' });
@@ -55,7 +53,7 @@ export class FanOutEventUseCase {
         if (isHead) ready.push(delivery.id);
       }
     }
-    if (ready.length) await this.queue.addBulk(ready.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { jobId: id, ...WEBHOOK_DELIVERY_JOB_OPTIONS } })));
+    await this.jobs.enqueueWebhookDeliveries(ready);
     return count;
   }
 }

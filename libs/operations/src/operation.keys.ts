@@ -1,0 +1,35 @@
+import { RedisKeys } from '@rpg/redis';
+import { OperationStatus, Target, targetKey } from '@rpg/routing-policy';
+
+/** Redis keys of operations: the hash of each, its change channel, the lane of each target, and the list indexes. */
+export class OperationKeys {
+  constructor(private readonly keys: RedisKeys) {}
+
+  /** Hash: the operation record (fields in operation-record.codec.ts). */
+  operation(id: string): string {
+    return this.keys.key('op', id);
+  }
+  /** Pub/sub channel: the operation's change counter (`seq`) on every change. */
+  channel(id: string): string {
+    return this.keys.key('opch', id);
+  }
+  /** List: the updates queued on one target, as target references (`<opId>#<index>`); the head runs. */
+  lane(target: Target): string {
+    return this.keys.key('lane', targetKey(target));
+  }
+  /** Sorted set: every operation by creation time (ms). */
+  get index(): string {
+    return this.keys.key('ops', 'index');
+  }
+  /** Sorted set: operations whose jobs are not known to be in BullMQ yet (the recovery sweep's list). */
+  get unconfirmed(): string {
+    return this.keys.key('ops', 'unconfirmed');
+  }
+  /** Prefix of the per-status sorted sets (`<prefix><STATUS>`), kept by the scripts. */
+  get statusIndexPrefix(): string {
+    return this.keys.key('ops', 'status', '');
+  }
+  statusIndex(status: OperationStatus | string): string {
+    return this.statusIndexPrefix + status;
+  }
+}

@@ -1,0 +1,3 @@
+export interface GetOperationCommand {
+  operationId: string;
+}

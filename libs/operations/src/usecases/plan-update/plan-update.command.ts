@@ -1,0 +1,5 @@
+import type { ValidatedUpdateRequest } from '@rpg/routing-policy';
+
+export interface PlanUpdateCommand {
+  request: ValidatedUpdateRequest;
+}

@@ -1,0 +1,4 @@
+export interface WaitForOperationCommand {
+  operationId: string;
+  timeoutMs: number;
+}

@@ -1,0 +1,149 @@
+import type { DefaultJobOptions, JobsOptions } from 'bullmq';
+import { QUEUES, QueueName } from './queues';
+
+/**
+ * The contract of every job kind, in one place: its queue, name, payload type, id and options. JobProducer adds jobs
+ * from these; processors (apps/worker) are the only consumers. Ids are deterministic where recovery or coalescing relies
+ * on them: adding a job whose id exists is a no-op in BullMQ.
+ */
+
+/** provider-calls: execute one target of one operation (job id `call-<operationId>-<index>`). */
+export interface ProviderCallJob {
+  operationId: string;
+  index: number;
+}
+
+/** gcore-tasks: one polling loop per Gcore task id, shared by every operation waiting on it (job id `task-<taskId>`). */
+export interface GcoreTaskJob {
+  taskId: string;
+  startedAt: number;
+  deadlineAt: number;
+  polls: number;
+  lastState?: string;
+  taskType?: string;
+  /** When this tick was due (epoch ms): the poll's lateness is measured against it. */
+  dueAt?: number;
+  /** Gcore `projectId:regionId` of the task, when known: the task sweep covers it. */
+  scope?: string;
+  /** Since when (epoch ms) every read of the task answered 404 (eventual consistency: bounded by GCORE_TASK_NOT_FOUND_GRACE_MS). */
+  notFoundSince?: number;
+}
+
+export interface EventEnvelope {
+  eventId: string;
+  type: string;
+  timestamp: string;
+  operationId?: string;
+  data: unknown;
+}
+
+/**
+ * webhook-events: fan events out to the matching subscriptions and callback, in the order given (job id = first event
+ * id). Events that happen together (a target's completion and its operation's) travel in one job to keep their order.
+ */
+export interface WebhookEventJob {
+  events: EventEnvelope[];
+  /** Limit the fan-out to these subscriptions (webhook.test). */
+  onlySubscriptionIds?: string[];
+}
+
+/** webhook-deliveries: one delivery of one event to one endpoint (job id = delivery id). */
+export interface WebhookDeliveryJob {
+  deliveryId: string;
+}
+
+export type MaintenanceJob = { kind: 'recover-unconfirmed' };
+
+export const jobIds = {
+  providerCall: (operationId: string, index: number) => `call-${operationId}-${index}`,
+  gcoreTask: (taskId: string) => `task-${taskId}`,
+  /** The task id inside a poll job's id, for a job whose payload is not what it should be. */
+  taskIdOfGcoreTaskJob: (jobId: string | undefined) => (jobId?.startsWith('task-') ? jobId.slice('task-'.length) : undefined),
+  /** The first event's id; the job of an operation's end gets `_done` (it carries that target's event too). */
+  webhookEvents: (events: EventEnvelope[], operationEnded: boolean) => (operationEnded ? `${events[0].eventId}_done` : events[0].eventId),
+  webhookDelivery: (deliveryId: string) => deliveryId,
+  /** A replay is a new job of the same delivery: one per replay, numbered by the attempts made before it. */
+  webhookDeliveryReplay: (deliveryId: string, attemptsBefore: number) => `${deliveryId}-replay-${attemptsBefore}`,
+};
+
+/** Options every job gets unless its kind says otherwise (BullMQ merges them under a job's own). */
+export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
+  removeOnComplete: { age: 24 * 3600, count: 50_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** Provider calls retry only on transient failures (provider unreachable): 5 attempts, 5 s doubling. */
+const PROVIDER_CALL_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 5_000 } } as const;
+
+/**
+ * A task's loop moves itself back to delayed between polls (no attempt used); attempts cover a poll that threw. A
+ * finished loop must not linger: a later waiter on the same id needs a new job once the settled record expires.
+ */
+const GCORE_TASK_POLL_OPTIONS = { attempts: 1000, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 3600 } } as const;
+
+const OPERATION_EVENTS_OPTIONS = { attempts: 10, backoff: { type: 'exponential', delay: 1000 } } as const;
+
+/**
+ * The retry schedule of a delivery is DelayedError-driven (no attempt used); these attempts only cover a run that threw
+ * (e.g. Redis briefly unavailable), which would otherwise leave the delivery PENDING forever and block its lane.
+ */
+const WEBHOOK_DELIVERY_OPTIONS = { attempts: 8, backoff: { type: 'exponential', delay: 1000 } } as const;
+
+/** One job ready to add: its queue, name, payload and options (its id included). */
+export interface JobSpec<T> {
+  queue: QueueName;
+  name: string;
+  data: T;
+  opts: JobsOptions;
+}
+
+/** The start of a task's loop (the poll counters begin at zero). */
+export type GcoreTaskLoopStart = Pick<GcoreTaskJob, 'taskId' | 'startedAt' | 'deadlineAt' | 'scope'>;
+
+export const jobSpecs = {
+  providerCall: (operationId: string, index: number): JobSpec<ProviderCallJob> => ({
+    queue: QUEUES.providerCalls,
+    name: 'call',
+    data: { operationId, index },
+    opts: { jobId: jobIds.providerCall(operationId, index), ...PROVIDER_CALL_OPTIONS },
+  }),
+  gcoreTaskPoll: ({ taskId, startedAt, deadlineAt, scope }: GcoreTaskLoopStart, delayMs: number): JobSpec<GcoreTaskJob> => ({
+    queue: QUEUES.gcoreTasks,
+    name: 'poll',
+    data: { taskId, startedAt, deadlineAt, polls: 0, ...(scope ? { scope } : {}) },
+    opts: { jobId: jobIds.gcoreTask(taskId), delay: delayMs, ...GCORE_TASK_POLL_OPTIONS },
+  }),
+  /** Named after the last event (the operation's end, when it is in). */
+  operationEvents: (events: EventEnvelope[], operationEnded: boolean): JobSpec<WebhookEventJob> => ({
+    queue: QUEUES.webhookEvents,
+    name: events[events.length - 1].type,
+    data: { events },
+    opts: { jobId: jobIds.webhookEvents(events, operationEnded), ...OPERATION_EVENTS_OPTIONS },
+  }),
+  /** A test event for one subscription only; the default options (one attempt). */
+  subscriptionTestEvent: (event: EventEnvelope, subscriptionId: string): JobSpec<WebhookEventJob> => ({
+    queue: QUEUES.webhookEvents,
+    name: event.type,
+    data: { events: [event], onlySubscriptionIds: [subscriptionId] },
+    opts: { jobId: jobIds.webhookEvents([event], false) },
+  }),
+  webhookDelivery: (deliveryId: string): JobSpec<WebhookDeliveryJob> => ({
+    queue: QUEUES.webhookDeliveries,
+    name: 'deliver',
+    data: { deliveryId },
+    opts: { jobId: jobIds.webhookDelivery(deliveryId), ...WEBHOOK_DELIVERY_OPTIONS },
+  }),
+  webhookDeliveryReplay: (deliveryId: string, attemptsBefore: number): JobSpec<WebhookDeliveryJob> => ({
+    queue: QUEUES.webhookDeliveries,
+    name: 'deliver',
+    data: { deliveryId },
+    opts: { jobId: jobIds.webhookDeliveryReplay(deliveryId, attemptsBefore), ...WEBHOOK_DELIVERY_OPTIONS },
+  }),
+};
+
+/** maintenance: one repeating job (recovery of unconfirmed operations, index trimming), every 30 s. */
+export const MAINTENANCE_SCHEDULE = {
+  schedulerId: 'recover-unconfirmed',
+  repeat: { every: 30_000 },
+  template: { name: 'recover', data: { kind: 'recover-unconfirmed' } as MaintenanceJob },
+} as const;

@@ -1,0 +1,91 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import {
+  EventEnvelope,
+  GcoreTaskJob,
+  GcoreTaskLoopStart,
+  JobSpec,
+  MAINTENANCE_SCHEDULE,
+  MaintenanceJob,
+  ProviderCallJob,
+  WebhookDeliveryJob,
+  WebhookEventJob,
+  jobIds,
+  jobSpecs,
+} from './job-contracts';
+import { QUEUES, QueueName } from './queues';
+
+/**
+ * The one way jobs enter the queues: a method per job kind, its id, options and payload taken from jobSpecs. Adding a
+ * job whose id exists is a no-op, so every method is safe to repeat (recovery and coalescing rely on it).
+ */
+@Injectable()
+export class JobProducer {
+  private readonly queues: Record<QueueName, Queue>;
+
+  constructor(
+    @InjectQueue(QUEUES.providerCalls) providerCalls: Queue<ProviderCallJob>,
+    @InjectQueue(QUEUES.gcoreTasks) private readonly gcoreTasks: Queue<GcoreTaskJob>,
+    @InjectQueue(QUEUES.webhookEvents) webhookEvents: Queue<WebhookEventJob>,
+    @InjectQueue(QUEUES.webhookDeliveries) webhookDeliveries: Queue<WebhookDeliveryJob>,
+    @InjectQueue(QUEUES.maintenance) private readonly maintenance: Queue<MaintenanceJob>,
+  ) {
+    this.queues = {
+      [QUEUES.providerCalls]: providerCalls,
+      [QUEUES.gcoreTasks]: gcoreTasks,
+      [QUEUES.webhookEvents]: webhookEvents,
+      [QUEUES.webhookDeliveries]: webhookDeliveries,
+      [QUEUES.maintenance]: maintenance,
+    } as Record<QueueName, Queue>;
+  }
+
+  /** The provider calls of targets of one operation (lane heads at accept, the next lane entry, recovery). */
+  async enqueueProviderCalls(operationId: string, indexes: number[]): Promise<void> {
+    await this.addAll(indexes.map((index) => jobSpecs.providerCall(operationId, index)));
+  }
+
+  /** A task's polling loop, first tick after `delayMs`; a no-op while that task's loop exists (coalescing). */
+  async enqueueGcoreTaskPoll(loop: GcoreTaskLoopStart, delayMs: number): Promise<void> {
+    await this.addAll([jobSpecs.gcoreTaskPoll(loop, delayMs)]);
+  }
+
+  /** A task's polling loop, to run it now instead of at its next tick. */
+  async findGcoreTaskPoll(taskId: string): Promise<Job<GcoreTaskJob> | undefined> {
+    return this.gcoreTasks.getJob(jobIds.gcoreTask(taskId));
+  }
+
+  /** Operation events towards webhook fan-out, in order, in one job. */
+  async enqueueOperationEvents(events: EventEnvelope[], operationEnded: boolean): Promise<void> {
+    await this.addAll([jobSpecs.operationEvents(events, operationEnded)]);
+  }
+
+  /** A test event, fanned out to one subscription only. */
+  async enqueueSubscriptionTestEvent(event: EventEnvelope, subscriptionId: string): Promise<void> {
+    await this.addAll([jobSpecs.subscriptionTestEvent(event, subscriptionId)]);
+  }
+
+  /** Deliveries heading their lanes, to be sent. */
+  async enqueueWebhookDeliveries(deliveryIds: string[]): Promise<void> {
+    await this.addAll(deliveryIds.map((id) => jobSpecs.webhookDelivery(id)));
+  }
+
+  /** A new run of an ended delivery (`attemptsBefore`: the attempts it made before this replay). */
+  async enqueueWebhookDeliveryReplay(deliveryId: string, attemptsBefore: number): Promise<void> {
+    await this.addAll([jobSpecs.webhookDeliveryReplay(deliveryId, attemptsBefore)]);
+  }
+
+  /** The repeating maintenance job (idempotent: every worker upserts the same scheduler at start). */
+  async scheduleMaintenance(): Promise<void> {
+    const { schedulerId, repeat, template } = MAINTENANCE_SCHEDULE;
+    await this.maintenance.upsertJobScheduler(schedulerId, repeat, template);
+  }
+
+  /** Jobs of one kind (one queue): a single job skips addBulk's pipeline construction (cheaper on the accept path). */
+  private async addAll(specs: JobSpec<unknown>[]): Promise<void> {
+    if (!specs.length) return;
+    const queue = this.queues[specs[0].queue];
+    if (specs.length === 1) await queue.add(specs[0].name, specs[0].data, specs[0].opts);
+    else await queue.addBulk(specs);
+  }
+}

@@ -1,0 +1,9 @@
+/** Whether an error says Redis is away (refused, reset, closed, loading, cluster down): the caller answers 503 or retries. */
+export function isRedisUnavailableError(error: unknown): boolean {
+  const message = (error as Error | undefined)?.message ?? '';
+  const name = (error as Error | undefined)?.name ?? '';
+  return (
+    name === 'MaxRetriesPerRequestError' ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|connect ETIMEDOUT|Reached the max retries per request limit|LOADING|Cluster isn't ready|None of startup nodes is available|CLUSTERDOWN|Failed to refresh slots cache/.test(message)
+  );
+}

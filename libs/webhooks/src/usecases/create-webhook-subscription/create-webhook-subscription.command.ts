@@ -1,0 +1,5 @@
+export interface CreateWebhookSubscriptionCommand {
+  url: string;
+  events: string[];
+  description?: string;
+}

@@ -1,0 +1,3 @@
+export interface DeleteWebhookSubscriptionCommand {
+  subscriptionId: string;
+}

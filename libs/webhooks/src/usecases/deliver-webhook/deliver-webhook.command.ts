@@ -1,0 +1,3 @@
+export interface DeliverWebhookCommand {
+  deliveryId: string;
+}

@@ -1,0 +1,3 @@
+export interface FailWebhookDeliveryCommand {
+  deliveryId: string;
+}

@@ -1,0 +1,3 @@
+export interface GetWebhookSubscriptionCommand {
+  subscriptionId: string;
+}

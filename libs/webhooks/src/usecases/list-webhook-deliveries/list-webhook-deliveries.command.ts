@@ -1,0 +1,3 @@
+export interface ListWebhookDeliveriesCommand {
+  subscriptionId: string;
+}

@@ -1,0 +1,4 @@
+export interface ReplayWebhookDeliveryCommand {
+  subscriptionId: string;
+  deliveryId: string;
+}

@@ -1,0 +1,3 @@
+export interface RotateWebhookSecretCommand {
+  subscriptionId: string;
+}

@@ -1,0 +1,3 @@
+export interface SendTestEventCommand {
+  subscriptionId: string;
+}
