@@ -14,7 +14,23 @@ const transform = {
 };
 // @fastify/static (Swagger UI assets) pulls in ESM-only packages: transpile just those to CommonJS for Jest
 transform['^.+\\.m?js$'] = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true }, isolatedModules: true }];
-const ESM_ONLY = ['@bull-board', '@fastify/static', 'glob', 'content-disposition', 'minimatch', 'path-scurry', 'lru-cache', 'minipass', 'jackspeak', '@isaacs', 'package-json-from-dist', 'balanced-match', 'brace-expansion', 'foreground-child', 'signal-exit'];
+const ESM_ONLY = [
+  '@bull-board',
+  '@fastify/static',
+  'glob',
+  'content-disposition',
+  'minimatch',
+  'path-scurry',
+  'lru-cache',
+  'minipass',
+  'jackspeak',
+  '@isaacs',
+  'package-json-from-dist',
+  'balanced-match',
+  'brace-expansion',
+  'foreground-child',
+  'signal-exit',
+];
 const transformIgnorePatterns = [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`];
 const common = { testEnvironment: 'node', moduleNameMapper, transform, transformIgnorePatterns, moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
 module.exports = {

@@ -22,9 +22,14 @@ const LBS = ['a1b2c3d4-0000-4000-8000-000000000001', 'a1b2c3d4-0000-4000-8000-00
 
 function update(i: number): unknown {
   const kind = i % 6;
-  if (kind === 0) return { target: { provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 76, id: l7(1 + ((i / 6) % 12 | 0)) }, changes: { name: `soak-${i}` } };
-  if (kind <= 3) return { target: { provider: 'gcore', kind: 'loadbalancer', projectId: 1, regionId: 76, id: LBS[i % 2] }, changes: { tags: { soak: String(i) } } };
-  return { target: { provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName: 'petstore', policyName: `spare-${1 + (i % 6)}` }, changes: { policy: { messageCountForInterval: 10 + (i % 1000) } } };
+  if (kind === 0)
+    return { target: { provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 76, id: l7(1 + (((i / 6) % 12) | 0)) }, changes: { name: `soak-${i}` } };
+  if (kind <= 3)
+    return { target: { provider: 'gcore', kind: 'loadbalancer', projectId: 1, regionId: 76, id: LBS[i % 2] }, changes: { tags: { soak: String(i) } } };
+  return {
+    target: { provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName: 'petstore', policyName: `spare-${1 + (i % 6)}` },
+    changes: { policy: { messageCountForInterval: 10 + (i % 1000) } },
+  };
 }
 
 async function main(): Promise<void> {
@@ -73,7 +78,11 @@ async function main(): Promise<void> {
   const latencies: number[] = [];
   try {
     await waitFor('gateway ready', async () => (await fetch(`${base}/health/ready`).catch(() => null))?.ok, 30_000);
-    const sub = await fetch(`${base}/v1/webhook-subscriptions`, { method: 'POST', headers, body: JSON.stringify({ url: hookUrl, events: ['operation.completed'] }) });
+    const sub = await fetch(`${base}/v1/webhook-subscriptions`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ url: hookUrl, events: ['operation.completed'] }),
+    });
     if (sub.status !== 201) throw new Error(`subscribe failed: ${sub.status}`);
 
     const samples: { t: number; gatewayMb: number; workerMb: number; backlog: number; accepted: number }[] = [];
@@ -127,12 +136,17 @@ async function main(): Promise<void> {
       for (const [, status] of (await pipeline.exec()) ?? []) statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
     }
     console.log('\n t(s) | gateway RSS MB | worker RSS MB | backlog | accepted');
-    for (const s of samples) console.log(`${String(s.t).padStart(5)} | ${s.gatewayMb.toFixed(0).padStart(14)} | ${s.workerMb.toFixed(0).padStart(13)} | ${String(s.backlog).padStart(7)} | ${s.accepted}`);
+    for (const s of samples)
+      console.log(
+        `${String(s.t).padStart(5)} | ${s.gatewayMb.toFixed(0).padStart(14)} | ` +
+          `${s.workerMb.toFixed(0).padStart(13)} | ${String(s.backlog).padStart(7)} | ${s.accepted}`,
+      );
     const steady = samples.filter((s) => s.t >= 30 && s.t <= SECONDS);
     const growth = (key: 'gatewayMb' | 'workerMb') => (steady.length > 1 ? steady[steady.length - 1][key] / steady[0][key] : 1);
     const maxBacklog = Math.max(...samples.map((s) => s.backlog));
     console.log(
-      `\nrequests ${i}, accepted ${ids.length}, errors ${errors}, accept p50 ${percentile(latencies, 50).toFixed(1)} ms p99 ${percentile(latencies, 99).toFixed(1)} ms` +
+      `\nrequests ${i}, accepted ${ids.length}, errors ${errors}, accept p50 ${percentile(latencies, 50).toFixed(1)} ms ` +
+        `p99 ${percentile(latencies, 99).toFixed(1)} ms` +
         `\nfinal statuses ${JSON.stringify(statuses)}, operation.completed received ${received.size}/${ids.length}` +
         `\nRSS growth 30 s → end: gateway ×${growth('gatewayMb').toFixed(2)}, worker ×${growth('workerMb').toFixed(2)}; max backlog ${maxBacklog}`,
     );

@@ -15,12 +15,7 @@ export class BenchHttp {
     private readonly sandboxUrl: string,
   ) {}
 
-  async request<T = unknown>(
-    method: Dispatcher.HttpMethod,
-    url: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<HttpAnswer<T>> {
+  async request<T = unknown>(method: Dispatcher.HttpMethod, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer<T>> {
     const res = await request(url, {
       method,
       dispatcher: this.agent,

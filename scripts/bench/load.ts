@@ -1,7 +1,7 @@
 /** The load clients of the accept-path scenario: closed-loop max throughput (autocannon) and an open-loop paced client. */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import autocannon = require('autocannon');
+import autocannon from 'autocannon';
 import { sleep } from './lib';
 
 /** As many POSTs as `connections` keep-alive connections carry for `durationS` seconds; `body` builds each one. */

@@ -113,8 +113,7 @@ export class BenchStack {
     );
     this.adopt(worker, gateway);
     await waitFor('gateway /health/ready', async () => (await http.request('GET', `${endpoints.gateway}/health/ready`)).status === 200, 60_000, 200);
-    const bareUp = async (): Promise<boolean> =>
-      (await http.request('POST', `${endpoints.bare}/v1/routing-policy-updates`, '{"updates":[]}')).status === 202;
+    const bareUp = async (): Promise<boolean> => (await http.request('POST', `${endpoints.bare}/v1/routing-policy-updates`, '{"updates":[]}')).status === 202;
     await waitFor('bare fastify', bareUp, 10_000, 100);
 
     const queues = this.openQueues(redisUrl, prefix);

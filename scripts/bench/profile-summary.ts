@@ -54,7 +54,10 @@ export function summarizeCpuProfile(file: string, top = 25): string {
       continue;
     }
     total += us;
-    const short = url.replace(/^.*\/node_modules\//, '').replace(/^.*\/dist\//, 'dist/').replace(/^file:\/\//, '');
+    const short = url
+      .replace(/^.*\/node_modules\//, '')
+      .replace(/^.*\/dist\//, 'dist/')
+      .replace(/^file:\/\//, '');
     const k = `${functionName || '(anonymous)'}  ${short}${url ? `:${lineNumber + 1}` : ''}`;
     fnSelf.set(k, (fnSelf.get(k) ?? 0) + us);
     const area = areaOf(url, functionName);

@@ -89,10 +89,7 @@ async function main(): Promise<void> {
   const endpoints = await pickEndpoints();
   const http = new BenchHttp(apiKey, endpoints.gateway, endpoints.sandbox);
   let receiver: WebhookReceiver | undefined;
-  const stack = new BenchStack(
-    { options, endpoints, http, logDir, prefix, apiKey, relaySecret, policies: policiesNeeded(options) },
-    () => void shutdown(1),
-  );
+  const stack = new BenchStack({ options, endpoints, http, logDir, prefix, apiKey, relaySecret, policies: policiesNeeded(options) }, () => void shutdown(1));
   const shutdown = async (code: number): Promise<never> => {
     await stack.stop();
     receiver?.close();
@@ -131,7 +128,9 @@ async function main(): Promise<void> {
     const durationS = (Date.now() - started) / 1000;
     printTable(results.rows);
     const load = `load average ${loadBefore.toFixed(2)} → ${machine.loadAverage1m.after.toFixed(2)}`;
-    console.log(`\n${options.mode} run: ${durationS.toFixed(0)} s on ${machine.cores} cores (${machine.cpu}); ${load}; bad signatures ${receiver.badSignatures}`);
+    console.log(
+      `\n${options.mode} run: ${durationS.toFixed(0)} s on ${machine.cores} cores (${machine.cpu}); ${load}; bad signatures ${receiver.badSignatures}`,
+    );
     if (options.profile && existsSync(running.cpuProfileFile)) {
       console.log(`\ngateway CPU profile (max-throughput run): ${running.cpuProfileFile}`);
       console.log(summarizeCpuProfile(running.cpuProfileFile));

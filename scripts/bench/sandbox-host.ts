@@ -33,7 +33,10 @@ const TASK_PATH = 'GET /cloud/v1/tasks/';
 async function main(): Promise<void> {
   const port = Number(process.env.SANDBOX_PORT ?? 0);
   const extra = Number(process.env.BENCH_L7_POLICIES ?? 0);
-  const checked = checkConfigPatch({ latencyMs: Number(process.env.SANDBOX_LATENCY_MS ?? 0), taskDurationMs: Number(process.env.SANDBOX_TASK_DURATION_MS ?? 2000) });
+  const checked = checkConfigPatch({
+    latencyMs: Number(process.env.SANDBOX_LATENCY_MS ?? 0),
+    taskDurationMs: Number(process.env.SANDBOX_TASK_DURATION_MS ?? 2000),
+  });
   if (!checked.ok) throw new Error(checked.errors.join('; '));
   const ctx = createContext({ ...DEFAULT_SANDBOX_CONFIG, ...checked.value });
 
@@ -57,7 +60,12 @@ async function main(): Promise<void> {
     const signature = new Webhook(secret).sign(msgId, now, body);
     fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': msgId, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': msgId,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': signature,
+      },
       body,
     }).then(
       async (res) => {
@@ -72,7 +80,7 @@ async function main(): Promise<void> {
   const create = ctx.tasks.create.bind(ctx.tasks);
   ctx.tasks.create = (spec: NewTask, now: number): TaskRecord => {
     const t = create(spec, now);
-    const name = typeof (spec.data as { name?: unknown } | null)?.name === 'string' ? ((spec.data as { name: string }).name) : null;
+    const name = typeof (spec.data as { name?: unknown } | null)?.name === 'string' ? (spec.data as { name: string }).name : null;
     notes.push({ id: t.id, name, createdAtMs: t.createdAtMs, finishAtMs: t.finishAtMs });
     if (hints && name !== null && name.startsWith(hints.namePrefix)) {
       setTimeout(() => sendHint(t.id), Math.max(0, t.finishAtMs - Date.now()));

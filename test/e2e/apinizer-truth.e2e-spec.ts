@@ -6,7 +6,7 @@ import { Harness, apinizerTarget, auth, deleteKeys, sandboxControl, startHarness
  * PUT from a summary, refuses a rename before storing anything, and never reports an unconfirmed deployment as success.
  */
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 const POLICIES = '/apiops/projects/demo/apiProxies/petstore/policies/';
 const PETSTORE = '/__sandbox/state/apinizer/demo/petstore';
@@ -28,7 +28,14 @@ const TIERED: Json = {
   active: true,
   policyCondition: {
     conditionRuleList: [
-      { conditionCriteria: 'VALUE', firstVariable: { name: 'tier', type: 'HEADER', headerName: 'X-Tier' }, variableDataType: 'STRING', valueComparisonOperator: 'EQ', secondValueSource: 'VALUE', secondValue: 'PREMIUM' },
+      {
+        conditionCriteria: 'VALUE',
+        firstVariable: { name: 'tier', type: 'HEADER', headerName: 'X-Tier' },
+        variableDataType: 'STRING',
+        valueComparisonOperator: 'EQ',
+        secondValueSource: 'VALUE',
+        secondValue: 'PREMIUM',
+      },
     ],
   },
   errorMessageList: [{ httpStatusCode: 429, message: 'Slow down, premium user' }],
@@ -62,7 +69,8 @@ describe('Apinizer provider truth (strict sandbox)', () => {
   const dryRun = (target: Json, changes: Json) => post({ updates: [{ target, changes }], dryRun: true });
   const requestLog = async (): Promise<Json[]> => (await sandboxControl(h, 'GET', '/__sandbox/requests')).log;
   const puts = async (): Promise<Json[]> => (await requestLog()).filter((e) => e.method === 'PUT');
-  const policyOf = async (name: string, list = 'requestPolicyList'): Promise<Json> => (await sandboxControl(h, 'GET', PETSTORE))[list].find((p: Json) => p.name === name);
+  const policyOf = async (name: string, list = 'requestPolicyList'): Promise<Json> =>
+    (await sandboxControl(h, 'GET', PETSTORE))[list].find((p: Json) => p.name === name);
   const addToSandbox = async (name: string, policy: Json) => {
     const res = await fetch(`${h.sandbox.url}${POLICIES}${name}/`, {
       method: 'POST',
@@ -74,8 +82,14 @@ describe('Apinizer provider truth (strict sandbox)', () => {
 
   describe('never a PUT built from a summary (item 1)', () => {
     it('the strict list carries no names: a partial change without a known config is a 422 dry run and FAILED CURRENT_CONFIG_UNKNOWN, no PUT', async () => {
-      const list = await fetch(`${h.sandbox.url}${POLICIES}`, { headers: { authorization: 'Bearer sandbox-apinizer-token' } }).then((r) => r.json() as Promise<Json>);
-      expect(list.resultList[0].requestPolicyList[0]).toEqual({ type: 'policy-api-based-throttling', active: true, description: '100 per minute per client IP' });
+      const list = await fetch(`${h.sandbox.url}${POLICIES}`, { headers: { authorization: 'Bearer sandbox-apinizer-token' } }).then(
+        (r) => r.json() as Promise<Json>,
+      );
+      expect(list.resultList[0].requestPolicyList[0]).toEqual({
+        type: 'policy-api-based-throttling',
+        active: true,
+        description: '100 per minute per client IP',
+      });
 
       const dry = await dryRun(apinizerTarget('rate-limit'), { policy: { messageCountForInterval: 5 } });
       expect(dry.status).toBe(422);
@@ -93,7 +107,10 @@ describe('Apinizer provider truth (strict sandbox)', () => {
     });
 
     it('lookup does not call a policy missing when the list cannot name it', async () => {
-      const res = await h.http.post('/v1/routing-policies/lookup').set(auth()).send({ targets: [apinizerTarget('rate-limit')] });
+      const res = await h.http
+        .post('/v1/routing-policies/lookup')
+        .set(auth())
+        .send({ targets: [apinizerTarget('rate-limit')] });
       expect(res.status).toBe(200);
       expect(res.body.items[0]).toMatchObject({ found: false, error: { code: 'CURRENT_CONFIG_UNKNOWN' } });
     });
@@ -110,7 +127,10 @@ describe('Apinizer provider truth (strict sandbox)', () => {
       expect(op.results[0].apinizer).toMatchObject({ status: 'SUCCESS', mergedFrom: 'request' });
       const [put] = await puts();
       expect(put.path).toBe(`${POLICIES}spare-2/`);
-      expect(put.body).toEqual({ operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false, deployTargetEnvironmentNameList: [], order: null }, policy });
+      expect(put.body).toEqual({
+        operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false, deployTargetEnvironmentNameList: [], order: null },
+        policy,
+      });
       expect(put.body).toEqual(dry.body.results[0].plan[0].body);
       expect(await policyOf('spare-2')).toMatchObject({ name: 'spare-2', ...policy });
     });
@@ -126,7 +146,12 @@ describe('Apinizer provider truth (strict sandbox)', () => {
     });
 
     it('a partial change merges into the last config this gateway applied and names that base, in the dry run too', async () => {
-      const first = await submit(apinizerTarget('spare-4'), { replacePolicy: true, targetScope: 'ALL', targetPipeline: 'REQUEST', policy: throttling({ intervalWindowType: 'SLIDING' }) });
+      const first = await submit(apinizerTarget('spare-4'), {
+        replacePolicy: true,
+        targetScope: 'ALL',
+        targetPipeline: 'REQUEST',
+        policy: throttling({ intervalWindowType: 'SLIDING' }),
+      });
       expect(first.status).toBe('SUCCEEDED');
       const stored = JSON.parse((await h.redis.get(`{${h.prefix}}:apinizer-config:apinizer:policy:demo:petstore:spare-4`))!);
 
@@ -189,10 +214,10 @@ describe('Apinizer provider truth (strict sandbox)', () => {
     });
 
     it('replacePolicy with required fields missing, each named', async () => {
-      await expectRefusedAtAccept({ replacePolicy: true, targetScope: 'ALL', targetPipeline: 'REQUEST', policy: { type: 'policy-api-based-throttling', messageCountForInterval: 5 } }, [
-        'updates[0].changes.policy.targetVariableForIdentity',
-        'updates[0].changes.policy.throttlingInterval',
-      ]);
+      await expectRefusedAtAccept(
+        { replacePolicy: true, targetScope: 'ALL', targetPipeline: 'REQUEST', policy: { type: 'policy-api-based-throttling', messageCountForInterval: 5 } },
+        ['updates[0].changes.policy.targetVariableForIdentity', 'updates[0].changes.policy.throttlingInterval'],
+      );
     });
 
     it('replacePolicy with an unknown or non-updatable type', async () => {
@@ -229,7 +254,10 @@ describe('Apinizer provider truth (strict sandbox)', () => {
     });
 
     it('an answer that leaves a requested environment out is DEPLOYMENT_UNCONFIRMED naming it', async () => {
-      await answerPutWith({ success: true, deploymentResult: { success: true, deploymentResults: [{ environmentName: 'dev', success: true, message: 'ok' }] } });
+      await answerPutWith({
+        success: true,
+        deploymentResult: { success: true, deploymentResults: [{ environmentName: 'dev', success: true, message: 'ok' }] },
+      });
       const op = await submit(apinizerTarget('rate-limit'), deployChanges(['dev', 'prod']));
       expect(op.results[0].error.code).toBe('DEPLOYMENT_UNCONFIRMED');
       expect(op.results[0].error.message).toMatch(/not confirmed in prod/);
@@ -261,7 +289,10 @@ describe('Apinizer provider truth: token refresh on the strict 401 (APINIZER_USE
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ sandbox: { apinizerListMode: 'status' }, env: { APINIZER_API_TOKEN: '', APINIZER_USERNAME: 'sandbox', APINIZER_PASSWORD: 'sandbox-password' } });
+    h = await startHarness({
+      sandbox: { apinizerListMode: 'status' },
+      env: { APINIZER_API_TOKEN: '', APINIZER_USERNAME: 'sandbox', APINIZER_PASSWORD: 'sandbox-password' },
+    });
   });
   afterAll(async () => {
     await h.close();
@@ -269,14 +300,22 @@ describe('Apinizer provider truth: token refresh on the strict 401 (APINIZER_USE
 
   it('a 401 answered with unauthorized_client (not only token_expired) makes it exchange again and repeat the call once', async () => {
     const run = async (n: number) => {
-      const res = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target: apinizerTarget('rate-limit'), changes: { policy: { messageCountForInterval: n } } }] });
+      const res = await h.http
+        .post('/v1/routing-policy-updates')
+        .set(auth())
+        .send({ updates: [{ target: apinizerTarget('rate-limit'), changes: { policy: { messageCountForInterval: n } } }] });
       return waitForOperation(h, res.body.id);
     };
     expect((await run(11)).status).toBe('SUCCEEDED');
     const tokens = async () => (await sandboxControl(h, 'GET', '/__sandbox/requests')).counts['POST /apiops/auth/token'] ?? 0;
     const before = await tokens();
     // the strict sandbox's own 401 body, for a token it revoked
-    await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'GET', path: '/policies', status: 401, body: { error: 'unauthorized_client', error_description: 'Invalid access token' } });
+    await sandboxControl(h, 'POST', '/__sandbox/faults', {
+      method: 'GET',
+      path: '/policies',
+      status: 401,
+      body: { error: 'unauthorized_client', error_description: 'Invalid access token' },
+    });
     expect((await run(12)).status).toBe('SUCCEEDED');
     expect(await tokens()).toBe(before + 1);
     const lists = ((await sandboxControl(h, 'GET', '/__sandbox/requests')).log as Json[]).filter((e) => e.method === 'GET' && e.path === POLICIES);

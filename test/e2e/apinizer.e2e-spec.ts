@@ -9,7 +9,7 @@ import { Harness, apinizerTarget, auth, deleteKeys, sandboxControl, startHarness
  */
 const FULL_LIST = { apinizerListMode: 'status' as const };
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 const PETSTORE = '/__sandbox/state/apinizer/demo/petstore';
 const POLICIES = '/apiops/projects/demo/apiProxies/petstore/policies/';
@@ -26,7 +26,11 @@ function locate(proxy: Json, name: string): { where: string; index: number; poli
     ['error', proxy.errorPolicyList],
   ];
   for (const e of proxy.endpointList) {
-    lists.push([`${e.httpMethod} ${e.endpoint}:request`, e.requestPolicyList], [`${e.httpMethod} ${e.endpoint}:response`, e.responsePolicyList], [`${e.httpMethod} ${e.endpoint}:error`, e.errorPolicyList]);
+    lists.push(
+      [`${e.httpMethod} ${e.endpoint}:request`, e.requestPolicyList],
+      [`${e.httpMethod} ${e.endpoint}:response`, e.responsePolicyList],
+      [`${e.httpMethod} ${e.endpoint}:error`, e.errorPolicyList],
+    );
   }
   for (const [where, list] of lists) {
     const index = (list as Json[]).findIndex((p) => p.name === name);
@@ -51,7 +55,10 @@ async function run(h: Harness, target: Json, changes: Json): Promise<Json> {
 }
 
 async function dryRun(h: Harness, target: Json, changes: Json) {
-  return h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target, changes }], dryRun: true });
+  return h.http
+    .post('/v1/routing-policy-updates')
+    .set(auth())
+    .send({ updates: [{ target, changes }], dryRun: true });
 }
 
 async function requestCounts(h: Harness): Promise<Record<string, number>> {
@@ -112,7 +119,13 @@ describe('Apinizer adapter (e2e)', () => {
       expect(result.plan).toHaveLength(1);
       expect(result.plan[0]).toMatchObject({ method: 'PUT', path: `${POLICIES}rate-limit/` });
       const body = result.plan[0].body;
-      expect(body.operationMetadata).toEqual({ targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false, deployTargetEnvironmentNameList: [], order: null });
+      expect(body.operationMetadata).toEqual({
+        targetScope: 'ALL',
+        targetPipeline: 'REQUEST',
+        deploy: false,
+        deployTargetEnvironmentNameList: [],
+        order: null,
+      });
       const { name: _name, ...seeded } = await policyOf(h, 'rate-limit');
       expect(body.policy).toEqual({ ...seeded, messageCountForInterval: 321 });
       expect(result.diff).toEqual([{ field: 'policy.messageCountForInterval', from: 100, to: 321 }]);
@@ -124,7 +137,10 @@ describe('Apinizer adapter (e2e)', () => {
       const first = await run(h, apinizerTarget('spare-1'), { policy: { messageCountForInterval: 11 } });
       expect(first.status).toBe('SUCCEEDED');
       const stored = await h.redis.get(`{${h.prefix}}:apinizer-config:apinizer:policy:demo:petstore:spare-1`);
-      expect(JSON.parse(stored!)).toMatchObject({ policy: { messageCountForInterval: 11, throttlingInterval: 'ONE_MINUTE' }, operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST' } });
+      expect(JSON.parse(stored!)).toMatchObject({
+        policy: { messageCountForInterval: 11, throttlingInterval: 'ONE_MINUTE' },
+        operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST' },
+      });
       const seeded = await policyOf(h, 'spare-1');
 
       await sandboxControl(h, 'PATCH', '/__sandbox/config', { apinizerListMode: 'summary' });
@@ -155,7 +171,10 @@ describe('Apinizer adapter (e2e)', () => {
       expect(op.status).toBe('SUCCEEDED');
       expect(op.results[0].apinizer.mergedFrom).toBe('request');
       const { log } = await sandboxControl(h, 'GET', '/__sandbox/requests');
-      expect(log.find((e: Json) => e.method === 'PUT').body).toEqual({ operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false, deployTargetEnvironmentNameList: [], order: null }, policy });
+      expect(log.find((e: Json) => e.method === 'PUT').body).toEqual({
+        operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false, deployTargetEnvironmentNameList: [], order: null },
+        policy,
+      });
       expect(locate(await petstore(h), 'spare-3')).toMatchObject({ where: 'request', index: 4 });
     });
 
@@ -179,7 +198,12 @@ describe('Apinizer adapter (e2e)', () => {
       ]);
       const ops = await Promise.all(ids.map((id) => waitForOperation(h, id)));
       expect(ops.map((o) => o.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-      expect(await policyOf(h, 'spare-4')).toMatchObject({ intervalWindowType: 'SLIDING', messageCountForInterval: 501, throttlingInterval: 'ONE_DAY', cacheErrorHandlingType: 'FAIL' });
+      expect(await policyOf(h, 'spare-4')).toMatchObject({
+        intervalWindowType: 'SLIDING',
+        messageCountForInterval: 501,
+        throttlingInterval: 'ONE_DAY',
+        cacheErrorHandlingType: 'FAIL',
+      });
     });
 
     it('finds the policy case-insensitively and writes it under its own name', async () => {
@@ -269,7 +293,10 @@ describe('Apinizer adapter (e2e)', () => {
       const add = await fetch(`${h.sandbox.url}${POLICIES}enc/`, {
         method: 'POST',
         headers: { authorization: 'Bearer sandbox-apinizer-token', 'content-type': 'application/json' },
-        body: JSON.stringify({ operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false }, policy: { type: 'policy-encryption', description: 'enc' } }),
+        body: JSON.stringify({
+          operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false },
+          policy: { type: 'policy-encryption', description: 'enc' },
+        }),
       });
       expect(add.status).toBe(200);
 
@@ -286,25 +313,36 @@ describe('Apinizer adapter (e2e)', () => {
   });
 
   describe('deployment', () => {
-    it.each(['detailList', 'deploymentResults'])('one failing environment (%s shape): FAILED DEPLOYMENT_FAILED, saved but not deployed, env named', async (shape) => {
-      await sandboxControl(h, 'PATCH', '/__sandbox/config', { apinizerDeployShape: shape });
-      await sandboxControl(h, 'POST', '/__sandbox/faults', { path: '/policies/rate-limit', deployFailEnvs: ['prod'] });
-      const op = await run(h, apinizerTarget('rate-limit'), { deploy: true, deployTargetEnvironmentNameList: ['dev', 'prod'], policy: { messageCountForInterval: 77 } });
-      expect(op.status).toBe('FAILED');
-      const result = op.results[0];
-      expect(result.status).toBe('FAILED');
-      expect(result.error.code).toBe('DEPLOYMENT_FAILED');
-      expect(result.error.message).toMatch(/saved/i);
-      expect(result.error.message).toMatch(/not deployed/i);
-      expect(result.error.message).toContain('prod');
-      expect(result.error.message).not.toMatch(/\bdev\b/);
-      expect(result.apinizer.deploymentResult).toMatchObject({ success: false });
-      // the change itself is saved
-      expect((await policyOf(h, 'rate-limit')).messageCountForInterval).toBe(77);
-    });
+    it.each(['detailList', 'deploymentResults'])(
+      'one failing environment (%s shape): FAILED DEPLOYMENT_FAILED, saved but not deployed, env named',
+      async (shape) => {
+        await sandboxControl(h, 'PATCH', '/__sandbox/config', { apinizerDeployShape: shape });
+        await sandboxControl(h, 'POST', '/__sandbox/faults', { path: '/policies/rate-limit', deployFailEnvs: ['prod'] });
+        const op = await run(h, apinizerTarget('rate-limit'), {
+          deploy: true,
+          deployTargetEnvironmentNameList: ['dev', 'prod'],
+          policy: { messageCountForInterval: 77 },
+        });
+        expect(op.status).toBe('FAILED');
+        const result = op.results[0];
+        expect(result.status).toBe('FAILED');
+        expect(result.error.code).toBe('DEPLOYMENT_FAILED');
+        expect(result.error.message).toMatch(/saved/i);
+        expect(result.error.message).toMatch(/not deployed/i);
+        expect(result.error.message).toContain('prod');
+        expect(result.error.message).not.toMatch(/\bdev\b/);
+        expect(result.apinizer.deploymentResult).toMatchObject({ success: false });
+        // the change itself is saved
+        expect((await policyOf(h, 'rate-limit')).messageCountForInterval).toBe(77);
+      },
+    );
 
     it('a successful deployment is SUCCEEDED with apinizer.deploymentResult', async () => {
-      const op = await run(h, apinizerTarget('rate-limit'), { deploy: true, deployTargetEnvironmentNameList: ['dev'], policy: { messageCountForInterval: 78 } });
+      const op = await run(h, apinizerTarget('rate-limit'), {
+        deploy: true,
+        deployTargetEnvironmentNameList: ['dev'],
+        policy: { messageCountForInterval: 78 },
+      });
       expect(op.status).toBe('SUCCEEDED');
       expect(op.results[0].apinizer.deploymentResult).toMatchObject({ success: true, detailList: [{ envName: 'dev', success: true }] });
     });
@@ -358,7 +396,11 @@ describe('Apinizer adapter (e2e)', () => {
         method: 'PUT',
         path: '/policies/rate-limit',
         status: 400,
-        body: { error: 'validation_failed', error_description: 'Validation failed', validation_errors: [{ field: 'policy.messageCountForInterval', message: 'must be at most 1000000' }] },
+        body: {
+          error: 'validation_failed',
+          error_description: 'Validation failed',
+          validation_errors: [{ field: 'policy.messageCountForInterval', message: 'must be at most 1000000' }],
+        },
       });
       const op = await run(h, apinizerTarget('rate-limit'), { policy: { messageCountForInterval: 1 } });
       expect(op.results[0].error).toMatchObject({ code: 'VALIDATION_FAILED', providerStatus: 400 });
@@ -443,7 +485,12 @@ describe('Apinizer token exchange (APINIZER_USERNAME/PASSWORD, no APINIZER_API_T
   it('a 401 (token revoked or expired) makes it exchange again and repeat the call once', async () => {
     expect((await run(h, apinizerTarget('rate-limit'), { policy: { messageCountForInterval: 303 } })).status).toBe('SUCCEEDED');
     const before = await tokenRequests();
-    await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'GET', path: '/policies', status: 401, body: { error: 'token_expired', error_description: 'Access token expired' } });
+    await sandboxControl(h, 'POST', '/__sandbox/faults', {
+      method: 'GET',
+      path: '/policies',
+      status: 401,
+      body: { error: 'token_expired', error_description: 'Access token expired' },
+    });
     const op = await run(h, apinizerTarget('rate-limit'), { policy: { messageCountForInterval: 304 } });
     expect(op.status).toBe('SUCCEEDED');
     expect(await tokenRequests()).toBe(before + 1);

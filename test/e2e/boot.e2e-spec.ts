@@ -60,8 +60,8 @@ function runToExit(script: string, env: Record<string, string>, timeoutMs = 20_0
     children.add(child);
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${script} did not exit within ${timeoutMs} ms; stdout: ${stdout.slice(-500)} stderr: ${stderr.slice(-500)}`));
@@ -87,8 +87,8 @@ function start(script: string, env: Record<string, string>, cwd = ROOT): Running
   children.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('close', (code, signal) => {
       children.delete(child);
@@ -131,7 +131,10 @@ function stderrLines(exit: Exit): string[] {
 
 /** The JSON log lines of a process's stdout. */
 function logLines(stdout: string): Array<Record<string, any>> {
-  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 }
 
 /** "shutting down" naming the signal, then "stopped" (as many as `count` processes wrote to this stdout). */
@@ -167,7 +170,12 @@ const BAD_CONFIG: Array<[string, Record<string, string>, string | RegExp, string
   ['API_KEYS with a key too short', { API_KEYS: 'ci:tinykey:*' }, 'API_KEYS', 'tinykey'],
   ['API_KEYS with an empty scope list', { API_KEYS: 'web:averysecretkey99:' }, 'API_KEYS', 'averysecretkey99'],
   ['GCORE_API_KEY without GCORE_API_URL', { GCORE_API_URL: '', GCORE_API_KEY: 'gcore-token-secret-1' }, 'GCORE_API_URL', 'gcore-token-secret-1'],
-  ['APINIZER_API_TOKEN without APINIZER_API_URL', { APINIZER_API_URL: '', APINIZER_API_TOKEN: 'apinizer-token-secret-1' }, 'APINIZER_API_URL', 'apinizer-token-secret-1'],
+  [
+    'APINIZER_API_TOKEN without APINIZER_API_URL',
+    { APINIZER_API_URL: '', APINIZER_API_TOKEN: 'apinizer-token-secret-1' },
+    'APINIZER_API_URL',
+    'apinizer-token-secret-1',
+  ],
   ['INBOUND_WEBHOOK_SECRETS not whsec_', { INBOUND_WEBHOOK_SECRETS: 'ci=plain-inbound-secret' }, 'INBOUND_WEBHOOK_SECRETS', 'plain-inbound-secret'],
   ['REDIS_URL not a redis URL (with a password)', { REDIS_URL: 'http://user:hunter2pass@localhost:6379' }, 'REDIS_URL', 'hunter2pass'],
   ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL', ''],
@@ -242,7 +250,10 @@ describe('boot: the built gateway and worker', () => {
       expect(denied.status).toBe(401);
       expect(denied.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       // logs are JSON lines on stdout; nothing on stderr
-      const logLines = p.stdout().split('\n').filter((l) => l.startsWith('{'));
+      const logLines = p
+        .stdout()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
       expect(logLines.length).toBeGreaterThan(0);
       for (const line of logLines) expect(() => JSON.parse(line)).not.toThrow();
       expect(p.stderr()).toBe('');
@@ -283,7 +294,8 @@ describe('boot: the built gateway and worker', () => {
       const filePort = await freePort();
       const envPort = await freePort();
       const dir = dirWithDotenv(
-        `# as in .env.example\nPORT=${filePort}\nAPI_KEYS=dotenv:dotenv-key-12345678:*\nGCORE_API_URL=${NOWHERE}\nAPINIZER_API_URL="${NOWHERE}"\nLOG_LEVEL=warn\n`,
+        `# as in .env.example\nPORT=${filePort}\nAPI_KEYS=dotenv:dotenv-key-12345678:*\n` +
+          `GCORE_API_URL=${NOWHERE}\nAPINIZER_API_URL="${NOWHERE}"\nLOG_LEVEL=warn\n`,
       );
       // PORT and LOG_LEVEL also in the real environment: those win (a warn level would hide the "listening" line)
       const p = start(GATEWAY, { PORT: String(envPort), LOG_LEVEL: 'info' }, dir);
@@ -302,22 +314,26 @@ describe('boot: the built gateway and worker', () => {
     it.each([
       ['gateway', GATEWAY],
       ['worker', WORKER],
-    ])('%s: a bad value in .env stops it with one stderr line naming the variable (never the secret)', async (_name, script) => {
-      for (const [dotenv, variable, secret] of [
-        ['PORT=abc\n', /\bPORT must be an integer/, ''],
-        ['API_KEYS=ci:tinykey:*\n', /API_KEYS/, 'tinykey'],
-      ]) {
-        const dir = dirWithDotenv(`GCORE_API_URL=${NOWHERE}\nAPINIZER_API_URL=${NOWHERE}\n${dotenv}`);
-        const exit = await runToExit(script, {}, 20_000, dir);
-        expect(exit.code).toBe(1);
-        const lines = stderrLines(exit);
-        expect(lines).toHaveLength(1);
-        expect(lines[0]).toMatch(/^Invalid configuration: /);
-        expect(lines[0]).toMatch(variable);
-        expect(exit.stdout).toBe('');
-        if (secret) expect(exit.stderr).not.toContain(secret);
-      }
-    }, 60_000);
+    ])(
+      '%s: a bad value in .env stops it with one stderr line naming the variable (never the secret)',
+      async (_name, script) => {
+        for (const [dotenv, variable, secret] of [
+          ['PORT=abc\n', /\bPORT must be an integer/, ''],
+          ['API_KEYS=ci:tinykey:*\n', /API_KEYS/, 'tinykey'],
+        ]) {
+          const dir = dirWithDotenv(`GCORE_API_URL=${NOWHERE}\nAPINIZER_API_URL=${NOWHERE}\n${dotenv}`);
+          const exit = await runToExit(script, {}, 20_000, dir);
+          expect(exit.code).toBe(1);
+          const lines = stderrLines(exit);
+          expect(lines).toHaveLength(1);
+          expect(lines[0]).toMatch(/^Invalid configuration: /);
+          expect(lines[0]).toMatch(variable);
+          expect(exit.stdout).toBe('');
+          if (secret) expect(exit.stderr).not.toContain(secret);
+        }
+      },
+      60_000,
+    );
 
     it('npm start (start-all) reads it: a bad value stops it before anything starts; good values reach the sandbox, worker and gateway', async () => {
       const bad = await runToExit(START_ALL, {}, 20_000, dirWithDotenv('LOG_LEVEL=loud\n'));

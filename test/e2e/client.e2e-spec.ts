@@ -22,8 +22,14 @@ describe('typed client (libs/client, generated from the OpenAPI document) agains
     const submitted = await client.submitUpdate(
       {
         updates: [
-          { target: { provider: 'gcore', kind: 'l7policy', projectId: SEED.projectId, regionId: SEED.regionId, id: SEED.l7(8) }, changes: { name: 'via-typed-client' } },
-          { target: { provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName: 'petstore', policyName: 'spare-1' }, changes: { policy: { messageCountForInterval: 42 } } },
+          {
+            target: { provider: 'gcore', kind: 'l7policy', projectId: SEED.projectId, regionId: SEED.regionId, id: SEED.l7(8) },
+            changes: { name: 'via-typed-client' },
+          },
+          {
+            target: { provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName: 'petstore', policyName: 'spare-1' },
+            changes: { policy: { messageCountForInterval: 42 } },
+          },
         ],
         reference: 'typed-client',
       },

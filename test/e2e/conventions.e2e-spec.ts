@@ -65,7 +65,10 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
         RATE_LIMIT_PER_MINUTE: '100000000',
       },
     });
-    const created = await h.http.post('/v1/webhook-subscriptions').set(auth()).send({ url: 'http://127.0.0.1:9/hook', events: ['*'] });
+    const created = await h.http
+      .post('/v1/webhook-subscriptions')
+      .set(auth())
+      .send({ url: 'http://127.0.0.1:9/hook', events: ['*'] });
     expect(created.status).toBe(201);
     subscriptionId = created.body.id;
   });
@@ -102,7 +105,7 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
 
   describe('auth on every /v1 route', () => {
     it.each(ROUTE_NAMES.map((name, i) => [name, i]))('%s: 401 problem without a key, with a non-Bearer scheme and with an unknown key', async (_name, i) => {
-      const [method, path, body] = routes()[i as number];
+      const [method, path, body] = routes()[i];
       const none = await send(method, path, body);
       expectProblem(none, 401, 'unauthorized');
       expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
@@ -114,7 +117,7 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
     });
 
     it.each(ROUTE_NAMES.map((name, i) => [name, i]))('%s: 403 problem naming the scope when the key lacks it', async (_name, i) => {
-      const [method, path, body, scope] = routes()[i as number];
+      const [method, path, body, scope] = routes()[i];
       const key = scope === 'operations.read' ? HOOKS_KEY : READ_KEY;
       const res = await send(method, path, body).set(auth(key));
       expectProblem(res, 403, 'forbidden');
@@ -198,13 +201,21 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
   });
 
   describe('validation (400 problem with field paths)', () => {
-    const post = (body: unknown, key = API_KEY) => h.http.post('/v1/routing-policy-updates').set(auth(key)).send(body as object);
+    const post = (body: unknown, key = API_KEY) =>
+      h.http
+        .post('/v1/routing-policy-updates')
+        .set(auth(key))
+        .send(body as object);
 
     it('names nested field paths like updates[0].changes.redirectHttpCode', async () => {
-      const res = await post({ updates: [validUpdate(1), { target: l7Target(2), changes: { action: 'REDIRECT_TO_URL', redirectUrl: 'https://example.com', redirectHttpCode: 399 } }] });
+      const res = await post({
+        updates: [validUpdate(1), { target: l7Target(2), changes: { action: 'REDIRECT_TO_URL', redirectUrl: 'https://example.com', redirectHttpCode: 399 } }],
+      });
       expectProblem(res, 400, 'validation-failed');
       expect(paths(res)).toContain('updates[1].changes.redirectHttpCode');
-      const first = await post({ updates: [{ target: l7Target(2), changes: { action: 'REDIRECT_PREFIX', redirectPrefix: 'https://example.com', redirectHttpCode: 200 } }] });
+      const first = await post({
+        updates: [{ target: l7Target(2), changes: { action: 'REDIRECT_PREFIX', redirectPrefix: 'https://example.com', redirectHttpCode: 200 } }],
+      });
       expect(first.body.errors).toEqual(expect.arrayContaining([{ path: 'updates[0].changes.redirectHttpCode', message: expect.any(String) }]));
       const lb = await post({ updates: [{ target: lbTarget(), changes: { logging: { retentionPolicy: { period: 0 } } } }] });
       expectProblem(lb, 400);
@@ -226,10 +237,16 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
     });
 
     it('rejects unknown fields in a webhook subscription body', async () => {
-      const res = await h.http.post('/v1/webhook-subscriptions').set(auth()).send({ url: 'http://127.0.0.1:9/hook', events: ['*'], secret: 'whsec_mine' });
+      const res = await h.http
+        .post('/v1/webhook-subscriptions')
+        .set(auth())
+        .send({ url: 'http://127.0.0.1:9/hook', events: ['*'], secret: 'whsec_mine' });
       expectProblem(res, 400, 'validation-failed');
       expect(paths(res)).toContain('secret');
-      const bad = await h.http.post('/v1/webhook-subscriptions').set(auth()).send({ url: 'not a url', events: ['nope'] });
+      const bad = await h.http
+        .post('/v1/webhook-subscriptions')
+        .set(auth())
+        .send({ url: 'not a url', events: ['nope'] });
       expectProblem(bad, 400, 'validation-failed');
       expect(paths(bad)).toEqual(expect.arrayContaining(['url', expect.stringMatching(/^events/)]));
     });
@@ -269,7 +286,11 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
       const big = JSON.stringify({ updates: [validUpdate()], reference: 'x'.repeat(1024 * 1024) });
       const res = await h.http.post('/v1/routing-policy-updates').set(auth()).set('content-type', 'application/json').send(big);
       expectProblem(res, 413, 'body-too-large');
-      const sub = await h.http.post('/v1/webhook-subscriptions').set(auth()).set('content-type', 'application/json').send(JSON.stringify({ url: 'http://127.0.0.1:9/' + 'a'.repeat(1100 * 1024), events: ['*'] }));
+      const sub = await h.http
+        .post('/v1/webhook-subscriptions')
+        .set(auth())
+        .set('content-type', 'application/json')
+        .send(JSON.stringify({ url: 'http://127.0.0.1:9/' + 'a'.repeat(1100 * 1024), events: ['*'] }));
       expectProblem(sub, 413, 'body-too-large');
     });
 
@@ -291,7 +312,10 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
         ['{"__proto__":{"isAdmin":true},"updates":[]}', '__proto__'],
         [`{"updates":[{"target":${JSON.stringify(l7Target(1))},"changes":{"__proto__":{"x":1},"name":"policy-one"}}]}`, 'updates[0].changes.__proto__'],
         ['{"updates":[],"constructor":{"prototype":{"x":1}}}', 'constructor'],
-        [`{"updates":[{"target":${JSON.stringify(apinizerTarget('rate-limit'))},"changes":{"policy":{"a":{"prototype":1}}}}]}`, 'updates[0].changes.policy.a.prototype'],
+        [
+          `{"updates":[{"target":${JSON.stringify(apinizerTarget('rate-limit'))},"changes":{"policy":{"a":{"prototype":1}}}}]}`,
+          'updates[0].changes.policy.a.prototype',
+        ],
       ]) {
         const res = await h.http.post('/v1/routing-policy-updates').set(auth()).set('content-type', 'application/json').send(raw);
         expectProblem(res, 400, 'validation-failed');
@@ -302,7 +326,11 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
 
     it('rejects numbers beyond 2^53 (and other non-int32 ids) in projectId and regionId', async () => {
       const target = JSON.stringify(l7Target(1)).replace(/"projectId":\d+/, '"projectId":9007199254740993');
-      const res = await h.http.post('/v1/routing-policy-updates').set(auth()).set('content-type', 'application/json').send(`{"updates":[{"target":${target},"changes":{"name":"policy-one"}}]}`);
+      const res = await h.http
+        .post('/v1/routing-policy-updates')
+        .set(auth())
+        .set('content-type', 'application/json')
+        .send(`{"updates":[{"target":${target},"changes":{"name":"policy-one"}}]}`);
       expectProblem(res, 400, 'validation-failed');
       expect(paths(res)).toContain('updates[0].target.projectId');
       for (const projectId of [1e20, 1.5, -1, 0, '1']) {
@@ -403,7 +431,9 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
         '/health/live': ['get'],
         '/health/ready': ['get'],
       };
-      const missing = Object.entries(expected).flatMap(([path, methods]) => methods.filter((m) => !doc.paths?.[path]?.[m]).map((m) => `${m.toUpperCase()} ${path}`));
+      const missing = Object.entries(expected).flatMap(([path, methods]) =>
+        methods.filter((m) => !doc.paths?.[path]?.[m]).map((m) => `${m.toUpperCase()} ${path}`),
+      );
       expect(missing).toEqual([]);
     });
 
@@ -413,7 +443,10 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
       for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
         if (!path.startsWith('/v1/') || path.startsWith('/v1/inbound-webhooks')) continue;
         for (const [method, op] of Object.entries(item)) {
-          expect({ op: `${method} ${path}`, security: op.security }).toEqual({ op: `${method} ${path}`, security: expect.arrayContaining([{ [schemeName]: expect.any(Array) }]) });
+          expect({ op: `${method} ${path}`, security: op.security }).toEqual({
+            op: `${method} ${path}`,
+            security: expect.arrayContaining([{ [schemeName]: expect.any(Array) }]),
+          });
         }
       }
     });
@@ -425,7 +458,11 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
       const oneOf = req.properties.updates.items.oneOf;
       expect(oneOf).toHaveLength(3);
       const refs = oneOf.map((o: { $ref: string }) => o.$ref);
-      expect(refs).toEqual(['#/components/schemas/GcoreL7PolicyUpdateDto', '#/components/schemas/GcoreLoadBalancerUpdateDto', '#/components/schemas/ApinizerPolicyUpdateDto']);
+      expect(refs).toEqual([
+        '#/components/schemas/GcoreL7PolicyUpdateDto',
+        '#/components/schemas/GcoreLoadBalancerUpdateDto',
+        '#/components/schemas/ApinizerPolicyUpdateDto',
+      ]);
       for (const ref of refs) expect(schemas[ref.split('/').pop()]).toBeDefined();
       expect(req.properties.updates.description).toEqual(expect.any(String));
       expect(req.properties.updates.example).toBeDefined();
@@ -522,7 +559,10 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
 
     it('answers a valid update with 503 problem+json, never 202', async () => {
       const started = Date.now();
-      const res = await http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [validUpdate()] });
+      const res = await http
+        .post('/v1/routing-policy-updates')
+        .set(auth())
+        .send({ updates: [validUpdate()] });
       expectProblem(res, 503, 'storage-unavailable');
       expect(res.headers['retry-after']).toBeDefined();
       expect(Date.now() - started).toBeLessThan(5000);
@@ -531,7 +571,14 @@ describe('API conventions: auth, problem+json, request ids, validation, docs, he
     it('answers reads and webhook management with 503 problem+json too', async () => {
       expectProblem(await http.get('/v1/operations/op_01JD8X3Q4M5N6P7R8S9T0V1W2X').set(auth()), 503, 'storage-unavailable');
       expectProblem(await http.get('/v1/webhook-subscriptions').set(auth()), 503, 'storage-unavailable');
-      expectProblem(await http.post('/v1/webhook-subscriptions').set(auth()).send({ url: 'http://127.0.0.1:9/hook', events: ['*'] }), 503, 'storage-unavailable');
+      expectProblem(
+        await http
+          .post('/v1/webhook-subscriptions')
+          .set(auth())
+          .send({ url: 'http://127.0.0.1:9/hook', events: ['*'] }),
+        503,
+        'storage-unavailable',
+      );
     });
 
     it('still authenticates without Redis (401 before any storage access)', async () => {

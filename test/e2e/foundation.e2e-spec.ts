@@ -35,7 +35,10 @@ describe('foundation: one update travels gateway → BullMQ → adapters → tas
       { target: l7Target(2), changes: { action: 'REDIRECT_PREFIX', redirectPrefix: 'https://example.com/v3' } },
       { target: l7Target(3), changes: { action: 'REDIRECT_TO_POOL', redirectPoolId: SEED.pool2 } },
       { target: l7Target(4), changes: { action: 'REJECT', name: 'reject-all-bots' } },
-      { target: lbTarget(), changes: { name: 'lb-web-2', preferredConnectivity: 'L3', logging: { enabled: true, topicName: 'lb-logs' }, tags: { team: 'edge', env: null } } },
+      {
+        target: lbTarget(),
+        changes: { name: 'lb-web-2', preferredConnectivity: 'L3', logging: { enabled: true, topicName: 'lb-logs' }, tags: { team: 'edge', env: null } },
+      },
       { target: apinizerTarget('rate-limit'), changes: { policy: { messageCountForInterval: 250 } } },
     ];
     const res = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates, reference: 'change-42' });
@@ -77,14 +80,23 @@ describe('foundation: one update travels gateway → BullMQ → adapters → tas
   });
 
   it('reports PARTIALLY_SUCCEEDED with the provider status and message of the failed target', async () => {
-    await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: `/loadbalancers/${SEED.projectId}/${SEED.regionId}/${SEED.lbApi}`, status: 403, body: { exception_class: 'ForbiddenError', message: 'Flavor is out of stock in this region', request_id: 'req-1' }, count: -1 });
-    const res = await h.http.post('/v1/routing-policy-updates').set(auth()).send({
-      updates: [
-        { target: l7Target(5), changes: { name: 'policy-five' } },
-        { target: lbTarget(SEED.lbApi), changes: { name: 'lb-api-2' } },
-        { target: apinizerTarget('ip-blacklist'), changes: { policy: { ipList: ['198.51.100.9'] } } },
-      ],
+    await sandboxControl(h, 'POST', '/__sandbox/faults', {
+      method: 'PATCH',
+      path: `/loadbalancers/${SEED.projectId}/${SEED.regionId}/${SEED.lbApi}`,
+      status: 403,
+      body: { exception_class: 'ForbiddenError', message: 'Flavor is out of stock in this region', request_id: 'req-1' },
+      count: -1,
     });
+    const res = await h.http
+      .post('/v1/routing-policy-updates')
+      .set(auth())
+      .send({
+        updates: [
+          { target: l7Target(5), changes: { name: 'policy-five' } },
+          { target: lbTarget(SEED.lbApi), changes: { name: 'lb-api-2' } },
+          { target: apinizerTarget('ip-blacklist'), changes: { policy: { ipList: ['198.51.100.9'] } } },
+        ],
+      });
     expect(res.status).toBe(202);
     const op = await waitForOperation(h, res.body.id);
     expect(op.status).toBe('PARTIALLY_SUCCEEDED');
@@ -95,7 +107,10 @@ describe('foundation: one update travels gateway → BullMQ → adapters → tas
 
   it('marks a target FAILED with the task error text when its Gcore task ends in ERROR', async () => {
     await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(6), taskError: 'Octavia failed to apply the policy' });
-    const res = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target: l7Target(6), changes: { position: 2 } }] });
+    const res = await h.http
+      .post('/v1/routing-policy-updates')
+      .set(auth())
+      .send({ updates: [{ target: l7Target(6), changes: { position: 2 } }] });
     const op = await waitForOperation(h, res.body.id);
     expect(op.status).toBe('FAILED');
     const result = op.results[0];
@@ -108,22 +123,36 @@ describe('foundation: one update travels gateway → BullMQ → adapters → tas
   it('manages subscriptions (secret shown once) and delivers a verifiable operation.completed', async () => {
     const receiver = await startReceiver();
     try {
-      const created = await h.http.post('/v1/webhook-subscriptions').set(auth()).send({ url: receiver.url, events: ['operation.completed'], description: 'e2e' });
+      const created = await h.http
+        .post('/v1/webhook-subscriptions')
+        .set(auth())
+        .send({ url: receiver.url, events: ['operation.completed'], description: 'e2e' });
       expect(created.status).toBe(201);
       expect(created.body.secret).toMatch(/^whsec_/);
       const secret: string = created.body.secret;
 
       const listed = await h.http.get('/v1/webhook-subscriptions').set(auth());
       expect(listed.status).toBe(200);
-      expect(listed.body.find((s: { id: string }) => s.id === created.body.id)).toMatchObject({ url: receiver.url, events: ['operation.completed'], status: 'ENABLED' });
+      expect(listed.body.find((s: { id: string }) => s.id === created.body.id)).toMatchObject({
+        url: receiver.url,
+        events: ['operation.completed'],
+        status: 'ENABLED',
+      });
       expect(JSON.stringify(listed.body)).not.toContain(secret);
       const one = await h.http.get(`/v1/webhook-subscriptions/${created.body.id}`).set(auth());
       expect(one.body.secret).toBeUndefined();
 
-      const res = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target: l7Target(7), changes: { name: 'policy-seven' } }] });
+      const res = await h.http
+        .post('/v1/routing-policy-updates')
+        .set(auth())
+        .send({ updates: [{ target: l7Target(7), changes: { name: 'policy-seven' } }] });
       const op = await waitForOperation(h, res.body.id);
       const delivery = await waitFor(async () => receiver.received.find((r) => JSON.parse(r.body).data?.id === op.id));
-      const headers = { 'webhook-id': String(delivery.headers['webhook-id']), 'webhook-timestamp': String(delivery.headers['webhook-timestamp']), 'webhook-signature': String(delivery.headers['webhook-signature']) };
+      const headers = {
+        'webhook-id': String(delivery.headers['webhook-id']),
+        'webhook-timestamp': String(delivery.headers['webhook-timestamp']),
+        'webhook-signature': String(delivery.headers['webhook-signature']),
+      };
       const verified = new Webhook(secret).verify(delivery.body, headers) as { type: string; id: string; data: { id: string; status: string } };
       expect(verified.type).toBe('operation.completed');
       expect(verified.id).toBe(headers['webhook-id']);

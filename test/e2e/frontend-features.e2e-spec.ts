@@ -36,7 +36,10 @@ describe('what a frontend needs: dry-run plans and aggregated lookup', () => {
       ],
     };
     const keysBefore = (await h.redis.keys(`{${h.prefix}}:op:*`)).length;
-    const dry = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ ...body, dryRun: true });
+    const dry = await h.http
+      .post('/v1/routing-policy-updates')
+      .set(auth())
+      .send({ ...body, dryRun: true });
     expect(dry.status).toBe(200);
     expect(dry.headers.location).toBeUndefined();
     expect(dry.body).toMatchObject({ dryRun: true, status: 'SUCCEEDED' });
@@ -45,9 +48,18 @@ describe('what a frontend needs: dry-run plans and aggregated lookup', () => {
 
     const [l7, lb, apz] = dry.body.results;
     expect(l7.plan).toEqual([
-      { method: 'PATCH', path: `/cloud/v1/l7policies/${SEED.projectId}/${SEED.regionId}/${SEED.l7(2)}`, body: { action: 'REDIRECT_PREFIX', redirect_prefix: 'https://example.com/v2', name: 'prefix-renamed', tags: ['a', 'b'] } },
+      {
+        method: 'PATCH',
+        path: `/cloud/v1/l7policies/${SEED.projectId}/${SEED.regionId}/${SEED.l7(2)}`,
+        body: { action: 'REDIRECT_PREFIX', redirect_prefix: 'https://example.com/v2', name: 'prefix-renamed', tags: ['a', 'b'] },
+      },
     ]);
-    expect(l7.diff).toEqual(expect.arrayContaining([{ field: 'name', from: 'redirect-prefix', to: 'prefix-renamed' }, { field: 'tags', from: [], to: ['a', 'b'] }]));
+    expect(l7.diff).toEqual(
+      expect.arrayContaining([
+        { field: 'name', from: 'redirect-prefix', to: 'prefix-renamed' },
+        { field: 'tags', from: [], to: ['a', 'b'] },
+      ]),
+    );
     expect(lb.diff).toEqual(expect.arrayContaining([{ field: 'tags', from: { env: 'prod' }, to: { team: 'edge' } }]));
     expect(apz.plan[0].method).toBe('PUT');
     expect(apz.plan[0].body.operationMetadata).toMatchObject({ targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false, order: 1 });
@@ -66,25 +78,43 @@ describe('what a frontend needs: dry-run plans and aggregated lookup', () => {
   });
 
   it('dry run answers validation and merge errors exactly as a real update would be judged', async () => {
-    const invalid = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ dryRun: true, updates: [{ target: l7Target(1), changes: { action: 'REDIRECT_TO_POOL' } }] });
+    const invalid = await h.http
+      .post('/v1/routing-policy-updates')
+      .set(auth())
+      .send({ dryRun: true, updates: [{ target: l7Target(1), changes: { action: 'REDIRECT_TO_POOL' } }] });
     expect(invalid.status).toBe(400);
     expect(invalid.body.errors).toEqual([{ path: 'updates[0].changes.redirectPoolId', message: expect.stringContaining('required') }]);
-    const merge = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ dryRun: true, updates: [{ target: l7Target(3), changes: { redirectUrl: 'https://example.com/x' } }] });
+    const merge = await h.http
+      .post('/v1/routing-policy-updates')
+      .set(auth())
+      .send({ dryRun: true, updates: [{ target: l7Target(3), changes: { redirectUrl: 'https://example.com/x' } }] });
     expect(merge.status).toBe(422);
     expect(merge.body.errors[0].path).toBe('updates[0].changes.redirectUrl');
   });
 
   it('lookup reads targets in parallel, in request order, one failing or slow provider never failing the others', async () => {
     await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'GET', path: '/apiops/', status: 500, count: -1 });
-    await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'GET', path: `/loadbalancers/${SEED.projectId}/${SEED.regionId}/${SEED.lbApi}`, delayMs: 8000, count: -1 });
-    const started = Date.now();
-    const res = await h.http.post('/v1/routing-policies/lookup').set(auth()).send({
-      targets: [l7Target(1), apinizerTarget('rate-limit'), lbTarget(SEED.lbApi), lbTarget(), { ...l7Target(1), id: '00000000-0000-4000-8000-0000000000ff' }],
+    await sandboxControl(h, 'POST', '/__sandbox/faults', {
+      method: 'GET',
+      path: `/loadbalancers/${SEED.projectId}/${SEED.regionId}/${SEED.lbApi}`,
+      delayMs: 8000,
+      count: -1,
     });
+    const started = Date.now();
+    const res = await h.http
+      .post('/v1/routing-policies/lookup')
+      .set(auth())
+      .send({
+        targets: [l7Target(1), apinizerTarget('rate-limit'), lbTarget(SEED.lbApi), lbTarget(), { ...l7Target(1), id: '00000000-0000-4000-8000-0000000000ff' }],
+      });
     const elapsed = Date.now() - started;
     expect(res.status).toBe(200);
     const [l7, apz, slow, lb, missing] = res.body.items;
-    expect(l7).toMatchObject({ found: true, current: { action: 'REDIRECT_TO_URL', name: 'redirect-to-url', redirectUrl: 'https://example.com/new' }, provider: { id: SEED.l7(1) } });
+    expect(l7).toMatchObject({
+      found: true,
+      current: { action: 'REDIRECT_TO_URL', name: 'redirect-to-url', redirectUrl: 'https://example.com/new' },
+      provider: { id: SEED.l7(1) },
+    });
     expect(apz.error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', providerStatus: 500 });
     expect(slow.error).toMatchObject({ code: 'PROVIDER_TIMEOUT' });
     expect(lb).toMatchObject({ found: true, current: { name: 'lb-web', tags: { env: 'prod' } } });
@@ -97,8 +127,14 @@ describe('what a frontend needs: dry-run plans and aggregated lookup', () => {
     await sandboxControl(h, 'DELETE', '/__sandbox/requests');
     const target = l7Target(9);
     const [a, b] = await Promise.all([
-      h.http.post('/v1/routing-policies/lookup').set(auth()).send({ targets: [target, target] }),
-      h.http.post('/v1/routing-policies/lookup').set(auth()).send({ targets: [target] }),
+      h.http
+        .post('/v1/routing-policies/lookup')
+        .set(auth())
+        .send({ targets: [target, target] }),
+      h.http
+        .post('/v1/routing-policies/lookup')
+        .set(auth())
+        .send({ targets: [target] }),
     ]);
     expect(a.body.items).toHaveLength(2);
     expect(b.body.items[0].found).toBe(true);

@@ -28,7 +28,10 @@ describe('Gcore task sweep (one listing per project/region)', () => {
 
   async function runLongTask(n: number, durationMs: number): Promise<{ op: Record<string, any>; task: Record<string, any> }> {
     await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(n), taskDurationMs: durationMs });
-    const res = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target: l7Target(n), changes: { name: `swept-${n}` } }] });
+    const res = await h.http
+      .post('/v1/routing-policy-updates')
+      .set(auth())
+      .send({ updates: [{ target: l7Target(n), changes: { name: `swept-${n}` } }] });
     expect(res.status).toBe(202);
     const op = await waitForOperation(h, res.body.id, BACKSTOP_MS + 15_000);
     const task = await sandboxControl(h, 'GET', `/__sandbox/tasks/${op.results[0].gcore.taskIds[0]}`);
@@ -69,7 +72,10 @@ describe('Gcore task sweep (one listing per project/region)', () => {
   it('a listing that claims a running task ended is distrusted: the task follows its own schedule and still SUCCEEDS', async () => {
     await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'GET', path: `${LIST_PATH}?`, status: 200, body: { count: 0, results: [] }, count: -1 });
     await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(2), taskDurationMs: 5000 });
-    const res = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target: l7Target(2), changes: { name: 'swept-2' } }] });
+    const res = await h.http
+      .post('/v1/routing-policy-updates')
+      .set(auth())
+      .send({ updates: [{ target: l7Target(2), changes: { name: 'swept-2' } }] });
     expect(res.status).toBe(202);
     // the sweep brings the poll forward, the poll finds the task RUNNING: the scope's listing is no longer trusted
     await waitFor(async () => (await h.redis.pttl(key('tasksweep-bad', SCOPE))) > 60_000, 5000);
@@ -97,7 +103,10 @@ describe('Gcore task sweep (one listing per project/region)', () => {
   it('a listing that fails (503) backs that scope off for a short while and never counts toward the Gcore circuit', async () => {
     await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'GET', path: `${LIST_PATH}?`, status: 503, count: -1 });
     await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(4), taskDurationMs: 2500 });
-    const res = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target: l7Target(4), changes: { name: 'swept-4' } }] });
+    const res = await h.http
+      .post('/v1/routing-policy-updates')
+      .set(auth())
+      .send({ updates: [{ target: l7Target(4), changes: { name: 'swept-4' } }] });
     expect(res.status).toBe(202);
     await waitFor(async () => (await h.redis.pttl(key('tasksweep-bad', SCOPE))) > 0, 5000);
     const backoff = await h.redis.pttl(key('tasksweep-bad', SCOPE));
@@ -110,7 +119,8 @@ describe('Gcore task sweep (one listing per project/region)', () => {
     expect(h.worker!.get(CircuitBreakerRegistry).get('gcore').current).toBe('closed');
     // more failed listings in a row than open the circuit for other calls (5): still closed
     const client = h.worker!.get(GcoreClient);
-    for (let n = 0; n < 6; n++) await expect(client.listTasks({ projectId: SEED.projectId, regionId: SEED.regionId, states: ['NEW'], limit: 10, offset: 0 })).rejects.toThrow();
+    for (let n = 0; n < 6; n++)
+      await expect(client.listTasks({ projectId: SEED.projectId, regionId: SEED.regionId, states: ['NEW'], limit: 10, offset: 0 })).rejects.toThrow();
     expect(h.worker!.get(CircuitBreakerRegistry).get('gcore').current).toBe('closed');
   });
 
@@ -124,7 +134,11 @@ describe('Gcore task sweep (one listing per project/region)', () => {
     });
     const [taskId] = ((await patch.json()) as { tasks: string[] }).tasks;
     // the strict sandbox shows a new task only after a moment (a 404 meanwhile is no claim about the listing)
-    await waitFor(async () => (await fetch(`${h.sandbox.url}${taskPath(taskId)}`, { headers: { authorization: 'APIKey sandbox-gcore-key' } })).status === 200, 5_000, 20);
+    await waitFor(
+      async () => (await fetch(`${h.sandbox.url}${taskPath(taskId)}`, { headers: { authorization: 'APIKey sandbox-gcore-key' } })).status === 200,
+      5_000,
+      20,
+    );
     const data = { taskId, startedAt: Date.now(), deadlineAt: Date.now() + 60_000, polls: 0, scope: SCOPE };
     const pokedAndRunning = async (listing: 'page' | 'pages') => {
       await h.redis.set(key('tasksweep-poke', taskId), listing, 'PX', 60_000);

@@ -23,7 +23,11 @@ async function requestLog(h: Harness): Promise<LogEntry[]> {
   return (await sandboxControl(h, 'GET', '/__sandbox/requests')).log;
 }
 const fault = (h: Harness, spec: Record<string, unknown>) => sandboxControl(h, 'POST', '/__sandbox/faults', spec);
-const submit = (h: Harness, updates: unknown[], extra: Record<string, unknown> = {}) => h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates, ...extra });
+const submit = (h: Harness, updates: unknown[], extra: Record<string, unknown> = {}) =>
+  h.http
+    .post('/v1/routing-policy-updates')
+    .set(auth())
+    .send({ updates, ...extra });
 async function run(h: Harness, updates: unknown[]): Promise<Record<string, any>> {
   const res = await submit(h, updates);
   expect(res.status).toBe(202);
@@ -49,7 +53,12 @@ describe('Gcore provider truth (strict sandbox)', () => {
       await fault(h, { method: 'PATCH', path: SEED.l7(5), status: 200, body });
       const op = await run(h, [{ target: l7Target(5), changes: { action: 'REJECT', name: 'no-task-list' } }]);
       expect(op.status).toBe('FAILED');
-      expect(op.results[0].error).toEqual({ code: 'PROVIDER_ERROR', message: expect.stringContaining('no task list'), providerStatus: 200, providerBody: body });
+      expect(op.results[0].error).toEqual({
+        code: 'PROVIDER_ERROR',
+        message: expect.stringContaining('no task list'),
+        providerStatus: 200,
+        providerBody: body,
+      });
       expect((await requestLog(h)).filter((e) => e.path.startsWith('/cloud/v1/tasks'))).toEqual([]);
     });
 
@@ -73,7 +82,12 @@ describe('Gcore provider truth (strict sandbox)', () => {
       await fault(h, { method: 'PATCH', path: SEED.lbWeb, status: 200, body: { ok: true } });
       const op = await run(h, [{ target: lbTarget(), changes: { name: 'lb-odd-answer' } }]);
       expect(op.status).toBe('FAILED');
-      expect(op.results[0].error).toEqual({ code: 'PROVIDER_ERROR', message: expect.stringContaining('neither a load balancer nor a task list'), providerStatus: 200, providerBody: { ok: true } });
+      expect(op.results[0].error).toEqual({
+        code: 'PROVIDER_ERROR',
+        message: expect.stringContaining('neither a load balancer nor a task list'),
+        providerStatus: 200,
+        providerBody: { ok: true },
+      });
     });
 
     it('a load balancer PATCH answered 204 without a body (lgo accepts it): confirmed by a read, SUCCEEDED', async () => {
@@ -97,24 +111,34 @@ describe('Gcore provider truth (strict sandbox)', () => {
       expect(reads[reads.length - 1]).toBe(200);
     });
 
-    it('a task that answers 404 past GCORE_TASK_NOT_FOUND_GRACE_MS: FAILED TASK_NOT_FOUND; the task is not shown as ERROR, also to a later waiter', async () => {
-      await sandboxControl(h, 'PATCH', '/__sandbox/config', { taskVisibilityDelayMs: 600_000 });
-      const op = await run(h, [{ target: l7Target(4), changes: { name: 'never-seen' } }]);
-      expect(op.status).toBe('FAILED');
-      const result = op.results[0];
-      const [taskId] = result.gcore.taskIds;
-      expect(result.error).toMatchObject({ code: 'TASK_NOT_FOUND', providerStatus: 404, providerBody: { exception_class: 'NotFoundError' }, message: expect.stringContaining(taskId) });
-      expect(result.gcore.tasks).toEqual([{ id: taskId, state: 'NEW', error: null }]);
-      const reads = (await requestLog(h)).filter((e) => e.path === taskPath(taskId));
-      expect(reads.every((e) => e.status === 404)).toBe(true);
-      expect(reads[reads.length - 1].at - reads[0].at).toBeGreaterThanOrEqual(GRACE_MS - 50);
+    it(
+      'a task that answers 404 past GCORE_TASK_NOT_FOUND_GRACE_MS: FAILED TASK_NOT_FOUND; ' + 'the task is not shown as ERROR, also to a later waiter',
+      async () => {
+        await sandboxControl(h, 'PATCH', '/__sandbox/config', { taskVisibilityDelayMs: 600_000 });
+        const op = await run(h, [{ target: l7Target(4), changes: { name: 'never-seen' } }]);
+        expect(op.status).toBe('FAILED');
+        const result = op.results[0];
+        const [taskId] = result.gcore.taskIds;
+        expect(result.error).toMatchObject({
+          code: 'TASK_NOT_FOUND',
+          providerStatus: 404,
+          providerBody: { exception_class: 'NotFoundError' },
+          message: expect.stringContaining(taskId),
+        });
+        expect(result.gcore.tasks).toEqual([{ id: taskId, state: 'NEW', error: null }]);
+        const reads = (await requestLog(h)).filter((e) => e.path === taskPath(taskId));
+        expect(reads.every((e) => e.status === 404)).toBe(true);
+        expect(reads[reads.length - 1].at - reads[0].at).toBeGreaterThanOrEqual(GRACE_MS - 50);
 
-      // the settled record tells a waiter arriving later the same failure, without reading the task again
-      const watcher = h.worker!.get(GcoreTaskWatcher, { strict: false });
-      const late = await watcher.watch([taskId], { operationId: 'op_LATEWAITER', index: 0 });
-      expect(late).toEqual([{ task: { id: taskId, state: 'NEW', error: null }, failure: expect.objectContaining({ code: 'TASK_NOT_FOUND', providerStatus: 404 }) }]);
-      expect((await requestLog(h)).filter((e) => e.path === taskPath(taskId))).toHaveLength(reads.length);
-    });
+        // the settled record tells a waiter arriving later the same failure, without reading the task again
+        const watcher = h.worker!.get(GcoreTaskWatcher, { strict: false });
+        const late = await watcher.watch([taskId], { operationId: 'op_LATEWAITER', index: 0 });
+        expect(late).toEqual([
+          { task: { id: taskId, state: 'NEW', error: null }, failure: expect.objectContaining({ code: 'TASK_NOT_FOUND', providerStatus: 404 }) },
+        ]);
+        expect((await requestLog(h)).filter((e) => e.path === taskPath(taskId))).toHaveLength(reads.length);
+      },
+    );
 
     it.each([401, 403])('a task read answered %i: FAILED PROVIDER_AUTH at once; the task is not shown as ERROR, also to a later waiter', async (status) => {
       const body = { exception_class: status === 401 ? 'AuthenticationFailed' : 'ForbiddenError', message: 'Bad permanent token', request_id: 'r-auth' };
@@ -123,7 +147,12 @@ describe('Gcore provider truth (strict sandbox)', () => {
       expect(op.status).toBe('FAILED');
       const result = op.results[0];
       const [taskId] = result.gcore.taskIds;
-      expect(result.error).toEqual({ code: 'PROVIDER_AUTH', message: expect.stringContaining(`Gcore task ${taskId} could not be read`), providerStatus: status, providerBody: body });
+      expect(result.error).toEqual({
+        code: 'PROVIDER_AUTH',
+        message: expect.stringContaining(`Gcore task ${taskId} could not be read`),
+        providerStatus: status,
+        providerBody: body,
+      });
       expect(result.gcore.tasks[0].state).not.toBe('ERROR');
       expect((await requestLog(h)).filter((e) => e.path === taskPath(taskId)).map((e) => e.status)).toEqual([status]); // not retried
 
@@ -138,7 +167,12 @@ describe('Gcore provider truth (strict sandbox)', () => {
 describe('Gcore circuit breaker (PROVIDER_CIRCUIT_FAILURE_THRESHOLD=2, PROVIDER_CIRCUIT_OPEN_MS=400)', () => {
   let h: Harness;
   const circuit = async (): Promise<string> => (await h.http.get('/health/ready')).body.details.providers.circuits.gcore;
-  const dryRead = (n: number[]) => submit(h, n.map((i) => ({ target: l7Target(i), changes: { name: `dry-${i}` } })), { dryRun: true });
+  const dryRead = (n: number[]) =>
+    submit(
+      h,
+      n.map((i) => ({ target: l7Target(i), changes: { name: `dry-${i}` } })),
+      { dryRun: true },
+    );
 
   beforeAll(async () => {
     h = await startHarness({

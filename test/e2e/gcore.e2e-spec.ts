@@ -35,7 +35,10 @@ const userTags = (lb: { tags_v2: { key: string; value: string; read_only: boolea
   Object.fromEntries(lb.tags_v2.map((t) => [t.key, `${t.value}${t.read_only ? ' (ro)' : ''}`]));
 
 async function submit(h: Harness, updates: unknown[], extra: Record<string, unknown> = {}) {
-  return h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates, ...extra });
+  return h.http
+    .post('/v1/routing-policy-updates')
+    .set(auth())
+    .send({ updates, ...extra });
 }
 async function run(h: Harness, updates: unknown[]): Promise<Record<string, any>> {
   const res = await submit(h, updates);
@@ -85,15 +88,26 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
       const [t3] = op.results[1].gcore.taskIds;
       expect((await sandboxTask(h, t3)).data).toEqual({ action: 'REDIRECT_TO_POOL', redirect_pool_id: SEED.pool1, position: 5 });
 
-      expect(await l7State(h, 8)).toMatchObject({ name: 'renamed-eight', action: 'REDIRECT_TO_URL', redirect_url: 'https://example.com/p8', redirect_http_code: 302 });
+      expect(await l7State(h, 8)).toMatchObject({
+        name: 'renamed-eight',
+        action: 'REDIRECT_TO_URL',
+        redirect_url: 'https://example.com/p8',
+        redirect_http_code: 302,
+      });
       expect(await l7State(h, 3)).toMatchObject({ position: 5, action: 'REDIRECT_TO_POOL', redirect_pool_id: SEED.pool1 });
     });
 
     it('action + its field: no read, one PATCH with exactly those fields', async () => {
-      const op = await run(h, [{ target: l7Target(5), changes: { action: 'REDIRECT_PREFIX', redirectPrefix: 'https://example.com/v5', redirectHttpCode: 308 } }]);
+      const op = await run(h, [
+        { target: l7Target(5), changes: { action: 'REDIRECT_PREFIX', redirectPrefix: 'https://example.com/v5', redirectHttpCode: 308 } },
+      ]);
       expect(op.status).toBe('SUCCEEDED');
       expect((await requestLog(h)).filter((e) => e.path === l7Path(5)).map((e) => e.method)).toEqual(['PATCH']);
-      expect((await sandboxTask(h, op.results[0].gcore.taskIds[0])).data).toEqual({ action: 'REDIRECT_PREFIX', redirect_prefix: 'https://example.com/v5', redirect_http_code: 308 });
+      expect((await sandboxTask(h, op.results[0].gcore.taskIds[0])).data).toEqual({
+        action: 'REDIRECT_PREFIX',
+        redirect_prefix: 'https://example.com/v5',
+        redirect_http_code: 308,
+      });
       expect(await l7State(h, 5)).toMatchObject({ action: 'REDIRECT_PREFIX', redirect_prefix: 'https://example.com/v5', redirect_http_code: 308 });
     });
 
@@ -112,16 +126,19 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
       expect(await requestLog(h)).toEqual([]);
     });
 
-    it('redirectHttpCode alone on a policy whose current action is REDIRECT_TO_POOL: FAILED INVALID_CHANGE after the read, no PATCH (dry run: 422)', async () => {
-      const op = await run(h, [{ target: l7Target(3), changes: { redirectHttpCode: 301 } }]);
-      expect(op.status).toBe('FAILED');
-      expect(op.results[0].error).toMatchObject({ code: 'INVALID_CHANGE', errors: [{ path: 'changes.redirectHttpCode', message: expect.any(String) }] });
-      expect((await requestLog(h)).filter((e) => e.path === l7Path(3)).map((e) => e.method)).toEqual(['GET']);
+    it(
+      'redirectHttpCode alone on a policy whose current action is REDIRECT_TO_POOL: ' + 'FAILED INVALID_CHANGE after the read, no PATCH (dry run: 422)',
+      async () => {
+        const op = await run(h, [{ target: l7Target(3), changes: { redirectHttpCode: 301 } }]);
+        expect(op.status).toBe('FAILED');
+        expect(op.results[0].error).toMatchObject({ code: 'INVALID_CHANGE', errors: [{ path: 'changes.redirectHttpCode', message: expect.any(String) }] });
+        expect((await requestLog(h)).filter((e) => e.path === l7Path(3)).map((e) => e.method)).toEqual(['GET']);
 
-      const dry = await submit(h, [{ target: l7Target(3), changes: { redirectHttpCode: 301 } }], { dryRun: true });
-      expect(dry.status).toBe(422);
-      expect(dry.body.errors).toEqual([{ path: 'updates[0].changes.redirectHttpCode', message: expect.any(String) }]);
-    });
+        const dry = await submit(h, [{ target: l7Target(3), changes: { redirectHttpCode: 301 } }], { dryRun: true });
+        expect(dry.status).toBe(422);
+        expect(dry.body.errors).toEqual([{ path: 'updates[0].changes.redirectHttpCode', message: expect.any(String) }]);
+      },
+    );
 
     it('tags replace the whole list of the policy', async () => {
       expect((await l7State(h, 1)).tags).toEqual(['web']);
@@ -236,7 +253,9 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
         const gaps = gets.slice(1).map((g, i) => g.at - gets[i].at);
         expect(Math.min(...gaps)).toBeGreaterThanOrEqual(80);
         // both waiters are told of the end, once each
-        const finished = told.mock.calls.filter(([{ settled: s }]) => s.task.id === taskId && s.task.state === 'FINISHED').map(([{ waiter: w }]) => `${w.operationId}#${w.index}`);
+        const finished = told.mock.calls
+          .filter(([{ settled: s }]) => s.task.id === taskId && s.task.state === 'FINISHED')
+          .map(([{ waiter: w }]) => `${w.operationId}#${w.index}`);
         expect(finished.sort()).toEqual(['op_COALESCEA#0', 'op_COALESCEB#3']);
 
         // a waiter arriving after the end gets the outcome at once: no new job, no new GET
@@ -271,14 +290,20 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
 
   describe('provider faults', () => {
     it('409 (locked) twice, then success: waits the lock out and SUCCEEDS', async () => {
-      await fault(h, { method: 'PATCH', path: SEED.l7(1), status: 409, count: 2, body: { exception_class: 'ConflictError', message: 'locked by task x', request_id: 'r1' } });
+      await fault(h, {
+        method: 'PATCH',
+        path: SEED.l7(1),
+        status: 409,
+        count: 2,
+        body: { exception_class: 'ConflictError', message: 'locked by task x', request_id: 'r1' },
+      });
       const op = await run(h, [{ target: l7Target(1), changes: { action: 'REDIRECT_TO_URL', redirectUrl: 'https://example.com/after-lock' } }]);
       expect(op.status).toBe('SUCCEEDED');
       expect((await calls(h, 'PATCH', l7Path(1))).map((p) => p.status)).toEqual([409, 409, 200]);
       expect((await l7State(h, 1)).redirect_url).toBe('https://example.com/after-lock');
     });
 
-    it('policy read while another client task holds its lock: waits for the lock, reads again, keeps that task\'s change', async () => {
+    it("policy read while another client task holds its lock: waits for the lock, reads again, keeps that task's change", async () => {
       await fault(h, { method: 'PATCH', path: SEED.l7(12), taskDurationMs: 600, count: 1 });
       const [foreignTask] = await foreignPatch(h, 12, { action: 'REDIRECT_TO_URL', redirect_url: 'https://example.com/foreign' });
       const op = await run(h, [{ target: l7Target(12), changes: { name: 'after-foreign' } }]);
@@ -286,7 +311,11 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
       const patches = await calls(h, 'PATCH', l7Path(12));
       expect(patches.map((p) => p.status)).toEqual([200, 200]); // the foreign one, then ours once the lock was gone
       expect(patches[1].at).toBeGreaterThanOrEqual((await sandboxTask(h, foreignTask)).finishAtMs);
-      expect((await sandboxTask(h, op.results[0].gcore.taskIds[0])).data).toEqual({ action: 'REDIRECT_TO_URL', redirect_url: 'https://example.com/foreign', name: 'after-foreign' });
+      expect((await sandboxTask(h, op.results[0].gcore.taskIds[0])).data).toEqual({
+        action: 'REDIRECT_TO_URL',
+        redirect_url: 'https://example.com/foreign',
+        name: 'after-foreign',
+      });
       expect(await l7State(h, 12)).toMatchObject({ name: 'after-foreign', redirect_url: 'https://example.com/foreign' });
     });
 
@@ -301,7 +330,11 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
       const op = await waitForOperation(h, res.body.id);
       expect(op.status).toBe('SUCCEEDED');
       expect((await calls(h, 'PATCH', l7Path(12))).map((p) => p.status)).toEqual([409, 200, 200]);
-      expect((await sandboxTask(h, op.results[0].gcore.taskIds[0])).data).toEqual({ action: 'REDIRECT_TO_URL', redirect_url: 'https://example.com/changed-meanwhile', position: 7 });
+      expect((await sandboxTask(h, op.results[0].gcore.taskIds[0])).data).toEqual({
+        action: 'REDIRECT_TO_URL',
+        redirect_url: 'https://example.com/changed-meanwhile',
+        position: 7,
+      });
       expect(await l7State(h, 12)).toMatchObject({ position: 7, redirect_url: 'https://example.com/changed-meanwhile' });
     });
 
@@ -331,7 +364,13 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
     });
 
     it('persistent 5xx: FAILED with the provider status after exactly PROVIDER_MAX_ATTEMPTS (3) PATCHes', async () => {
-      await fault(h, { method: 'PATCH', path: SEED.l7(6), status: 502, count: -1, body: { exception_class: 'HTTPError', message: 'bad gateway upstream', request_id: 'r5' } });
+      await fault(h, {
+        method: 'PATCH',
+        path: SEED.l7(6),
+        status: 502,
+        count: -1,
+        body: { exception_class: 'HTTPError', message: 'bad gateway upstream', request_id: 'r5' },
+      });
       const op = await run(h, [{ target: l7Target(6), changes: { action: 'REJECT', name: 'never' } }]);
       expect(op.status).toBe('FAILED');
       expect(op.results[0].error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', providerStatus: 502, providerBody: { message: 'bad gateway upstream' } });
@@ -396,7 +435,11 @@ describe('Gcore adapter with short limits (task timeout, circuit breaker)', () =
 
     // five reads failing at once (a dry run reads every policy in the gateway) open the gateway's Gcore circuit
     await fault(h, { method: 'GET', path: '/cloud/v1/l7policies/', status: 503, count: -1 });
-    const dry = await submit(h, [1, 2, 3, 4, 5].map((n) => ({ target: l7Target(n), changes: { name: `dry-${n}` } })), { dryRun: true });
+    const dry = await submit(
+      h,
+      [1, 2, 3, 4, 5].map((n) => ({ target: l7Target(n), changes: { name: `dry-${n}` } })),
+      { dryRun: true },
+    );
     expect(dry.status).toBe(200);
     expect(dry.body.status).toBe('FAILED');
     for (const r of dry.body.results) expect(r.error).toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });

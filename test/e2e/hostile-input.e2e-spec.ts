@@ -49,16 +49,45 @@ describe('hostile input: never a 5xx, always problem+json', () => {
   });
 
   it('mutations of a valid update (values replaced by anything at any path)', async () => {
-    const paths = [['updates'], ['updates', 0], ['updates', 0, 'target'], ['updates', 0, 'target', 'id'], ['updates', 0, 'target', 'projectId'], ['updates', 0, 'changes'], ['updates', 0, 'changes', 'name'], ['dryRun'], ['callbackUrl'], ['reference']];
+    const paths = [
+      ['updates'],
+      ['updates', 0],
+      ['updates', 0, 'target'],
+      ['updates', 0, 'target', 'id'],
+      ['updates', 0, 'target', 'projectId'],
+      ['updates', 0, 'changes'],
+      ['updates', 0, 'changes', 'name'],
+      ['dryRun'],
+      ['callbackUrl'],
+      ['reference'],
+    ];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...paths), fc.anything({ maxDepth: 4, withNullPrototype: false, withBigInt: false, withDate: false, withMap: false, withSet: false, withTypedArray: false, withSparseArray: false, withBoxedValues: false }), async (path, value) => {
-        const body = JSON.parse(JSON.stringify(VALID));
-        let node = body;
-        for (const key of path.slice(0, -1)) node = node[key as never];
-        node[path[path.length - 1] as never] = value as never;
-        const res = await h.http.post('/v1/routing-policy-updates').set(auth()).set('content-type', 'application/json').send(JSON.stringify(body) ?? 'null');
-        expectClientProblem(res, `mutation ${path.join('.')}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        fc.anything({
+          maxDepth: 4,
+          withNullPrototype: false,
+          withBigInt: false,
+          withDate: false,
+          withMap: false,
+          withSet: false,
+          withTypedArray: false,
+          withSparseArray: false,
+          withBoxedValues: false,
+        }),
+        async (path, value) => {
+          const body = JSON.parse(JSON.stringify(VALID));
+          let node = body;
+          for (const key of path.slice(0, -1)) node = node[key as never];
+          node[path[path.length - 1] as never] = value as never;
+          const res = await h.http
+            .post('/v1/routing-policy-updates')
+            .set(auth())
+            .set('content-type', 'application/json')
+            .send(JSON.stringify(body) ?? 'null');
+          expectClientProblem(res, `mutation ${path.join('.')}`);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -67,11 +96,21 @@ describe('hostile input: never a 5xx, always problem+json', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.string({ maxLength: 40 }),
-        fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', ''),
+        fc.constantFrom(
+          'application/json',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/json; charset=latin1',
+          '',
+        ),
         fc.string({ maxLength: 60 }),
         async (authz, contentType, suffix) => {
           const path = '/v1/' + encodeURI(suffix).replace(/#/g, '%23').replace(/\?/g, '%3F');
-          const req = h.http.post(path).set('authorization', authz.replace(/[\r\n]/g, '')).set('x-request-id', authz.replace(/[^\x20-\x7e]/g, ''));
+          const req = h.http
+            .post(path)
+            .set('authorization', authz.replace(/[\r\n]/g, ''))
+            .set('x-request-id', authz.replace(/[^\x20-\x7e]/g, ''));
           if (contentType) req.set('content-type', contentType);
           const res = await req.send(contentType.startsWith('application/json') ? '{"updates":[]}' : 'a=b');
           expectClientProblem(res, `POST ${path}`);
@@ -84,16 +123,64 @@ describe('hostile input: never a 5xx, always problem+json', () => {
   it.each([
     ['__proto__ key', '{"__proto__":{"polluted":1},"updates":[]}'],
     ['constructor.prototype key', '{"constructor":{"prototype":{"polluted":1}},"updates":[]}'],
-    ['number beyond 2^53', JSON.stringify({ updates: [{ target: { ...l7Target(1), projectId: 0 }, changes: { name: 'abc' } }] }).replace('"projectId":0', '"projectId":9007199254740993123')],
+    [
+      'number beyond 2^53',
+      JSON.stringify({ updates: [{ target: { ...l7Target(1), projectId: 0 }, changes: { name: 'abc' } }] }).replace(
+        '"projectId":0',
+        '"projectId":9007199254740993123',
+      ),
+    ],
     ['10,000-deep nesting', '{"updates":' + '['.repeat(10_000) + ']'.repeat(10_000) + '}'],
-    ['10,000-deep nesting inside changes.policy', JSON.stringify({ updates: [{ target: { provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName: 'petstore', policyName: 'rate-limit' }, changes: { policy: {} } }] }).replace('"policy":{}', '"policy":' + '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000))],
+    [
+      '10,000-deep nesting inside changes.policy',
+      JSON.stringify({
+        updates: [
+          {
+            target: { provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName: 'petstore', policyName: 'rate-limit' },
+            changes: { policy: {} },
+          },
+        ],
+      }).replace('"policy":{}', '"policy":' + '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)),
+    ],
     ['100k-element array', JSON.stringify({ updates: Array.from({ length: 100_000 }, () => 1) })],
     ['100k tags', JSON.stringify({ updates: [{ target: l7Target(1), changes: { tags: Array.from({ length: 100_000 }, (_, i) => `t${i}`) } }] })],
-    ['NUL bytes', JSON.stringify({ updates: [{ target: { provider: 'apinizer', kind: 'policy', projectName: 'de\u0000mo', apiProxyName: 'petstore', policyName: 'x' }, changes: { order: 1 } }] })],
-    ['header injection in callbackUrl', JSON.stringify({ updates: [{ target: l7Target(1), changes: { name: 'abc' } }], callbackUrl: 'https://hooks.example.com/x\r\nX-Injected: 1' })],
-    ['path traversal in Apinizer names', JSON.stringify({ updates: [{ target: { provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName: '../../admin', policyName: 'x' }, changes: { order: 1 } }] })],
-    ['encoded slash in Apinizer names', JSON.stringify({ updates: [{ target: { provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName: 'petstore%2F..%2Fadmin', policyName: 'x' }, changes: { order: 1 } }] })],
-    ['dot segment as a name', JSON.stringify({ updates: [{ target: { provider: 'apinizer', kind: 'policy', projectName: '..', apiProxyName: 'petstore', policyName: 'x' }, changes: { order: 1 } }] })],
+    [
+      'NUL bytes',
+      JSON.stringify({
+        updates: [
+          { target: { provider: 'apinizer', kind: 'policy', projectName: 'de\u0000mo', apiProxyName: 'petstore', policyName: 'x' }, changes: { order: 1 } },
+        ],
+      }),
+    ],
+    [
+      'header injection in callbackUrl',
+      JSON.stringify({ updates: [{ target: l7Target(1), changes: { name: 'abc' } }], callbackUrl: 'https://hooks.example.com/x\r\nX-Injected: 1' }),
+    ],
+    [
+      'path traversal in Apinizer names',
+      JSON.stringify({
+        updates: [
+          { target: { provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName: '../../admin', policyName: 'x' }, changes: { order: 1 } },
+        ],
+      }),
+    ],
+    [
+      'encoded slash in Apinizer names',
+      JSON.stringify({
+        updates: [
+          {
+            target: { provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName: 'petstore%2F..%2Fadmin', policyName: 'x' },
+            changes: { order: 1 },
+          },
+        ],
+      }),
+    ],
+    [
+      'dot segment as a name',
+      JSON.stringify({
+        updates: [{ target: { provider: 'apinizer', kind: 'policy', projectName: '..', apiProxyName: 'petstore', policyName: 'x' }, changes: { order: 1 } }],
+      }),
+    ],
     ['Gcore id that is not a UUID', JSON.stringify({ updates: [{ target: { ...l7Target(1), id: '../../tasks' }, changes: { name: 'abc' } }] })],
   ])('rejects %s with a 4xx problem', async (_name, raw) => {
     const res = await h.http.post('/v1/routing-policy-updates').set(auth()).set('content-type', 'application/json').send(raw);
@@ -104,7 +191,11 @@ describe('hostile input: never a 5xx, always problem+json', () => {
   });
 
   it('rejects invalid UTF-8 and wrong Content-Type', async () => {
-    const bad = Buffer.concat([Buffer.from('{"updates":[{"target":{"provider":"gcore","kind":"l7policy","projectId":1,"regionId":76,"id":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"},"changes":{"name":"abc"}}]}')]);
+    const bad = Buffer.concat([
+      Buffer.from('{"updates":[{"target":{"provider":"gcore","kind":"l7policy","projectId":1,"regionId":76,"id":"'),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('"},"changes":{"name":"abc"}}]}'),
+    ]);
     const res = await h.http.post('/v1/routing-policy-updates').set(auth()).set('content-type', 'application/json').send(bad);
     expect(res.status).toBe(400);
     const wrong = await h.http.post('/v1/routing-policy-updates').set(auth()).set('content-type', 'text/xml').send('<updates/>');
@@ -143,7 +234,9 @@ async function operationCount(h: Harness): Promise<number> {
   let count = 0;
   let cursor: string | null = null;
   do {
-    const res: { status: number; body: { items: unknown[]; nextCursor: string | null } } = await h.http.get(`/v1/operations?limit=200${cursor ? `&cursor=${cursor}` : ''}`).set(auth());
+    const res: { status: number; body: { items: unknown[]; nextCursor: string | null } } = await h.http
+      .get(`/v1/operations?limit=200${cursor ? `&cursor=${cursor}` : ''}`)
+      .set(auth());
     expect(res.status).toBe(200);
     count += res.body.items.length;
     cursor = res.body.nextCursor;
@@ -189,7 +282,12 @@ const NULLS_REFUSED: [string, object, object, string][] = [
   ['Apinizer targetPipeline', apinizerTarget('rate-limit'), { targetPipeline: null }, 'changes.targetPipeline'],
   ['Apinizer order', apinizerTarget('rate-limit'), { order: null }, 'changes.order'],
   ['Apinizer deploy', apinizerTarget('rate-limit'), { deploy: null }, 'changes.deploy'],
-  ['Apinizer deployTargetEnvironmentNameList', apinizerTarget('rate-limit'), { deployTargetEnvironmentNameList: null }, 'changes.deployTargetEnvironmentNameList'],
+  [
+    'Apinizer deployTargetEnvironmentNameList',
+    apinizerTarget('rate-limit'),
+    { deployTargetEnvironmentNameList: null },
+    'changes.deployTargetEnvironmentNameList',
+  ],
   ['Apinizer policy', apinizerTarget('rate-limit'), { policy: null }, 'changes.policy'],
   ['Apinizer replacePolicy', apinizerTarget('rate-limit'), { replacePolicy: null }, 'changes.replacePolicy'],
   ['the changes', l7Target(1), null as never, 'changes'],
@@ -225,7 +323,9 @@ describe('hostile input: every refusal is a 400 naming the field, and stores not
 
     it('logging: null says "must not be null", and only that', async () => {
       const res = await post(h, '/v1/routing-policy-updates', update(lbTarget(), { logging: null }));
-      expect(expectFieldProblem(res, 400, ['updates[0].changes.logging']).errors).toEqual([{ path: 'updates[0].changes.logging', message: 'must not be null' }]);
+      expect(expectFieldProblem(res, 400, ['updates[0].changes.logging']).errors).toEqual([
+        { path: 'updates[0].changes.logging', message: 'must not be null' },
+      ]);
     });
 
     it('a webhook subscription description: null → 400 naming it', async () => {
@@ -275,7 +375,11 @@ describe('hostile input: every refusal is a 400 naming the field, and stores not
 
   describe('3. redirectPrefix and integer ranges', () => {
     it('accepts an absolute path as redirectPrefix (the seed example /api/v1/policies)', async () => {
-      const res = await post(h, '/v1/routing-policy-updates', update(l7Target(2), { action: 'REDIRECT_PREFIX', redirectPrefix: '/api/v1/policies' }, { dryRun: true }));
+      const res = await post(
+        h,
+        '/v1/routing-policy-updates',
+        update(l7Target(2), { action: 'REDIRECT_PREFIX', redirectPrefix: '/api/v1/policies' }, { dryRun: true }),
+      );
       expect({ status: res.status, text: res.text.slice(0, 400) }).toMatchObject({ status: 200 });
     });
 
@@ -298,7 +402,13 @@ describe('hostile input: every refusal is a 400 naming the field, and stores not
       ['period 1.5', lbTarget(), { logging: { retentionPolicy: { period: '@' } } }, '1.5', 'changes.logging.retentionPolicy.period'],
       ['order 2^53+1', apinizerTarget('rate-limit'), { order: '@' }, '9007199254740993', 'changes.order'],
       ['order beyond int32', apinizerTarget('rate-limit'), { order: '@' }, '2147483648', 'changes.order'],
-      ['a number inside changes.policy 2^53+1', apinizerTarget('rate-limit'), { policy: { messageCountForInterval: '@' } }, '9007199254740993', 'changes.policy.messageCountForInterval'],
+      [
+        'a number inside changes.policy 2^53+1',
+        apinizerTarget('rate-limit'),
+        { policy: { messageCountForInterval: '@' } },
+        '9007199254740993',
+        'changes.policy.messageCountForInterval',
+      ],
     ])('%s → 400 naming it, never rounded', async (_what, target, changes, literal, path) => {
       const res = await post(h, '/v1/routing-policy-updates', big(update(target, changes), literal));
       expectFieldProblem(res, 400, [`updates[0].${path}`]);
@@ -309,13 +419,28 @@ describe('hostile input: every refusal is a 400 naming the field, and stores not
     const inApinizerPolicy = (policy: string) => update(apinizerTarget('rate-limit'), { policy: {} }).replace('"policy":{}', `"policy":${policy}`);
     it.each([
       ['constructor in changes.policy', '/v1/routing-policy-updates', inApinizerPolicy('{"constructor":{"a":1}}'), 'updates[0].changes.policy.constructor'],
-      ['constructor nested in changes.policy', '/v1/routing-policy-updates', inApinizerPolicy('{"a":{"b":[{"constructor":"x"}]}}'), 'updates[0].changes.policy.a.b[0].constructor'],
-      ['constructor as an LB tag key', '/v1/routing-policy-updates', update(lbTarget(), { tags: {} }).replace('"tags":{}', '"tags":{"constructor":"x"}'), 'updates[0].changes.tags.constructor'],
+      [
+        'constructor nested in changes.policy',
+        '/v1/routing-policy-updates',
+        inApinizerPolicy('{"a":{"b":[{"constructor":"x"}]}}'),
+        'updates[0].changes.policy.a.b[0].constructor',
+      ],
+      [
+        'constructor as an LB tag key',
+        '/v1/routing-policy-updates',
+        update(lbTarget(), { tags: {} }).replace('"tags":{}', '"tags":{"constructor":"x"}'),
+        'updates[0].changes.tags.constructor',
+      ],
       ['__proto__ in changes.policy', '/v1/routing-policy-updates', inApinizerPolicy('{"__proto__":{"polluted":1}}'), 'updates[0].changes.policy.__proto__'],
       ['prototype in changes.policy', '/v1/routing-policy-updates', inApinizerPolicy('{"prototype":1}'), 'updates[0].changes.policy.prototype'],
       ['__proto__ at the top', '/v1/routing-policy-updates', '{"__proto__":{"polluted":1},"updates":[]}', '__proto__'],
       ['constructor.prototype at the top', '/v1/routing-policy-updates', '{"constructor":{"prototype":{"polluted":1}},"updates":[]}', 'constructor'],
-      ['constructor in a lookup target', '/v1/routing-policies/lookup', JSON.stringify({ targets: [l7Target(1)] }).replace('"provider"', '"constructor":1,"provider"'), 'targets[0].constructor'],
+      [
+        'constructor in a lookup target',
+        '/v1/routing-policies/lookup',
+        JSON.stringify({ targets: [l7Target(1)] }).replace('"provider"', '"constructor":1,"provider"'),
+        'targets[0].constructor',
+      ],
       ['__proto__ in a lookup body', '/v1/routing-policies/lookup', '{"targets":[],"__proto__":{"polluted":1}}', '__proto__'],
       ['prototype in a webhook subscription', '/v1/webhook-subscriptions', '{"url":"http://127.0.0.1:9/x","events":["*"],"prototype":1}', 'prototype'],
       ['constructor in a subscription test', '/v1/webhook-subscriptions/whs_x/test', '{"constructor":{}}', 'constructor'],
@@ -336,11 +461,21 @@ describe('hostile input: every refusal is a 400 naming the field, and stores not
     it.each([
       ['an L7 name', '/v1/routing-policy-updates', update(l7Target(1), { name: 'ab\ud800cd' }), 'updates[0].changes.name'],
       ['an Apinizer policy name (target)', '/v1/routing-policy-updates', update(apinizerTarget('rate\udc00'), { order: 1 }), 'updates[0].target.policyName'],
-      ['a string inside changes.policy', '/v1/routing-policy-updates', update(apinizerTarget('rate-limit'), { policy: { description: 'x\ud83d' } }), 'updates[0].changes.policy.description'],
+      [
+        'a string inside changes.policy',
+        '/v1/routing-policy-updates',
+        update(apinizerTarget('rate-limit'), { policy: { description: 'x\ud83d' } }),
+        'updates[0].changes.policy.description',
+      ],
       ['an LB tag key', '/v1/routing-policy-updates', update(lbTarget(), { tags: { 'k\ud800': 'v' } }), 'updates[0].changes.tags["k\\ud800"]'],
       ['the reference', '/v1/routing-policy-updates', update(l7Target(1), { name: 'abc' }, { reference: '\udfff' }), 'reference'],
       ['a lookup target', '/v1/routing-policies/lookup', JSON.stringify({ targets: [apinizerTarget('x\ud800')] }), 'targets[0].policyName'],
-      ['a webhook description', '/v1/webhook-subscriptions', JSON.stringify({ url: 'http://127.0.0.1:9/x', events: ['*'], description: '\ud800' }), 'description'],
+      [
+        'a webhook description',
+        '/v1/webhook-subscriptions',
+        JSON.stringify({ url: 'http://127.0.0.1:9/x', events: ['*'], description: '\ud800' }),
+        'description',
+      ],
     ])('in %s → 400 naming the field', async (_what, path, raw, errorPath) => {
       expect(raw).toMatch(/\\ud[89a-f]/i); // sent as an escape: JSON.parse makes it a lone surrogate
       const res = await post(h, path, raw);
@@ -373,7 +508,8 @@ describe('hostile input: every refusal is a 400 naming the field, and stores not
   });
 
   describe("12. Fastify's own errors, over a raw socket", () => {
-    const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer test-admin-key-0001\r\n${extra}connection: close\r\n\r\n`;
+    const get = (path: string, extra = '') =>
+      `GET ${path} HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer test-admin-key-0001\r\n${extra}connection: close\r\n\r\n`;
     const expectRawProblem = (res: { status: number; headers: Record<string, string>; body: string }, status: number) => {
       expect({ status: res.status, body: res.body.slice(0, 300) }).toMatchObject({ status });
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

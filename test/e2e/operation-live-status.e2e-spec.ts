@@ -20,7 +20,12 @@ interface SseEvent {
 }
 
 /** Reads a whole SSE stream (until the server ends it) with a plain http.get. */
-function readSse(port: number, path: string, headers: Record<string, string> = auth(), timeoutMs = 20_000): Promise<{ res: IncomingMessage; raw: string; events: SseEvent[]; retry?: string }> {
+function readSse(
+  port: number,
+  path: string,
+  headers: Record<string, string> = auth(),
+  timeoutMs = 20_000,
+): Promise<{ res: IncomingMessage; raw: string; events: SseEvent[]; retry?: string }> {
   return new Promise((resolve, reject) => {
     const req = httpGet({ host: '127.0.0.1', port, path, headers }, (res) => {
       let raw = '';
@@ -66,7 +71,12 @@ describe('live status: SSE and Prefer: wait', () => {
   beforeEach(() => sandboxControl(h, 'POST', '/__sandbox/reset'));
 
   it('streams the current state first, then every change, and ends after the terminal state', async () => {
-    const res = await postUpdates(h, { updates: [{ target: l7Target(1), changes: { name: 'sse-live' } }, { target: l7Target(2), changes: { name: 'sse-live-2' } }] });
+    const res = await postUpdates(h, {
+      updates: [
+        { target: l7Target(1), changes: { name: 'sse-live' } },
+        { target: l7Target(2), changes: { name: 'sse-live-2' } },
+      ],
+    });
     const id = res.body.id;
     const stream = await readSse(port, `/v1/operations/${id}/events`);
     expect(stream.res.statusCode).toBe(200);

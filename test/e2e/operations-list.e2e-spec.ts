@@ -17,7 +17,9 @@ describe('GET /v1/operations', () => {
     await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(10), taskError: 'boom', count: -1 });
     const failed = await postUpdates(h, { updates: [{ target: l7Target(10), changes: { name: 'will-fail' } }] });
     // many at once: some share a millisecond (same score in the index)
-    const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => postUpdates(h, { updates: [{ target: l7Target(11 + (i % 4)), changes: { name: `list-${i}` } }] })));
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => postUpdates(h, { updates: [{ target: l7Target(11 + (i % 4)), changes: { name: `list-${i}` } }] })),
+    );
     const created = [failed.body.id, ...burst.map((b) => b.body.id)];
     await Promise.all(created.map((id) => finished(h, id)));
 
@@ -63,11 +65,18 @@ describe('GET /v1/operations', () => {
     for (let i = 0; i < 5; i++) {
       const id = newSortableId('op_', now);
       const target = { ...l7Target(1), id: `00000000-0000-4000-8000-00000000000${i}` };
-      await store.create({ id, createdAt: new Date(now).toISOString(), reference: 'same-ms', dryRun: false, count: 1, apiKeyName: 'admin' }, [{ target, changes: { name: 'same-ms' } } as never]);
+      await store.create({ id, createdAt: new Date(now).toISOString(), reference: 'same-ms', dryRun: false, count: 1, apiKeyName: 'admin' }, [
+        { target, changes: { name: 'same-ms' } } as never,
+      ]);
       await store.confirmEnqueued(id);
       seeded.push(id);
     }
-    for (const [status, limit] of [[undefined, 1], [undefined, 2], ['PENDING', 1], ['PENDING', 3]] as const) {
+    for (const [status, limit] of [
+      [undefined, 1],
+      [undefined, 2],
+      ['PENDING', 1],
+      ['PENDING', 3],
+    ] as const) {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {

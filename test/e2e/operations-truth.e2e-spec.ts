@@ -49,7 +49,11 @@ describe('operational truth', () => {
 
   describe('inbound routing-policy.update.requested with dryRun: true', () => {
     const inbound = (body: string, headers = signInbound(body)) => h.http.post('/v1/inbound-webhooks/ci').set(headers).send(body);
-    const rest = (body: unknown) => h.http.post('/v1/routing-policy-updates').set(auth()).send(body as object);
+    const rest = (body: unknown) =>
+      h.http
+        .post('/v1/routing-policy-updates')
+        .set(auth())
+        .send(body as object);
 
     it('answers 200 with the planned operation, exactly as the REST dry run does, and stores nothing', async () => {
       const data = { updates: [{ target: l7Target(1), changes: { name: 'planned-by-ci' } }], reference: 'ci-dry', dryRun: true };
@@ -116,7 +120,13 @@ describe('operational truth', () => {
       await new Promise((r) => setTimeout(r, 300)); // a second line (a retry) would be here by now
       const all = parsed(h).filter((l) => l.level >= 50 && JSON.stringify(l).includes(id));
       expect(all).toHaveLength(1);
-      expect(errors[0]).toMatchObject({ operationId: id, index: 0, queue: 'provider-calls', job: 'call', err: { message: expect.any(String), stack: expect.stringMatching(/\bat /) } });
+      expect(errors[0]).toMatchObject({
+        operationId: id,
+        index: 0,
+        queue: 'provider-calls',
+        job: 'call',
+        err: { message: expect.any(String), stack: expect.stringMatching(/\bat /) },
+      });
       expect(errors[0].msg).toMatch(/internal error/);
     });
   });
@@ -125,7 +135,10 @@ describe('operational truth', () => {
     it('ends the loop at once: no retry, one error line with the task and operation ids, the waiting target FAILED INTERNAL_ERROR', async () => {
       // the task runs long enough for the loop to be corrupted between two polls
       await sandboxControl(h, 'PATCH', '/__sandbox/config', { taskDurationMs: 60_000 });
-      const res = await h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target: l7Target(10), changes: { name: 'poll-bug' } }] });
+      const res = await h.http
+        .post('/v1/routing-policy-updates')
+        .set(auth())
+        .send({ updates: [{ target: l7Target(10), changes: { name: 'poll-bug' } }] });
       expect(res.status).toBe(202);
       const id = res.body.id as string;
       const taskId = await waitFor(async () => {
@@ -136,16 +149,20 @@ describe('operational truth', () => {
       const jobId = jobIds.gcoreTask(taskId);
       // a malformed payload, written straight into the job's hash while it waits for its next poll (atomically: a run
       // in progress would write its data back), then run at once
-      await waitFor(async () => {
-        const corrupted = await h.redis.eval(
-          "if redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('HSET', KEYS[1], 'data', 'null') return 1 end return 0",
-          2,
-          queue.toKey(jobId),
-          queue.toKey('delayed'),
-          jobId,
-        );
-        return corrupted === 1;
-      }, 10_000, 20);
+      await waitFor(
+        async () => {
+          const corrupted = await h.redis.eval(
+            "if redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('HSET', KEYS[1], 'data', 'null') return 1 end return 0",
+            2,
+            queue.toKey(jobId),
+            queue.toKey('delayed'),
+            jobId,
+          );
+          return corrupted === 1;
+        },
+        10_000,
+        20,
+      );
       const started = Date.now();
       await (await queue.getJob(jobId))!.promote();
 
@@ -204,7 +221,10 @@ describe('operational truth', () => {
 
   describe('log lines', () => {
     const subscribe = async (url: string) => {
-      const res = await h.http.post('/v1/webhook-subscriptions').set(auth()).send({ url, events: ['*'] });
+      const res = await h.http
+        .post('/v1/webhook-subscriptions')
+        .set(auth())
+        .send({ url, events: ['*'] });
       expect(res.status).toBe(201);
       return res.body as { id: string; secret: string };
     };
@@ -224,7 +244,15 @@ describe('operational truth', () => {
           return found.length >= 2 ? found : undefined;
         });
         expect(lines).toHaveLength(2);
-        expect(lines[0]).toMatchObject({ subscriptionId: sub.id, eventId, eventType: 'webhook.test', attempt: 1, statusCode: 500, durationMs: expect.any(Number), nextRetryAt: expect.any(String) });
+        expect(lines[0]).toMatchObject({
+          subscriptionId: sub.id,
+          eventId,
+          eventType: 'webhook.test',
+          attempt: 1,
+          statusCode: 500,
+          durationMs: expect.any(Number),
+          nextRetryAt: expect.any(String),
+        });
         expect(lines[1]).toMatchObject({ subscriptionId: sub.id, eventId, eventType: 'webhook.test', attempt: 2, statusCode: 200, nextRetryAt: null });
         const sent = receiver.received[0];
         for (const line of lines) {
@@ -265,7 +293,9 @@ describe('operational truth', () => {
       const stale = signInbound(body);
       stale['webhook-timestamp'] = String(Math.floor(Date.now() / 1000) - 3600);
       expect((await h.http.post('/v1/inbound-webhooks/ci').set(stale).send(body)).status).toBe(401);
-      const lines = parsed(h).slice(before).filter((l) => /inbound webhook rejected/.test(l.msg ?? ''));
+      const lines = parsed(h)
+        .slice(before)
+        .filter((l) => /inbound webhook rejected/.test(l.msg ?? ''));
       expect(lines.map((l) => [l.level, l.source, l.reason])).toEqual([
         [40, 'ci', 'signature does not match'],
         [40, 'ci', expect.stringMatching(/timestamp/)],

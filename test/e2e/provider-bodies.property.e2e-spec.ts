@@ -15,7 +15,8 @@ const validateL7Body = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'))
 
 function l7BodyProblems(body: Record<string, unknown>): string[] {
   const problems = validateL7Body(body) ? [] : (validateL7Body.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-  if ('redirect_http_code' in body && ![301, 302, 303, 307, 308].includes(body.redirect_http_code as number)) problems.push('redirect_http_code not in 301/302/303/307/308');
+  if ('redirect_http_code' in body && ![301, 302, 303, 307, 308].includes(body.redirect_http_code as number))
+    problems.push('redirect_http_code not in 301/302/303/307/308');
   return problems;
 }
 
@@ -42,13 +43,15 @@ function lbBodyProblems(body: Record<string, unknown>): string[] {
           if (k === 'enabled' && typeof v !== 'boolean') problems.push('logging.enabled must be a boolean');
           else if (k === 'topic_name' && v !== null && typeof v !== 'string') problems.push('logging.topic_name must be a string or null');
           else if (k === 'destination_region_id' && v !== null && !isInt(v)) problems.push('logging.destination_region_id must be an int or null');
-          else if (k === 'retention_policy' && v !== null && !(isObject(v) && 'period' in v && (v.period === null || isInt(v.period)))) problems.push('logging.retention_policy must be {period: int|null} or null');
+          else if (k === 'retention_policy' && v !== null && !(isObject(v) && 'period' in v && (v.period === null || isInt(v.period))))
+            problems.push('logging.retention_policy must be {period: int|null} or null');
           else if (!['enabled', 'topic_name', 'destination_region_id', 'retention_policy'].includes(k)) problems.push(`logging.${k} is not a documented field`);
         }
         break;
       }
       case 'tags':
-        if (value !== null && !(isObject(value) && Object.values(value).every((v) => v === null || typeof v === 'string'))) problems.push('tags must be {key: string|null} or null');
+        if (value !== null && !(isObject(value) && Object.values(value).every((v) => v === null || typeof v === 'string')))
+          problems.push('tags must be {key: string|null} or null');
         break;
       default:
         problems.push(`${key} is not a documented field`);
@@ -68,12 +71,15 @@ function apinizerBodyProblems(body: Record<string, unknown>): string[] {
   if (meta.targetScope !== 'ALL' && meta.targetScope !== 'ENDPOINT') problems.push('targetScope');
   if (!['REQUEST', 'RESPONSE', 'ERROR'].includes(meta.targetPipeline as string)) problems.push('targetPipeline');
   if (typeof meta.deploy !== 'boolean') problems.push('deploy must be sent explicitly as a boolean');
-  if (!Array.isArray(meta.deployTargetEnvironmentNameList) || !meta.deployTargetEnvironmentNameList.every((e) => typeof e === 'string')) problems.push('deployTargetEnvironmentNameList');
-  if (meta.deploy === true && (meta.deployTargetEnvironmentNameList as unknown[]).length === 0) problems.push('deploy true with no environment (undocumented behaviour)');
+  if (!Array.isArray(meta.deployTargetEnvironmentNameList) || !meta.deployTargetEnvironmentNameList.every((e) => typeof e === 'string'))
+    problems.push('deployTargetEnvironmentNameList');
+  if (meta.deploy === true && (meta.deployTargetEnvironmentNameList as unknown[]).length === 0)
+    problems.push('deploy true with no environment (undocumented behaviour)');
   if (meta.order !== null && !(isInt(meta.order) && (meta.order as number) >= 1)) problems.push('order must be null or an int >= 1');
   if (meta.targetScope === 'ENDPOINT') {
     if (typeof meta.targetEndpoint !== 'string' || !meta.targetEndpoint) problems.push('ENDPOINT scope needs targetEndpoint');
-    if (!['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'ALL'].includes(meta.targetEndpointHTTPMethod as string)) problems.push('ENDPOINT scope needs targetEndpointHTTPMethod');
+    if (!['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'ALL'].includes(meta.targetEndpointHTTPMethod as string))
+      problems.push('ENDPOINT scope needs targetEndpointHTTPMethod');
   }
   if (!isObject(policy)) return [...problems, 'policy must be an object'];
   if (typeof policy.type !== 'string' || !policy.type) problems.push('policy.type must be a non-empty string');
@@ -83,7 +89,16 @@ function apinizerBodyProblems(body: Record<string, unknown>): string[] {
 }
 
 /** Values that are sometimes right and often hostile: every field gets some of both. */
-const junk = fc.oneof(fc.constant(null), fc.string({ maxLength: 8 }), fc.integer(), fc.double(), fc.boolean(), fc.constant({}), fc.constant([]), fc.constant(9007199254740993));
+const junk = fc.oneof(
+  fc.constant(null),
+  fc.string({ maxLength: 8 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant({}),
+  fc.constant([]),
+  fc.constant(Number('9007199254740993')),
+);
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: arb }, { weight: 1, arbitrary: junk });
 const gcoreName = fc.stringMatching(/^[a-zA-Z0-9][a-zA-Z 0-9._-]{1,20}[a-zA-Z0-9._]$/);
 const path = fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`));
@@ -117,13 +132,30 @@ const lbChanges = fc.record(
         { requiredKeys: [] },
       ),
     ),
-    tags: maybe(fc.oneof(fc.constant(null), fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.oneof(fc.constant(null), fc.string({ maxLength: 8 })), { maxKeys: 3 }))),
+    tags: maybe(
+      fc.oneof(
+        fc.constant(null),
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.oneof(fc.constant(null), fc.string({ maxLength: 8 })), { maxKeys: 3 }),
+      ),
+    ),
   },
   { requiredKeys: [] },
 );
 
 const apinizerPolicyPatch = fc.dictionary(
-  fc.constantFrom('messageCountForInterval', 'description', 'active', 'ipList', 'policyCondition', 'errorMessageList', 'type', 'name', 'maxMessageSize', 'scriptBody', 'constructor'),
+  fc.constantFrom(
+    'messageCountForInterval',
+    'description',
+    'active',
+    'ipList',
+    'policyCondition',
+    'errorMessageList',
+    'type',
+    'name',
+    'maxMessageSize',
+    'scriptBody',
+    'constructor',
+  ),
   fc.jsonValue({ maxDepth: 2 }),
   { maxKeys: 4 },
 );
@@ -190,7 +222,8 @@ describe('provider bodies (property): every accepted change yields documented pr
           expect(result.error?.code).not.toBe('INTERNAL_ERROR');
           for (const call of result.plan ?? []) {
             const problems = callProblems(call);
-            if (problems.length) throw new Error(`planned ${call.method} ${call.path} breaks the provider's shape (${problems.join('; ')}) for ${describeCase(body)}`);
+            if (problems.length)
+              throw new Error(`planned ${call.method} ${call.path} breaks the provider's shape (${problems.join('; ')}) for ${describeCase(body)}`);
           }
           const changes = updates[result.index].changes as Record<string, unknown>;
           if (result.target.provider === 'apinizer' && result.plan?.length) {
@@ -226,7 +259,8 @@ describe('provider bodies (property): every accepted change yields documented pr
         const { log } = (await sandboxControl(h, 'GET', '/__sandbox/requests')) as { log: { method: string; path: string; body?: unknown }[] };
         for (const call of log.filter((c) => c.method === 'PATCH' || c.method === 'PUT')) {
           const problems = callProblems({ ...call, body: call.body });
-          if (problems.length) throw new Error(`sent ${call.method} ${call.path} breaks the provider's shape (${problems.join('; ')}) for ${describeCase(body)}`);
+          if (problems.length)
+            throw new Error(`sent ${call.method} ${call.path} breaks the provider's shape (${problems.join('; ')}) for ${describeCase(body)}`);
         }
       }),
       { numRuns: 40 },

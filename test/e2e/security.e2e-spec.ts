@@ -12,7 +12,7 @@ describe('security: rate limits per key, security headers, CORS allowlist, admin
 
   it('limits each API key separately and answers 429 problem+json with Retry-After', async () => {
     const statuses: number[] = [];
-    let limited;
+    let limited: { headers: Record<string, string>; body: unknown } | undefined;
     for (let i = 0; i < 7; i++) {
       const res = await h.http.get('/v1/operations/op_00000000000000000000000000').set(auth(READ_KEY));
       statuses.push(res.status);
@@ -20,9 +20,9 @@ describe('security: rate limits per key, security headers, CORS allowlist, admin
     }
     expect(statuses.slice(0, 5)).toEqual([404, 404, 404, 404, 404]);
     expect(statuses.slice(5)).toEqual([429, 429]);
-    expect(limited!.headers['content-type']).toContain('application/problem+json');
-    expect(Number(limited!.headers['retry-after'])).toBeGreaterThan(0);
-    expect(limited!.body).toMatchObject({ status: 429 });
+    expect(limited?.headers['content-type']).toContain('application/problem+json');
+    expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited?.body).toMatchObject({ status: 429 });
     // another key still has its own budget
     const other = await h.http.get('/v1/operations/op_00000000000000000000000000').set(auth(API_KEY));
     expect(other.status).toBe(404);
@@ -54,7 +54,10 @@ describe('security: rate limits per key, security headers, CORS allowlist, admin
   });
 
   it('never echoes secrets: the API key is not in any response or log line', async () => {
-    await h.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target: l7Target(1), changes: { name: 'x' } }] });
+    await h.http
+      .post('/v1/routing-policy-updates')
+      .set(auth())
+      .send({ updates: [{ target: l7Target(1), changes: { name: 'x' } }] });
     await h.http.post('/v1/routing-policy-updates').set({ authorization: 'Bearer wrong-key-but-secret-looking' }).send({});
     expect(h.logs.join('\n')).not.toContain(API_KEY);
     expect(h.logs.join('\n')).not.toContain('wrong-key-but-secret-looking');

@@ -190,7 +190,12 @@ describe('outbound webhook deliveries: retries, failures, replay, order', () => 
     // several operations at once, two targets each: both targets end at about the same time, so their events race
     const ops = await Promise.all(
       [0, 1, 2].map(async (i) => {
-        const res = await postUpdates(h, { updates: [{ target: l7Target(2 * i + 1), changes: { name: `order-${i}-a` } }, { target: l7Target(2 * i + 2), changes: { name: `order-${i}-b` } }] });
+        const res = await postUpdates(h, {
+          updates: [
+            { target: l7Target(2 * i + 1), changes: { name: `order-${i}-a` } },
+            { target: l7Target(2 * i + 2), changes: { name: `order-${i}-b` } },
+          ],
+        });
         expect(res.status).toBe(202);
         return res.body.id as string;
       }),

@@ -15,7 +15,11 @@ describe('inbound webhooks', () => {
 
   const post = (source: string, body: string, headers: Record<string, string>) => h.http.post(`/v1/inbound-webhooks/${source}`).set(headers).send(body);
   const updateEvent = (n: number, name: string) =>
-    JSON.stringify({ type: 'routing-policy.update.requested', timestamp: new Date().toISOString(), data: { updates: [{ target: l7Target(n), changes: { name } }], reference: `inbound-${name}` } });
+    JSON.stringify({
+      type: 'routing-policy.update.requested',
+      timestamp: new Date().toISOString(),
+      data: { updates: [{ target: l7Target(n), changes: { name } }], reference: `inbound-${name}` },
+    });
 
   it('routing-policy.update.requested creates an operation (202 {operationId}) that completes', async () => {
     // pretty-printed with a trailing newline: verified over the raw bytes, not over re-serialized JSON
@@ -80,7 +84,11 @@ describe('inbound webhooks', () => {
     expect((await post('ci', badTask, badTaskHeaders)).status).toBe(400);
     // a request that failed is not remembered as seen
     expect((await post('ci', badTask, badTaskHeaders)).status).toBe(400);
-    const unknownTask = JSON.stringify({ type: 'gcore.task.updated', timestamp: new Date().toISOString(), data: { taskId: '00000000-0000-4000-8000-000000000000' } });
+    const unknownTask = JSON.stringify({
+      type: 'gcore.task.updated',
+      timestamp: new Date().toISOString(),
+      data: { taskId: '00000000-0000-4000-8000-000000000000' },
+    });
     const res = await post('ci', unknownTask, signInbound(unknownTask));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ accepted: true, polled: false });

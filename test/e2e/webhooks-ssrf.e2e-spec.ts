@@ -34,20 +34,29 @@ describe('SSRF: webhook targets on private networks are refused when WEBHOOK_ALL
     'ftp://example.com/hook',
     'http://user:pass@example.com/hook',
   ])('subscribing to %s → 400 naming url', async (url) => {
-    const res = await s.http.post('/v1/webhook-subscriptions').set(auth()).send({ url, events: ['*'] });
+    const res = await s.http
+      .post('/v1/webhook-subscriptions')
+      .set(auth())
+      .send({ url, events: ['*'] });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('url');
   });
 
   it('accepts a public address', async () => {
-    const res = await s.http.post('/v1/webhook-subscriptions').set(auth()).send({ url: 'https://93.184.215.14/hook', events: ['*'] });
+    const res = await s.http
+      .post('/v1/webhook-subscriptions')
+      .set(auth())
+      .send({ url: 'https://93.184.215.14/hook', events: ['*'] });
     expect(res.status).toBe(201);
     await s.http.delete(`/v1/webhook-subscriptions/${res.body.id}`).set(auth());
   });
 
   it('refuses a private callbackUrl (400 naming callbackUrl)', async () => {
-    const res = await s.http.post('/v1/routing-policy-updates').set(auth()).send({ updates: [{ target: l7Target(1), changes: { name: 'cb-private' } }], callbackUrl: 'http://10.1.2.3/cb' });
+    const res = await s.http
+      .post('/v1/routing-policy-updates')
+      .set(auth())
+      .send({ updates: [{ target: l7Target(1), changes: { name: 'cb-private' } }], callbackUrl: 'http://10.1.2.3/cb' });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('callbackUrl');
   });

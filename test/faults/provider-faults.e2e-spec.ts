@@ -62,7 +62,7 @@ describe('fault: the providers misbehave (5xx, 429, 409, hanging connections, do
   const workerCircuit = async () => {
     const text = await (await fetch(workerMetrics)).text();
     const m = /^provider_circuit_state\{provider="gcore"\} (\d)/m.exec(text);
-    return m ? (['closed', 'half-open', 'open'][Number(m[1])] as string) : undefined;
+    return m ? ['closed', 'half-open', 'open'][Number(m[1])] : undefined;
   };
 
   it('retries a 5xx burst within the attempt budget; a 5xx that does not stop ends FAILED PROVIDER_UNAVAILABLE after exactly that budget', async () => {
@@ -81,7 +81,14 @@ describe('fault: the providers misbehave (5xx, 429, 409, hanging connections, do
   }, 60_000);
 
   it('honours Retry-After in a 429 storm; a storm that does not stop ends FAILED RATE_LIMITED after the attempt budget', async () => {
-    await fault({ method: 'PATCH', path: SEED.l7(3), status: 429, count: MAX_ATTEMPTS - 1, headers: { 'retry-after': '1' }, body: { message: 'Too many requests' } });
+    await fault({
+      method: 'PATCH',
+      path: SEED.l7(3),
+      status: 429,
+      count: MAX_ATTEMPTS - 1,
+      headers: { 'retry-after': '1' },
+      body: { message: 'Too many requests' },
+    });
     await fault({ method: 'PATCH', path: SEED.l7(4), status: 429, count: -1, headers: { 'retry-after': '1' }, body: { message: 'Too many requests' } });
     const [storm, endless] = await Promise.all([finish(await submit(3)), finish(await submit(4))]);
     expect(storm.status).toBe('SUCCEEDED');
@@ -158,6 +165,6 @@ describe('fault: the providers misbehave (5xx, 429, 409, hanging connections, do
     }
     await until('worker circuit closed again', async () => (await workerCircuit()) === 'closed', 15_000, 200);
     // the gateway's circuit lets a trial call through after its open period and closes on success
-    await until('gateway circuit closed again', async () => ((await lookup()).body.items[0].found && (await gatewayCircuit()) === 'closed'), 20_000, 500);
+    await until('gateway circuit closed again', async () => (await lookup()).body.items[0].found && (await gatewayCircuit()) === 'closed', 20_000, 500);
   }, 100_000);
 });

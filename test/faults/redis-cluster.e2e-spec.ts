@@ -39,7 +39,11 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
   let firstOperationId: string;
 
   beforeAll(async () => {
-    [cluster, sandbox, receiver] = await Promise.all([startRedisCluster({ masters: 3, replicas: 1, password: PASSWORD, nodeTimeoutMs: 1000 }), startSandbox({ SANDBOX_TASK_DURATION_MS: '600', SANDBOX_APINIZER_LIST_MODE: 'status' }), startReceiver()]);
+    [cluster, sandbox, receiver] = await Promise.all([
+      startRedisCluster({ masters: 3, replicas: 1, password: PASSWORD, nodeTimeoutMs: 1000 }),
+      startSandbox({ SANDBOX_TASK_DURATION_MS: '600', SANDBOX_APINIZER_LIST_MODE: 'status' }),
+      startReceiver(),
+    ]);
     // REDIS_URL names a port nobody listens on: in cluster mode it only lends its password, so a connection that
     // ignored REDIS_CLUSTER_NODES would fail loudly instead of quietly working against one node
     const unused = await freePort();
@@ -65,7 +69,14 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
       { target: l7Target(1), changes: { name: 'on-the-cluster' } },
       { target: apinizerTarget('rate-limit'), changes: { policy: { messageCountForInterval: 321 } } },
     ];
-    const res = await api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates, callbackUrl: `${receiver.url}?callback` }, { prefer: 'wait=20' }, 25_000);
+    const res = await api(
+      gateway.url,
+      'POST',
+      '/v1/routing-policy-updates',
+      { updates, callbackUrl: `${receiver.url}?callback` },
+      { prefer: 'wait=20' },
+      25_000,
+    );
     expect([200, 202]).toContain(res.status);
     const id: string = res.body.id;
     firstOperationId = id;
@@ -86,8 +97,15 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
       until('operation.completed delivered to the subscription', () => completed('/hook'), 20_000),
       until('operation.completed delivered to the callbackUrl', () => completed('/hook?callback'), 20_000),
     ]);
-    for (const [hook, key] of [[toSub, secret], [toCallback, res.body.callbackSecret as string]] as const) {
-      const headers = { 'webhook-id': String(hook.headers['webhook-id']), 'webhook-timestamp': String(hook.headers['webhook-timestamp']), 'webhook-signature': String(hook.headers['webhook-signature']) };
+    for (const [hook, key] of [
+      [toSub, secret],
+      [toCallback, res.body.callbackSecret as string],
+    ] as const) {
+      const headers = {
+        'webhook-id': String(hook.headers['webhook-id']),
+        'webhook-timestamp': String(hook.headers['webhook-timestamp']),
+        'webhook-signature': String(hook.headers['webhook-signature']),
+      };
       const verified = new Webhook(key).verify(hook.body, headers) as { type: string; data: { id: string; status: string } };
       expect(verified.type).toBe('operation.completed');
       expect(verified.data).toMatchObject({ id, status: 'SUCCEEDED' });
@@ -114,7 +132,13 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
     expect(await metrics.text()).toMatch(/queue_jobs\{[^}]*queue="provider-calls"/);
     const board = await api(gateway.url, 'GET', '/admin/queues/api/queues', undefined, { authorization: `Bearer ${API_KEY}` });
     expect(board.status).toBe(200);
-    expect(board.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['gcore-tasks', 'maintenance', 'provider-calls', 'webhook-deliveries', 'webhook-events']);
+    expect(board.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([
+      'gcore-tasks',
+      'maintenance',
+      'provider-calls',
+      'webhook-deliveries',
+      'webhook-events',
+    ]);
   });
 
   it('keeps every key in the one slot of the {prefix} hash tag, on the master that owns it', async () => {
@@ -124,7 +148,20 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
     const mine = await keysOn(cluster, master.port);
     // operations and their indexes, BullMQ queues, rate-limit counters, subscriptions, deliveries and Gcore task records
     // all sit on the owner (lanes are gone once empty)
-    for (const part of ['op:', 'ops:index', 'ops:status:', 'provider-calls:', 'gcore-tasks:', 'webhook-events:', 'webhook-deliveries:', 'throttle:', 'dlv:', 'whsub:', 'whsubs', 'task:']) {
+    for (const part of [
+      'op:',
+      'ops:index',
+      'ops:status:',
+      'provider-calls:',
+      'gcore-tasks:',
+      'webhook-events:',
+      'webhook-deliveries:',
+      'throttle:',
+      'dlv:',
+      'whsub:',
+      'whsubs',
+      'task:',
+    ]) {
       expect({ part, present: mine.some((k) => k.startsWith(`{${prefix}}:${part}`)) }).toEqual({ part, present: true });
     }
     expect(mine.filter((k) => !k.startsWith(`{${prefix}}`))).toEqual([]);
@@ -136,25 +173,43 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
     const before = await cluster.ownerOf(`{${prefix}}`);
     expect(before.replicas).toHaveLength(1);
     await cluster.proc(before.master.port).kill9();
-    const after = await until('the replica serves the slot', async () => {
-      const owner = await cluster.ownerOf(`{${prefix}}`).catch(() => undefined);
-      return owner && owner.master.port !== before.master.port ? owner : undefined;
-    }, 20_000, 200);
+    const after = await until(
+      'the replica serves the slot',
+      async () => {
+        const owner = await cluster.ownerOf(`{${prefix}}`).catch(() => undefined);
+        return owner && owner.master.port !== before.master.port ? owner : undefined;
+      },
+      20_000,
+      200,
+    );
     expect(after.master.port).toBe(before.replicas[0].port);
 
     // until the clients have found the new master the gateway may answer 503 (fail-fast, nothing stored), never
     // anything else; then an update goes through end to end again: accepted, executed by the worker, its webhook delivered
     const statuses = new Set<number>();
-    const res = await until('an update accepted after the failover', async () => {
-      const r = await api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates: [{ target: l7Target(2), changes: { name: 'after-failover' } }] });
-      statuses.add(r.status);
-      return r.status === 202 ? r : undefined;
-    }, 20_000, 250);
+    const res = await until(
+      'an update accepted after the failover',
+      async () => {
+        const r = await api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates: [{ target: l7Target(2), changes: { name: 'after-failover' } }] });
+        statuses.add(r.status);
+        return r.status === 202 ? r : undefined;
+      },
+      20_000,
+      250,
+    );
     expect([...statuses].filter((s) => s !== 202 && s !== 503)).toEqual([]);
     const ops = await waitForTerminal(gateway.url, [res.body.id], 20_000);
     expect(ops.get(res.body.id).status).toBe('SUCCEEDED');
-    const hook = await until('operation.completed after the failover', () => receiver.received.find((h) => h.json?.type === 'operation.completed' && h.json?.data?.id === res.body.id && h.path === '/hook'), 20_000);
-    const headers = { 'webhook-id': String(hook.headers['webhook-id']), 'webhook-timestamp': String(hook.headers['webhook-timestamp']), 'webhook-signature': String(hook.headers['webhook-signature']) };
+    const hook = await until(
+      'operation.completed after the failover',
+      () => receiver.received.find((h) => h.json?.type === 'operation.completed' && h.json?.data?.id === res.body.id && h.path === '/hook'),
+      20_000,
+    );
+    const headers = {
+      'webhook-id': String(hook.headers['webhook-id']),
+      'webhook-timestamp': String(hook.headers['webhook-timestamp']),
+      'webhook-signature': String(hook.headers['webhook-signature']),
+    };
     expect(() => new Webhook(subscription.secret).verify(hook.body, headers)).not.toThrow();
     // what was written before the kill was replicated: the first operation is still readable
     const first = await api(gateway.url, 'GET', `/v1/operations/${firstOperationId}`);
@@ -182,7 +237,8 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
       let n = 0;
       for (const port of cluster.ports.filter((p) => cluster.proc(p).running)) {
         const node = port === live[0] ? probe : await cluster.node(port);
-        n += ((await node.client('LIST')) as string).split('\n').filter((l) => / flags=N /.test(l) && !/ cmd=client\|list /.test(l)).length; // normal clients: not replication links
+        // normal clients: not replication links
+        n += ((await node.client('LIST')) as string).split('\n').filter((l) => / flags=N /.test(l) && !/ cmd=client\|list /.test(l)).length;
         if (node !== probe) node.disconnect();
       }
       return n;

@@ -27,7 +27,8 @@ describe('fault: Redis is killed (kill -9) mid-flight and restarted on the same 
   it('answers 503 (never 202) while Redis is away, becomes ready again by itself, and loses nothing it accepted', async () => {
     await until('ready', async () => (await api(gateway.url, 'GET', '/health/ready')).status === 200, 10_000);
     const accepted: string[] = [];
-    const post = (n: number) => api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates: [{ target: TARGETS[n % TARGETS.length], changes: { name: `rr-${n}` } }] }, {}, 10_000);
+    const post = (n: number) =>
+      api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates: [{ target: TARGETS[n % TARGETS.length], changes: { name: `rr-${n}` } }] }, {}, 10_000);
 
     // 3 operations per target: the first ones are mid-poll when Redis dies, the others wait in their lanes
     for (let n = 0; n < 3 * TARGETS.length; n++) {
@@ -35,10 +36,14 @@ describe('fault: Redis is killed (kill -9) mid-flight and restarted on the same 
       expect(res.status).toBe(202);
       accepted.push(res.body.id);
     }
-    await until('Gcore tasks being polled', async () => {
-      const { log } = await sandbox.control<{ log: { method: string; path: string }[] }>('GET', '/__sandbox/requests');
-      return log.filter((e) => e.method === 'GET' && e.path.startsWith('/cloud/v1/tasks/')).length >= TARGETS.length;
-    }, 15_000);
+    await until(
+      'Gcore tasks being polled',
+      async () => {
+        const { log } = await sandbox.control<{ log: { method: string; path: string }[] }>('GET', '/__sandbox/requests');
+        return log.filter((e) => e.method === 'GET' && e.path.startsWith('/cloud/v1/tasks/')).length >= TARGETS.length;
+      },
+      15_000,
+    );
 
     const killed = await redis.proc.kill9();
     expect(killed.signal).toBe('SIGKILL');
@@ -77,12 +82,24 @@ describe('fault: Redis is killed (kill -9) mid-flight and restarted on the same 
     expect(gateway.proc.running).toBe(true);
     expect(worker.running).toBe(true);
     for (let n = 0; n < 5; n++) {
-      const res = await until(`POST ${n} accepted after the restart`, async () => ((r) => (r.status === 202 ? r : undefined))(await post(2000 + n)), 10_000, 200);
+      const res = await until(
+        `POST ${n} accepted after the restart`,
+        async () => ((r) => (r.status === 202 ? r : undefined))(await post(2000 + n)),
+        10_000,
+        200,
+      );
       accepted.push(res.body.id);
     }
 
     // pub/sub is back too: Prefer: wait sees the end
-    const waited = await api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates: [{ target: TARGETS[0], changes: { name: 'rr-wait' } }] }, { prefer: 'wait=20' }, 30_000);
+    const waited = await api(
+      gateway.url,
+      'POST',
+      '/v1/routing-policy-updates',
+      { updates: [{ target: TARGETS[0], changes: { name: 'rr-wait' } }] },
+      { prefer: 'wait=20' },
+      30_000,
+    );
     expect(waited.status).toBe(200);
     expect(waited.body.status).toBe('SUCCEEDED');
     accepted.push(waited.body.id);

@@ -40,7 +40,12 @@ describe('scale-out: two gateways and two workers on one Redis', () => {
     redis = new Redis(REDIS_URL);
     sandbox = await startSandbox({ SANDBOX_TASK_DURATION_MS: '1500' });
     await sandbox.control('PATCH', '/__sandbox/config', { lbPatchCreatesTask: true });
-    env = appEnv({ redisUrl: REDIS_URL, sandboxUrl: sandbox.url, prefix, env: { GCORE_TASK_POLL_INITIAL_MS: String(POLL_INITIAL_MS), GCORE_TASK_POLL_MAX_MS: String(POLL_MAX_MS) } });
+    env = appEnv({
+      redisUrl: REDIS_URL,
+      sandboxUrl: sandbox.url,
+      prefix,
+      env: { GCORE_TASK_POLL_INITIAL_MS: String(POLL_INITIAL_MS), GCORE_TASK_POLL_MAX_MS: String(POLL_MAX_MS) },
+    });
     const ports = [await freePort(), await freePort()];
     workerMetrics = ports.map((p) => `http://127.0.0.1:${p}/metrics`);
     const [g1, g2] = await Promise.all([
@@ -49,7 +54,7 @@ describe('scale-out: two gateways and two workers on one Redis', () => {
       startWorker({ ...env, WORKER_METRICS_PORT: String(ports[0]) }, 'worker-1'),
       startWorker({ ...env, WORKER_METRICS_PORT: String(ports[1]) }, 'worker-2'),
     ]);
-    gateways = [g1 as Gateway, g2 as Gateway];
+    gateways = [g1, g2];
   }, 60_000);
 
   afterAll(async () => {
@@ -108,7 +113,10 @@ describe('scale-out: two gateways and two workers on one Redis', () => {
       const mine = accepted.get(target.id)!;
       const writes = log.filter((e) => e.method === 'PATCH' && e.path.endsWith(`/${target.id}`)).map((e) => e.body?.name);
       expect({ target: target.id, writes }).toEqual({ target: target.id, writes: mine.map((m) => m.name) });
-      const state = await sandbox.control('GET', target.kind === 'l7policy' ? `/__sandbox/state/l7policies/${target.id}` : `/__sandbox/state/loadbalancers/${target.id}`);
+      const state = await sandbox.control(
+        'GET',
+        target.kind === 'l7policy' ? `/__sandbox/state/l7policies/${target.id}` : `/__sandbox/state/loadbalancers/${target.id}`,
+      );
       expect(state.name).toBe(mine[mine.length - 1].name);
       const ends = mine.map((m) => Date.parse(ops.get(m.id).completedAt));
       expect(ends).toEqual([...ends].sort((a, b) => a - b));

@@ -33,7 +33,10 @@ class SseClient {
   /** The server ended the stream after the terminal state (and the client stopped). */
   finished = false;
 
-  constructor(private readonly base: string, private readonly path: string) {
+  constructor(
+    private readonly base: string,
+    private readonly path: string,
+  ) {
     this.connect();
   }
 
@@ -142,7 +145,9 @@ describe('fault: the gateway restarts under open SSE streams', () => {
   async function streamsAcrossRestart(restart: () => Promise<void>, targets: number[]): Promise<SseClient[]> {
     const ids: string[] = [];
     for (const n of targets) {
-      const res = await api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates: [{ target: l7Target(n), changes: { name: `sse-${n}-${Date.now()}` } }] });
+      const res = await api(gateway.url, 'POST', '/v1/routing-policy-updates', {
+        updates: [{ target: l7Target(n), changes: { name: `sse-${n}-${Date.now()}` } }],
+      });
       expect(res.status).toBe(202);
       ids.push(res.body.id);
     }
@@ -157,7 +162,9 @@ describe('fault: the gateway restarts under open SSE streams', () => {
     await until('every SSE client saw the terminal state and the end of its stream', () => mine.every((c) => c.finished), 40_000, 100);
     for (const [i, c] of mine.entries()) {
       const id = ids[Math.floor(i / 2)];
-      if (process.env.FAULTS_VERBOSE) process.stderr.write(`[sse ${i}] connects ${JSON.stringify(c.connects)} drops ${JSON.stringify(c.drops)} events ${JSON.stringify(c.events.map((e) => [e.id, e.data.status, e.connection, e.at]))}\n`);
+      const events = c.events.map((e) => [e.id, e.data.status, e.connection, e.at]);
+      if (process.env.FAULTS_VERBOSE)
+        process.stderr.write(`[sse ${i}] connects ${JSON.stringify(c.connects)} drops ${JSON.stringify(c.drops)} events ${JSON.stringify(events)}\n`);
       expect(c.httpErrors).toEqual([]);
       expect(c.sawRetryField).toBe(true);
       expect(c.drops.length).toBeGreaterThanOrEqual(1); // the restart cut the stream
@@ -170,7 +177,8 @@ describe('fault: the gateway restarts under open SSE streams', () => {
       expect(c.connects.filter((k) => k.lastEventId !== undefined).length).toBeGreaterThanOrEqual(1);
       // every stream that was answered 200 delivered the current state first (none ended silently, e.g. on a failed
       // subscription of a freshly started gateway)
-      for (const [k, conn] of c.connects.entries()) if (conn.status === 200) expect({ k, events: c.events.some((e) => e.connection === k) }).toEqual({ k, events: true });
+      for (const [k, conn] of c.connects.entries())
+        if (conn.status === 200) expect({ k, events: c.events.some((e) => e.connection === k) }).toEqual({ k, events: true });
       const reconnected = c.events.filter((e) => e.connection > 0);
       expect(reconnected.length).toBeGreaterThanOrEqual(1);
       // ids keep growing across the restart (the change sequence lives in Redis)
@@ -207,11 +215,23 @@ describe('fault: the gateway restarts under open SSE streams', () => {
 
   it('graceful restart with a Prefer: wait request in flight: it is answered 202 at once and the gateway exits promptly', async () => {
     await sandbox.control('POST', '/__sandbox/faults', { method: 'PATCH', path: l7Target(7).id, taskDurationMs: 40_000 });
-    const waiting = api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates: [{ target: l7Target(7), changes: { name: 'long-wait' } }] }, { prefer: 'wait=60' }, 70_000);
-    await until('the wait is under way', async () => {
-      const { log } = await sandbox.control<{ log: { method: string; path: string }[] }>('GET', '/__sandbox/requests');
-      return log.some((e) => e.method === 'PATCH' && e.path.endsWith(l7Target(7).id));
-    }, 10_000, 50);
+    const waiting = api(
+      gateway.url,
+      'POST',
+      '/v1/routing-policy-updates',
+      { updates: [{ target: l7Target(7), changes: { name: 'long-wait' } }] },
+      { prefer: 'wait=60' },
+      70_000,
+    );
+    await until(
+      'the wait is under way',
+      async () => {
+        const { log } = await sandbox.control<{ log: { method: string; path: string }[] }>('GET', '/__sandbox/requests');
+        return log.some((e) => e.method === 'PATCH' && e.path.endsWith(l7Target(7).id));
+      },
+      10_000,
+      50,
+    );
     const started = Date.now();
     const exit = await gateway.proc.stop(40_000);
     expect(exit.forced).toBe(false);

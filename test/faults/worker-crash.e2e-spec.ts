@@ -78,7 +78,17 @@ describe('fault: the worker is killed (kill -9) while operations are mid-poll', 
     }
 
     // progress lines with FAULTS_VERBOSE=1 (to see how long recovery takes)
-    const stopMarks = setInterval(async () => mark(`terminal ${await terminalCount(redis, prefix)} dlv active ${await redis.llen(`{${prefix}}:webhook-deliveries:active`)} stalled ${await redis.scard(`{${prefix}}:webhook-deliveries:stalled`)} wait ${await redis.llen(`{${prefix}}:webhook-deliveries:wait`)} hooks ${receiver.received.length}`), 5000).unref();
+    const markProgress = async (): Promise<void> => {
+      const deliveries = `{${prefix}}:webhook-deliveries`;
+      const [terminal, active, stalled, waiting] = await Promise.all([
+        terminalCount(redis, prefix),
+        redis.llen(`${deliveries}:active`),
+        redis.scard(`${deliveries}:stalled`),
+        redis.llen(`${deliveries}:wait`),
+      ]);
+      mark(`terminal ${terminal} dlv active ${active} stalled ${stalled} wait ${waiting} hooks ${receiver.received.length}`);
+    };
+    const stopMarks = setInterval(() => void markProgress(), 5000).unref();
     const ops = await waitForTerminal(gateway.url, ids, 100_000).catch((e) => {
       clearInterval(stopMarks);
       throw e;
@@ -96,7 +106,10 @@ describe('fault: the worker is killed (kill -9) while operations are mid-poll', 
     // per-target order survived the crashes: each target ends with the name of its last accepted update
     for (const target of TARGETS) {
       const mine = byTarget.get(target.id)!;
-      const state = await sandbox.control('GET', target.kind === 'l7policy' ? `/__sandbox/state/l7policies/${target.id}` : `/__sandbox/state/loadbalancers/${target.id}`);
+      const state = await sandbox.control(
+        'GET',
+        target.kind === 'l7policy' ? `/__sandbox/state/l7policies/${target.id}` : `/__sandbox/state/loadbalancers/${target.id}`,
+      );
       expect({ target: target.id, name: state.name }).toEqual({ target: target.id, name: mine[mine.length - 1].name });
       // and they ended one after the other, in acceptance order
       const ends = mine.map((m) => Date.parse(ops.get(m.id).completedAt));
@@ -105,21 +118,28 @@ describe('fault: the worker is killed (kill -9) while operations are mid-poll', 
 
     // provider writes are at-least-once: a write interrupted by the kill may be sent again, but not more than that
     const { counts } = await sandbox.control<{ counts: Record<string, number> }>('GET', '/__sandbox/requests');
-    const patches = Object.entries(counts).filter(([k]) => k.startsWith('PATCH ')).reduce((s, [, v]) => s + v, 0);
+    const patches = Object.entries(counts)
+      .filter(([k]) => k.startsWith('PATCH '))
+      .reduce((s, [, v]) => s + v, 0);
     expect(patches).toBeGreaterThanOrEqual(OPERATIONS);
     expect(patches).toBeLessThanOrEqual(OPERATIONS + 2 * TARGETS.length);
 
     // operation.completed reached the subscriber at least once per operation; duplicates carry the same webhook-id
-    const completed = await until('operation.completed for every operation', () => {
-      const byOp = new Map<string, Set<string>>();
-      for (const h of receiver.received) {
-        if (h.json?.type !== 'operation.completed') continue;
-        const set = byOp.get(h.json.data.id) ?? new Set<string>();
-        set.add(String(h.headers['webhook-id']));
-        byOp.set(h.json.data.id, set);
-      }
-      return ids.every((id) => byOp.has(id)) ? byOp : undefined;
-    }, 60_000, 250).finally(() => clearInterval(stopMarks));
+    const completed = await until(
+      'operation.completed for every operation',
+      () => {
+        const byOp = new Map<string, Set<string>>();
+        for (const h of receiver.received) {
+          if (h.json?.type !== 'operation.completed') continue;
+          const set = byOp.get(h.json.data.id) ?? new Set<string>();
+          set.add(String(h.headers['webhook-id']));
+          byOp.set(h.json.data.id, set);
+        }
+        return ids.every((id) => byOp.has(id)) ? byOp : undefined;
+      },
+      60_000,
+      250,
+    ).finally(() => clearInterval(stopMarks));
     for (const id of ids) {
       const webhookIds = [...completed.get(id)!];
       expect({ id, webhookIds }).toEqual({ id, webhookIds: [webhookIds[0]] });
@@ -156,17 +176,24 @@ describe('fault: the worker is killed (kill -9) while operations are mid-poll', 
   it('graceful stop (SIGTERM) mid-poll: the worker exits promptly and the next one resumes at once', async () => {
     const ids: string[] = [];
     for (let n = 0; n < 2 * TARGETS.length; n++) {
-      const res = await api(gateway.url, 'POST', '/v1/routing-policy-updates', { updates: [{ target: TARGETS[n % TARGETS.length], changes: { name: `term-${n}` } }] });
+      const res = await api(gateway.url, 'POST', '/v1/routing-policy-updates', {
+        updates: [{ target: TARGETS[n % TARGETS.length], changes: { name: `term-${n}` } }],
+      });
       expect(res.status).toBe(202);
       ids.push(res.body.id);
     }
     await until('10 Gcore tasks mid-poll', async () => (await midPollCount(redis, prefix)) >= 10, 15_000, 20);
     // and one provider write in flight (a slow answer) when the signal comes
     await sandbox.control('POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(1), delayMs: 2500, count: 1 });
-    await until('a slow write in flight', async () => {
-      const { log } = await sandbox.control<{ log: { method: string; path: string; status: number }[] }>('GET', '/__sandbox/requests');
-      return log.some((e) => e.method === 'PATCH' && e.path.endsWith(SEED.l7(1)) && e.status === 0);
-    }, 15_000, 20);
+    await until(
+      'a slow write in flight',
+      async () => {
+        const { log } = await sandbox.control<{ log: { method: string; path: string; status: number }[] }>('GET', '/__sandbox/requests');
+        return log.some((e) => e.method === 'PATCH' && e.path.endsWith(SEED.l7(1)) && e.status === 0);
+      },
+      15_000,
+      20,
+    );
     const stopping = Date.now();
     const exit = await worker.stop(35_000);
     expect(exit.forced).toBe(false);
@@ -190,4 +217,3 @@ async function terminalCount(redis: Redis, prefix: string): Promise<number> {
 async function midPollCount(redis: Redis, prefix: string): Promise<number> {
   return redis.zcard(`{${prefix}}:gcore-tasks:delayed`);
 }
-

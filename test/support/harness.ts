@@ -98,21 +98,32 @@ export const TERMINAL = TERMINAL_OPERATION_STATUSES;
 
 /** Polls GET /v1/operations/{id} until the operation is terminal. */
 export async function waitForOperation(h: Harness, id: string, timeoutMs = 20_000): Promise<Record<string, any>> {
-  return waitFor(async () => {
-    const res = await h.http.get(`/v1/operations/${id}`).set(auth());
-    return res.status === 200 && TERMINAL.has(res.body.status) ? res.body : undefined;
-  }, timeoutMs, 50);
+  return waitFor(
+    async () => {
+      const res = await h.http.get(`/v1/operations/${id}`).set(auth());
+      return res.status === 200 && TERMINAL.has(res.body.status) ? res.body : undefined;
+    },
+    timeoutMs,
+    50,
+  );
 }
 
 export async function sandboxControl(h: Harness, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(h.sandbox.url + path, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(h.sandbox.url + path, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const text = await res.text();
   return text ? JSON.parse(text) : null;
 }
 
 /** POST /v1/routing-policy-updates with the admin key (and `headers`, e.g. Idempotency-Key or Prefer). */
 export async function postUpdates(h: Harness, body: unknown, headers: Record<string, string> = {}) {
-  return h.http.post('/v1/routing-policy-updates').set({ ...auth(), ...headers }).send(body as object);
+  return h.http
+    .post('/v1/routing-policy-updates')
+    .set({ ...auth(), ...headers })
+    .send(body as object);
 }
 
 /** waitForOperation, with the operation's last state in the error when it does not end in time. */

@@ -5,4 +5,10 @@ export { SEED };
 
 export const l7Target = (n: number) => ({ provider: 'gcore', kind: 'l7policy', projectId: SEED.projectId, regionId: SEED.regionId, id: SEED.l7(n) });
 export const lbTarget = (id: string = SEED.lbWeb) => ({ provider: 'gcore', kind: 'loadbalancer', projectId: SEED.projectId, regionId: SEED.regionId, id });
-export const apinizerTarget = (policyName: string, apiProxyName = 'petstore') => ({ provider: 'apinizer', kind: 'policy', projectName: SEED.apinizerProject, apiProxyName, policyName });
+export const apinizerTarget = (policyName: string, apiProxyName = 'petstore') => ({
+  provider: 'apinizer',
+  kind: 'policy',
+  projectName: SEED.apinizerProject,
+  apiProxyName,
+  policyName,
+});

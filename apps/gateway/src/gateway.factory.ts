@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Queue } from 'bullmq';
 import { createValidationPipe } from '@rpg/common';
 import { AppConfig } from '@rpg/config';
-import { GatewayMetrics, PinoNestLogger, createLogger } from '@rpg/observability';
+import { ServiceMetrics, PinoNestLogger, createLogger } from '@rpg/observability';
 import { ALL_QUEUES } from '@rpg/queues';
 import { REDIS, RedisClient } from '@rpg/redis';
 import { GatewayModule } from './gateway.module';
@@ -70,7 +70,7 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
   closeIdleConnectionsOnClose(fastify);
   acceptJsonBodiesOnly(adapter);
   keepProblemErrorHandler(adapter, logger);
-  observeRequestDurations(fastify, app.get(GatewayMetrics));
+  observeRequestDurations(fastify, app.get(ServiceMetrics));
   await addSecurityHeaders(fastify);
   await mountBullBoard(app);
   serveOpenApi(app);

@@ -44,7 +44,14 @@ export class GatewayModule {
           }),
         }),
       ],
-      controllers: [RoutingPolicyUpdatesController, RoutingPoliciesController, OperationsController, WebhookSubscriptionsController, InboundWebhooksController, HealthController],
+      controllers: [
+        RoutingPolicyUpdatesController,
+        RoutingPoliciesController,
+        OperationsController,
+        WebhookSubscriptionsController,
+        InboundWebhooksController,
+        HealthController,
+      ],
       providers: [
         // order matters: authenticate first, then rate-limit per key
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -77,7 +77,7 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; errors: string[] 
 
 function checkField(kind: FieldKind, v: unknown): string | null {
   const isMs = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x >= 0;
-  if (Array.isArray(kind)) return kind.includes(v as string) ? null : `must be one of ${kind.join(', ')}`;
+  if (Array.isArray(kind)) return kind.includes(v) ? null : `must be one of ${kind.join(', ')}`;
   switch (kind) {
     case 'ms':
       return isMs(v) ? null : 'must be a number >= 0';
@@ -112,7 +112,7 @@ export function checkConfigPatch(input: unknown): Checked<Partial<SandboxConfig>
     if (err) errors.push(`${key}: ${err}`);
     else value[key] = v;
   }
-  return errors.length ? { ok: false, errors } : { ok: true, value: value as Partial<SandboxConfig> };
+  return errors.length ? { ok: false, errors } : { ok: true, value: value };
 }
 
 /** The duration of a new task under `config`. */

@@ -48,19 +48,29 @@ export interface FaultMatch {
 }
 
 const SPEC_KEYS = new Set([
-  'method', 'path', 'count', 'status', 'body', 'headers', 'delayMs', 'hang',
-  'taskError', 'taskDurationMs', 'extraTasks', 'lbTask', 'deployFailEnvs',
+  'method',
+  'path',
+  'count',
+  'status',
+  'body',
+  'headers',
+  'delayMs',
+  'hang',
+  'taskError',
+  'taskDurationMs',
+  'extraTasks',
+  'lbTask',
+  'deployFailEnvs',
 ]);
 
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
 export function checkFaultSpec(input: unknown): Checked<FaultSpec> {
   if (!isObj(input)) return { ok: false, errors: ['body must be an object'] };
   const e: string[] = [];
   for (const k of Object.keys(input)) if (!SPEC_KEYS.has(k)) e.push(`${k}: unknown field`);
-  const s = input as Record<string, unknown>;
+  const s = input;
   if (typeof s.path !== 'string' || s.path.length === 0) e.push('path: must be a non-empty string');
   if (s.method !== undefined && typeof s.method !== 'string') e.push('method: must be a string');
   if (s.count !== undefined && !(isInt(s.count) && (s.count >= 1 || s.count === -1))) e.push('count: must be an integer >= 1 or -1');
@@ -69,7 +79,7 @@ export function checkFaultSpec(input: unknown): Checked<FaultSpec> {
     e.push('headers: must be an object of strings');
   }
   for (const k of ['delayMs', 'taskDurationMs'] as const) {
-    if (s[k] !== undefined && !(typeof s[k] === 'number' && (s[k] as number) >= 0)) e.push(`${k}: must be a number >= 0`);
+    if (s[k] !== undefined && !(typeof s[k] === 'number' && s[k] >= 0)) e.push(`${k}: must be a number >= 0`);
   }
   if (s.extraTasks !== undefined && !(isInt(s.extraTasks) && s.extraTasks >= 0)) e.push('extraTasks: must be an integer >= 0');
   for (const k of ['hang', 'lbTask'] as const) {

@@ -28,10 +28,7 @@ export class RequestLog {
   }
 
   snapshot(): { counts: Record<string, number>; log: RequestLogEntry[] } {
-    const log =
-      this.ring.length < this.capacity
-        ? this.ring.slice()
-        : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
+    const log = this.ring.length < this.capacity ? this.ring.slice() : [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
     return { counts: Object.fromEntries(this.counts), log };
   }
 

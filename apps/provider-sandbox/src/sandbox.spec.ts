@@ -8,7 +8,7 @@ const GCORE = { authorization: 'APIKey sandbox-gcore-key' };
 const APINIZER = { authorization: 'Bearer sandbox-apinizer-token' };
 const NAIVE_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 interface Answer {
   status: number;
@@ -45,10 +45,8 @@ async function call(
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-const gcore = (method: string, path: string, json?: unknown): Promise<Answer> =>
-  call(method, path, { headers: GCORE, json });
-const apinizer = (method: string, path: string, json?: unknown): Promise<Answer> =>
-  call(method, path, { headers: APINIZER, json });
+const gcore = (method: string, path: string, json?: unknown): Promise<Answer> => call(method, path, { headers: GCORE, json });
+const apinizer = (method: string, path: string, json?: unknown): Promise<Answer> => call(method, path, { headers: APINIZER, json });
 const control = (method: string, path: string, json?: unknown): Promise<Answer> => call(method, `/__sandbox${path}`, { json });
 
 const l7Path = (n: number): string => `/cloud/v1/l7policies/1/76/${L7(n)}`;
@@ -128,9 +126,7 @@ describe('Gcore L7 policies', () => {
     });
     const list = await gcore('GET', '/cloud/v1/l7policies/1/76');
     expect(list.body.count).toBe(12);
-    expect(list.body.results.map((p: Json) => p.name).slice(0, 5)).toEqual([
-      'redirect-to-url', 'redirect-prefix', 'to-pool', 'reject-bots', 'policy-5',
-    ]);
+    expect(list.body.results.map((p: Json) => p.name).slice(0, 5)).toEqual(['redirect-to-url', 'redirect-prefix', 'to-pool', 'reject-bots', 'policy-5']);
   });
 
   it('answers 404 NotFoundError for unknown ids, projects and regions', async () => {
@@ -325,9 +321,26 @@ describe('Gcore load balancers', () => {
 
   it('GET has the required and optional fields', async () => {
     const lb = (await gcore('GET', lbPath)).body;
-    for (const key of ['id', 'admin_state_up', 'created_at', 'name', 'operating_status', 'project_id', 'provisioning_status',
-      'region', 'region_id', 'tags_v2', 'logging', 'preferred_connectivity', 'listeners', 'vip_address', 'vip_port_id',
-      'task_id', 'creator_task_id', 'updated_at']) {
+    for (const key of [
+      'id',
+      'admin_state_up',
+      'created_at',
+      'name',
+      'operating_status',
+      'project_id',
+      'provisioning_status',
+      'region',
+      'region_id',
+      'tags_v2',
+      'logging',
+      'preferred_connectivity',
+      'listeners',
+      'vip_address',
+      'vip_port_id',
+      'task_id',
+      'creator_task_id',
+      'updated_at',
+    ]) {
       expect(lb).toHaveProperty(key);
     }
     expect(lb.logging).toEqual({ enabled: false, topic_name: null, destination_region_id: null, retention_policy: null });
@@ -529,8 +542,12 @@ describe('Apinizer', () => {
     });
     expect(add.status).toBe(200);
     expect(names((await petstoreState()).endpointList[1].requestPolicyList)).toEqual(['block list']);
-    expect((await apinizer('POST', `${petstore}/block%20list/`, { operationMetadata: md, policy: { type: 'policy-white-ip', ipList: ['1.1.1.1'] } })).status).toBe(400);
-    const wrongPlace = await apinizer('DELETE', `${petstore}/block%20list/`, { operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false } });
+    expect(
+      (await apinizer('POST', `${petstore}/block%20list/`, { operationMetadata: md, policy: { type: 'policy-white-ip', ipList: ['1.1.1.1'] } })).status,
+    ).toBe(400);
+    const wrongPlace = await apinizer('DELETE', `${petstore}/block%20list/`, {
+      operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false },
+    });
     expect(wrongPlace.status).toBe(400);
     const { deploy: _noDeploy, ...deployByDefault } = md;
     const del = await apinizer('DELETE', `${petstore}/Block%20List/`, { operationMetadata: deployByDefault });
@@ -570,7 +587,7 @@ describe('Apinizer', () => {
   });
 });
 
-describe('Apinizer strict mode (the references\' least favourable reading)', () => {
+describe("Apinizer strict mode (the references' least favourable reading)", () => {
   beforeEach(async () => {
     expect((await control('PATCH', '/config', { strict: true })).status).toBe(200);
   });
@@ -606,20 +623,33 @@ describe('Apinizer strict mode (the references\' least favourable reading)', () 
     const usable = await call('GET', `${petstore}/`, { headers: { authorization: `Bearer ${token.body.access_token}` } });
     expect(usable.status).toBe(200);
     // the token expires 200 ms after it was issued: wait for that, then every answer is the strict 401
-    const expired = await waitFor(async () => {
-      const res = await call('GET', `${petstore}/`, { headers: { authorization: `Bearer ${token.body.access_token}` } });
-      return res.status === 401 ? res : undefined;
-    }, 10_000, 20, 'the token to expire');
+    const expired = await waitFor(
+      async () => {
+        const res = await call('GET', `${petstore}/`, { headers: { authorization: `Bearer ${token.body.access_token}` } });
+        return res.status === 401 ? res : undefined;
+      },
+      10_000,
+      20,
+      'the token to expire',
+    );
     expect(expired.body.error).toBe('unauthorized_client');
   });
 
-  const throttling = { type: 'policy-api-based-throttling', targetVariableForIdentity: { type: 'HEADER', headerName: 'X' }, messageCountForInterval: 3, throttlingInterval: 'ONE_HOUR' };
+  const throttling = {
+    type: 'policy-api-based-throttling',
+    targetVariableForIdentity: { type: 'HEADER', headerName: 'X' },
+    messageCountForInterval: 3,
+    throttlingInterval: 'ONE_HOUR',
+  };
 
   it.each([
     ['missing', {}],
     ['empty', { deployTargetEnvironmentNameList: [] }],
   ])('deploy: true with the environment list %s deploys nowhere: no deploymentResult (detailList shape), saved', async (_name, envs) => {
-    const r = await apinizer('PUT', `${petstore}/spare-1/`, { operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: true, ...envs }, policy: throttling });
+    const r = await apinizer('PUT', `${petstore}/spare-1/`, {
+      operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: true, ...envs },
+      policy: throttling,
+    });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ status: 'SUCCESS' });
     expect((await petstoreState()).requestPolicyList[2].messageCountForInterval).toBe(3);
@@ -635,7 +665,10 @@ describe('Apinizer strict mode (the references\' least favourable reading)', () 
   });
 
   it('accepts a policy-script without executionType (update-policy.md example 4); the friendly mode requires it', async () => {
-    const body = { operationMetadata: { targetScope: 'ENDPOINT', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET', targetPipeline: 'REQUEST', deploy: false }, policy: { type: 'policy-script', scriptLanguage: 'GROOVY', scriptBody: 'x()' } };
+    const body = {
+      operationMetadata: { targetScope: 'ENDPOINT', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET', targetPipeline: 'REQUEST', deploy: false },
+      policy: { type: 'policy-script', scriptLanguage: 'GROOVY', scriptBody: 'x()' },
+    };
     expect((await apinizer('PUT', `${petstore}/pets-script/`, body)).status).toBe(200);
     expect((await petstoreState()).endpointList[0].requestPolicyList[0]).not.toHaveProperty('executionType');
     await control('PATCH', '/config', { strict: false });
@@ -661,7 +694,10 @@ describe('Apinizer strict mode (the references\' least favourable reading)', () 
     ['POST', '/apiops/projects/demo/apiProxies/petstore/environments/dev/', 200],
     ['POST', '/apiops/projects/demo/apiProxies/petstore/environments/dev', 404],
   ])('exact paths: %s %s → %i', async (method, path, status) => {
-    const r = await call(method, path, { headers: APINIZER, json: method === 'PUT' ? { operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false }, policy: throttling } : undefined });
+    const r = await call(method, path, {
+      headers: APINIZER,
+      json: method === 'PUT' ? { operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false }, policy: throttling } : undefined,
+    });
     expect(r.status).toBe(status);
     if (status === 404) expect(r.body).toEqual({ error: 'not_found', error_description: expect.stringContaining(path) });
   });
@@ -674,7 +710,7 @@ describe('Apinizer strict mode (the references\' least favourable reading)', () 
   });
 });
 
-describe('Gcore strict mode (the references\' least favourable reading)', () => {
+describe("Gcore strict mode (the references' least favourable reading)", () => {
   beforeEach(async () => {
     expect((await control('PATCH', '/config', { strict: true })).status).toBe(200);
   });
@@ -696,13 +732,19 @@ describe('Gcore strict mode (the references\' least favourable reading)', () => 
     const early = await gcore('GET', `/cloud/v1/tasks/${id}`);
     expect(early.status).toBe(404);
     expect(early.body).toEqual({ exception_class: 'NotFoundError', message: `Task ${id} not found.`, request_id: expect.any(String) });
-    const listed = async () => (await gcore('GET', '/cloud/v1/tasks?project_id=1&region_id=76&state=NEW&state=RUNNING&limit=1000')).body.results.map((t: Json) => t.id);
+    const listed = async () =>
+      (await gcore('GET', '/cloud/v1/tasks?project_id=1&region_id=76&state=NEW&state=RUNNING&limit=1000')).body.results.map((t: Json) => t.id);
     expect(await listed()).not.toContain(id);
     expect((await control('GET', `/tasks/${id}`)).status).toBe(200); // the control API always sees it
-    const shown = await waitFor(async () => {
-      const res = await gcore('GET', `/cloud/v1/tasks/${id}`);
-      return res.status === 200 ? res : undefined;
-    }, 10_000, 20, 'the task to become visible');
+    const shown = await waitFor(
+      async () => {
+        const res = await gcore('GET', `/cloud/v1/tasks/${id}`);
+        return res.status === 200 ? res : undefined;
+      },
+      10_000,
+      20,
+      'the task to become visible',
+    );
     expect(shown.body).toMatchObject({ id, state: 'RUNNING' });
     expect(await listed()).toContain(id);
   });

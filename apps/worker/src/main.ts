@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadAppConfigOrExit } from '@rpg/config';
-import { GatewayMetrics, createLogger, stopOnSignals } from '@rpg/observability';
+import { ServiceMetrics, createLogger, stopOnSignals } from '@rpg/observability';
 import { startMetricsServer } from './metrics-server';
 import { assertRedisReachable } from '@rpg/redis';
 import { createWorkerApp } from './worker.factory';
@@ -12,9 +12,11 @@ async function main(): Promise<void> {
   const app = await createWorkerApp(config, logger);
   stopOnSignals(app, logger);
   if (config.workerMetricsPort) {
-    const server = startMetricsServer(app.get(GatewayMetrics), config.workerMetricsPort);
+    const server = startMetricsServer(app.get(ServiceMetrics), config.workerMetricsPort);
     // a second worker on the same host finds the port taken: it works on without the endpoint instead of crashing
-    server.on('error', (error) => logger.warn({ port: config.workerMetricsPort, err: error.message }, 'worker metrics endpoint not started (set WORKER_METRICS_PORT per worker, or 0)'));
+    server.on('error', (error) =>
+      logger.warn({ port: config.workerMetricsPort, err: error.message }, 'worker metrics endpoint not started (set WORKER_METRICS_PORT per worker, or 0)'),
+    );
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => server.close());
   }
   logger.info({ gcore: config.gcore.baseUrl, apinizer: config.apinizer.baseUrl }, 'worker started');

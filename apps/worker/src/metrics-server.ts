@@ -1,8 +1,8 @@
 import { createServer, Server } from 'node:http';
-import { GatewayMetrics } from '@rpg/observability';
+import { ServiceMetrics } from '@rpg/observability';
 
 /** The worker has no API: a minimal HTTP listener serves its Prometheus metrics (GET /metrics) and liveness. */
-export function startMetricsServer(metrics: GatewayMetrics, port: number): Server {
+export function startMetricsServer(metrics: ServiceMetrics, port: number): Server {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
       metrics.registry

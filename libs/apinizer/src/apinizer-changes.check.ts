@@ -27,7 +27,9 @@ export function checkApinizerChanges(target: ApinizerPolicyTarget, changes: Apin
     if (typeof policy.name !== 'string' || !sameApinizerPolicyName(policy.name, target.policyName)) {
       errors.push({
         path: 'changes.policy.name',
-        message: `Apinizer cannot rename a policy (the name comes from the path): must equal target.policyName "${target.policyName}" (letter case aside) or be left out`,
+        message:
+          `Apinizer cannot rename a policy (the name comes from the path): ` +
+          `must equal target.policyName "${target.policyName}" (letter case aside) or be left out`,
       });
     }
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient, versionedJsonCodec } from '@rpg/redis';
 import { ApinizerPolicyTarget, targetKey } from '@rpg/routing-policy';
 import type { ApinizerOperationMetadata, ApinizerPolicy } from './apinizer.types';
 
@@ -14,10 +14,11 @@ function policyConfigKeys(keys: RedisKeys) {
   return { config: (target: ApinizerPolicyTarget) => keys.key('apinizer-config', targetKey(target)) };
 }
 
-const policyConfigCodec = {
-  encode: (config: AppliedPolicyConfig): string => JSON.stringify(config),
-  decode: (raw: string): AppliedPolicyConfig => JSON.parse(raw) as AppliedPolicyConfig,
-};
+/**
+ * The config's JSON, versioned (`v`): 1 (no `v`) is the same shape without it. Every save writes a whole new config
+ * (what was applied now), so a newer release's extra keys are not carried over: they described the config replaced.
+ */
+const policyConfigCodec = versionedJsonCodec<AppliedPolicyConfig>(2, (v1) => v1 as unknown as AppliedPolicyConfig);
 
 /**
  * The last full policy this gateway successfully PUT per target. Apinizer's List Policies may return summaries only, and

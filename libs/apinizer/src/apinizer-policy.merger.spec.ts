@@ -1,9 +1,9 @@
-import { ApinizerPolicyChangesDto, ERROR_CODES, ProviderError } from '@rpg/routing-policy';
+import { ERROR_CODES, ProviderError } from '@rpg/routing-policy';
 import type { AppliedPolicyConfig } from './apinizer-policy-config.store';
 import { ApinizerPolicyMerger, MergedApinizerPolicy, isFullPolicy } from './apinizer-policy.merger';
 import type { ApinizerPolicy, LocatedPolicy } from './apinizer.types';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 const THROTTLING = 'policy-api-based-throttling';
 
@@ -47,7 +47,7 @@ const RULE = {
 
 function mergeError(located: LocatedPolicy | undefined, applied: AppliedPolicyConfig | undefined, changes: Obj): ProviderError {
   try {
-    merger.merge(located, applied, changes as ApinizerPolicyChangesDto);
+    merger.merge(located, applied, changes);
   } catch (error) {
     expect(error).toBeInstanceOf(ProviderError);
     return error as ProviderError;
@@ -96,7 +96,13 @@ describe('ApinizerPolicyMerger', () => {
       {
         name: 'merge patch: nested objects merge, null deletes an optional field, arrays replace',
         located: at(fullThrottling()),
-        changes: { policy: { targetVariableForIdentity: { contextValue: 'REQUEST_XFORWARDED_FOR' }, intervalWindowType: null, detailList: [{ targetValue: 'VIP', messageCountForInterval: 5, quotaInterval: 'ONE_MINUTE' }] } },
+        changes: {
+          policy: {
+            targetVariableForIdentity: { contextValue: 'REQUEST_XFORWARDED_FOR' },
+            intervalWindowType: null,
+            detailList: [{ targetValue: 'VIP', messageCountForInterval: 5, quotaInterval: 'ONE_MINUTE' }],
+          },
+        },
         mergedFrom: 'provider',
         policy: (() => {
           const { intervalWindowType: _w, ...rest } = fullWithoutName;
@@ -122,15 +128,35 @@ describe('ApinizerPolicyMerger', () => {
         applied: lastApplied(),
         changes: { policy: { throttlingInterval: 'ONE_HOUR' } },
         mergedFrom: 'last-applied',
-        policy: { ...fullWithoutName, messageCountForInterval: 150, intervalWindowType: 'SLIDING', throttlingInterval: 'ONE_HOUR', active: false, description: 'changed in the console' },
+        policy: {
+          ...fullWithoutName,
+          messageCountForInterval: 150,
+          intervalWindowType: 'SLIDING',
+          throttlingInterval: 'ONE_HOUR',
+          active: false,
+          description: 'changed in the console',
+        },
         metadata: DEFAULT_META,
       },
       {
         name: 'summary list, nothing applied, replacePolicy: the policy as sent (nothing taken from the summary), placed where the summary sits',
         located: at(summary(), { pipeline: 'RESPONSE' }),
-        changes: { replacePolicy: true, policy: { type: THROTTLING, targetVariableForIdentity: { type: 'HEADER', headerName: 'X-Key' }, messageCountForInterval: 9, throttlingInterval: 'ONE_DAY' } },
+        changes: {
+          replacePolicy: true,
+          policy: {
+            type: THROTTLING,
+            targetVariableForIdentity: { type: 'HEADER', headerName: 'X-Key' },
+            messageCountForInterval: 9,
+            throttlingInterval: 'ONE_DAY',
+          },
+        },
         mergedFrom: 'request',
-        policy: { type: THROTTLING, targetVariableForIdentity: { type: 'HEADER', headerName: 'X-Key' }, messageCountForInterval: 9, throttlingInterval: 'ONE_DAY' },
+        policy: {
+          type: THROTTLING,
+          targetVariableForIdentity: { type: 'HEADER', headerName: 'X-Key' },
+          messageCountForInterval: 9,
+          throttlingInterval: 'ONE_DAY',
+        },
         metadata: { ...DEFAULT_META, targetPipeline: 'RESPONSE' },
       },
       {
@@ -143,17 +169,35 @@ describe('ApinizerPolicyMerger', () => {
       },
       {
         name: 'replacePolicy, nothing known: the place comes from the request',
-        changes: { replacePolicy: true, targetScope: 'ENDPOINT', targetPipeline: 'ERROR', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET', policy: { type: 'policy-black-ip', ipList: ['10.0.0.1'] } },
+        changes: {
+          replacePolicy: true,
+          targetScope: 'ENDPOINT',
+          targetPipeline: 'ERROR',
+          targetEndpoint: '/pets',
+          targetEndpointHTTPMethod: 'GET',
+          policy: { type: 'policy-black-ip', ipList: ['10.0.0.1'] },
+        },
         mergedFrom: 'request',
         policy: { type: 'policy-black-ip', ipList: ['10.0.0.1'] },
         metadata: { ...DEFAULT_META, targetScope: 'ENDPOINT', targetPipeline: 'ERROR', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET' },
       },
       {
         name: 'optional settings of the full provider policy survive a partial change',
-        located: at({ ...fullThrottling(), policyCondition: { conditionRuleList: [RULE] }, errorMessageList: [{ httpStatusCode: 429, message: 'slow down' }], detailList: [{ targetValue: 'VIP', messageCountForInterval: 5, quotaInterval: 'ONE_MINUTE' }] }),
+        located: at({
+          ...fullThrottling(),
+          policyCondition: { conditionRuleList: [RULE] },
+          errorMessageList: [{ httpStatusCode: 429, message: 'slow down' }],
+          detailList: [{ targetValue: 'VIP', messageCountForInterval: 5, quotaInterval: 'ONE_MINUTE' }],
+        }),
         changes: { policy: { messageCountForInterval: 7 } },
         mergedFrom: 'provider',
-        policy: { ...fullWithoutName, messageCountForInterval: 7, policyCondition: { conditionRuleList: [RULE] }, errorMessageList: [{ httpStatusCode: 429, message: 'slow down' }], detailList: [{ targetValue: 'VIP', messageCountForInterval: 5, quotaInterval: 'ONE_MINUTE' }] },
+        policy: {
+          ...fullWithoutName,
+          messageCountForInterval: 7,
+          policyCondition: { conditionRuleList: [RULE] },
+          errorMessageList: [{ httpStatusCode: 429, message: 'slow down' }],
+          detailList: [{ targetValue: 'VIP', messageCountForInterval: 5, quotaInterval: 'ONE_MINUTE' }],
+        },
         metadata: DEFAULT_META,
       },
       {
@@ -166,7 +210,9 @@ describe('ApinizerPolicyMerger', () => {
       },
       {
         name: 'not located (nameless list), last-applied ENDPOINT placement is kept',
-        applied: lastApplied({ operationMetadata: { targetScope: 'ENDPOINT', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET', targetPipeline: 'RESPONSE' } }),
+        applied: lastApplied({
+          operationMetadata: { targetScope: 'ENDPOINT', targetEndpoint: '/pets', targetEndpointHTTPMethod: 'GET', targetPipeline: 'RESPONSE' },
+        }),
         changes: { policy: { messageCountForInterval: 3 } },
         mergedFrom: 'last-applied',
         policy: { ...fullWithoutName, messageCountForInterval: 3, intervalWindowType: 'SLIDING' },
@@ -239,7 +285,7 @@ describe('ApinizerPolicyMerger', () => {
     ];
 
     it.each(cases)('$name', ({ located, applied, changes, mergedFrom, policy, metadata }) => {
-      const merged = merger.merge(located, applied, changes as ApinizerPolicyChangesDto);
+      const merged = merger.merge(located, applied, changes);
       expect(merged.mergedFrom).toBe(mergedFrom);
       expect(merged.lastAppliedAt).toBe(mergedFrom === 'last-applied' ? applied!.appliedAt : undefined);
       expect(merged.policy).toEqual(policy);
@@ -250,7 +296,7 @@ describe('ApinizerPolicyMerger', () => {
       const located = at(fullThrottling());
       const applied = lastApplied();
       const snapshot = JSON.stringify([located, applied]);
-      merger.merge(located, applied, { policy: { targetVariableForIdentity: { contextValue: 'X' }, detailList: null } } as ApinizerPolicyChangesDto);
+      merger.merge(located, applied, { policy: { targetVariableForIdentity: { contextValue: 'X' }, detailList: null } });
       expect(JSON.stringify([located, applied])).toBe(snapshot);
     });
   });
@@ -435,7 +481,7 @@ describe('ApinizerPolicyMerger', () => {
         targetScope: 'ENDPOINT',
         targetEndpoint: '/pets',
         targetEndpointHTTPMethod: 'GET',
-      } as ApinizerPolicyChangesDto);
+      });
       expect(merged.diff).toEqual(
         expect.arrayContaining([
           { field: 'policy.messageCountForInterval', from: 100, to: 7 },
@@ -448,12 +494,12 @@ describe('ApinizerPolicyMerger', () => {
     });
 
     it('is empty for a no-op and for order equal to the current position', () => {
-      expect(merger.merge(at(fullThrottling()), undefined, { policy: { messageCountForInterval: 100 } } as ApinizerPolicyChangesDto).diff).toEqual([]);
-      expect(merger.merge(at(fullThrottling(), { index: 2 }), undefined, { order: 3 } as ApinizerPolicyChangesDto).diff).toEqual([]);
+      expect(merger.merge(at(fullThrottling()), undefined, { policy: { messageCountForInterval: 100 } }).diff).toEqual([]);
+      expect(merger.merge(at(fullThrottling(), { index: 2 }), undefined, { order: 3 }).diff).toEqual([]);
     });
 
     it('shows an order move as 1-based positions', () => {
-      expect(merger.merge(at(fullThrottling(), { index: 4 }), undefined, { order: 1 } as ApinizerPolicyChangesDto).diff).toEqual([{ field: 'order', from: 5, to: 1 }]);
+      expect(merger.merge(at(fullThrottling(), { index: 4 }), undefined, { order: 1 }).diff).toEqual([{ field: 'order', from: 5, to: 1 }]);
     });
   });
 });

@@ -39,8 +39,12 @@ export function isFullPolicy(policy: ApinizerPolicy): boolean {
 }
 
 /** A refusal decided before any write: INVALID_CHANGE or CURRENT_CONFIG_UNKNOWN, naming the fields. */
-function refusal(code: typeof ERROR_CODES.invalidChange | typeof ERROR_CODES.currentConfigUnknown, message: string, fieldErrors: PolicyFieldError[]): ProviderError {
-  return new ProviderError(code, message, undefined, undefined, false, fieldErrors);
+function refusal(
+  code: typeof ERROR_CODES.invalidChange | typeof ERROR_CODES.currentConfigUnknown,
+  message: string,
+  fieldErrors: PolicyFieldError[],
+): ProviderError {
+  return new ProviderError(code, message, { fieldErrors });
 }
 
 const PLACE_HINT = 'changes.targetScope and changes.targetPipeline (plus targetEndpoint and targetEndpointHTTPMethod for ENDPOINT)';
@@ -60,11 +64,15 @@ export class ApinizerPolicyMerger {
     const applied = lastApplied && (!located || lastApplied.policy.type === located.policy.type) ? lastApplied : undefined;
     const currentType = located?.policy.type ?? applied?.policy.type;
     if (typeof patch.type === 'string' && currentType && patch.type !== currentType) {
-      throw refusal(ERROR_CODES.invalidChange, `policy.type cannot change (from ${currentType} to ${patch.type})`, [{ path: 'changes.policy.type', message: `cannot change from ${currentType}` }]);
+      throw refusal(ERROR_CODES.invalidChange, `policy.type cannot change (from ${currentType} to ${patch.type})`, [
+        { path: 'changes.policy.type', message: `cannot change from ${currentType}` },
+      ]);
     }
     const knownType = currentType ?? (typeof patch.type === 'string' ? patch.type : undefined);
     if (knownType && NON_UPDATABLE_POLICY_TYPES.has(knownType)) {
-      throw refusal(ERROR_CODES.invalidChange, `${knownType} cannot be updated through the Apinizer Management API`, [{ path: 'changes.policy.type', message: `${knownType} is not updatable` }]);
+      throw refusal(ERROR_CODES.invalidChange, `${knownType} cannot be updated through the Apinizer Management API`, [
+        { path: 'changes.policy.type', message: `${knownType} is not updatable` },
+      ]);
     }
 
     const current = bestKnownPolicy(located, applied);
@@ -76,14 +84,17 @@ export class ApinizerPolicyMerger {
     if (replace) {
       // patch is {} without changes.policy: no type either
       if (typeof patch.type !== 'string') {
-        throw refusal(ERROR_CODES.invalidChange, 'replacePolicy: true needs the complete policy in changes.policy, with its type', [{ path: 'changes.policy.type', message: 'is required with replacePolicy: true' }]);
+        throw refusal(ERROR_CODES.invalidChange, 'replacePolicy: true needs the complete policy in changes.policy, with its type', [
+          { path: 'changes.policy.type', message: 'is required with replacePolicy: true' },
+        ]);
       }
       policy = structuredClone(patch) as ApinizerPolicy;
       mergedFrom = 'request';
       if (placeErrors.length) {
         throw refusal(
           ERROR_CODES.currentConfigUnknown,
-          `Where Apinizer policy sits is not known (List Policies does not name its policies and this gateway never applied it): send ${PLACE_HINT} with the replacement, so it is not moved.`,
+          `Where Apinizer policy sits is not known (List Policies does not name its policies and this gateway never applied it): ` +
+            `send ${PLACE_HINT} with the replacement, so it is not moved.`,
           placeErrors,
         );
       }
@@ -96,8 +107,13 @@ export class ApinizerPolicyMerger {
       const own = lastApplied ? 'the config this gateway last applied is of another type' : 'this gateway has not applied it before';
       throw refusal(
         ERROR_CODES.currentConfigUnknown,
-        `The current configuration of this Apinizer policy is not known (${listed}, and ${own}). Apinizer's PUT replaces the whole policy, so merging a partial change into what is known would wipe the settings it does not mention. To proceed, send the complete policy in changes.policy with changes.replacePolicy: true${placeErrors.length ? `, plus ${PLACE_HINT}` : ''}.`,
-        [{ path: 'changes.policy', message: 'cannot be merged: the current policy is not known; send the complete policy with changes.replacePolicy: true' }, ...placeErrors],
+        `The current configuration of this Apinizer policy is not known (${listed}, and ${own}). ` +
+          `Apinizer's PUT replaces the whole policy, so merging a partial change into what is known would wipe the settings it does not mention. ` +
+          `To proceed, send the complete policy in changes.policy with changes.replacePolicy: true${placeErrors.length ? `, plus ${PLACE_HINT}` : ''}.`,
+        [
+          { path: 'changes.policy', message: 'cannot be merged: the current policy is not known; send the complete policy with changes.replacePolicy: true' },
+          ...placeErrors,
+        ],
       );
     }
     policy = withoutIdentity(policy); // the name comes from the path (Apinizer ignores it in the body)
@@ -134,12 +150,24 @@ export class ApinizerPolicyMerger {
     const before: Record<string, unknown> = withoutIdentity({
       ...(current?.policy ?? located?.policy ?? {}),
       ...(knownPlace
-        ? { targetScope: knownPlace.scope, targetPipeline: knownPlace.pipeline, targetEndpoint: knownPlace.endpoint ?? null, targetEndpointHTTPMethod: knownPlace.method ?? null }
+        ? {
+            targetScope: knownPlace.scope,
+            targetPipeline: knownPlace.pipeline,
+            targetEndpoint: knownPlace.endpoint ?? null,
+            targetEndpointHTTPMethod: knownPlace.method ?? null,
+          }
         : {}),
     });
-    const after = { ...policy, targetScope: scope, targetPipeline: operationMetadata.targetPipeline, targetEndpoint: operationMetadata.targetEndpoint ?? null, targetEndpointHTTPMethod: operationMetadata.targetEndpointHTTPMethod ?? null };
+    const after = {
+      ...policy,
+      targetScope: scope,
+      targetPipeline: operationMetadata.targetPipeline,
+      targetEndpoint: operationMetadata.targetEndpoint ?? null,
+      targetEndpointHTTPMethod: operationMetadata.targetEndpointHTTPMethod ?? null,
+    };
     const diff = diffFields(before, after).map((d) => ({ ...d, field: d.field.startsWith('target') ? d.field : `policy.${d.field}` }));
-    if (changes.order !== undefined && (!located || located.index + 1 !== changes.order)) diff.push({ field: 'order', from: located ? located.index + 1 : null, to: changes.order });
+    if (changes.order !== undefined && (!located || located.index + 1 !== changes.order))
+      diff.push({ field: 'order', from: located ? located.index + 1 : null, to: changes.order });
     return { operationMetadata, policy, diff, mergedFrom, ...(mergedFrom === 'last-applied' && applied ? { lastAppliedAt: applied.appliedAt } : {}) };
   }
 }
@@ -148,7 +176,10 @@ export class ApinizerPolicyMerger {
  * The best-known current policy: the full list item, else the last-applied config with what the summary says about
  * active/description (they reflect changes made elsewhere); undefined when neither is known.
  */
-function bestKnownPolicy(located: LocatedPolicy | undefined, applied: AppliedPolicyConfig | undefined): { policy: ApinizerPolicy; from: MergeBase } | undefined {
+function bestKnownPolicy(
+  located: LocatedPolicy | undefined,
+  applied: AppliedPolicyConfig | undefined,
+): { policy: ApinizerPolicy; from: MergeBase } | undefined {
   if (located && isFullPolicy(located.policy)) return { policy: located.policy, from: 'provider' };
   if (applied) return { policy: { ...applied.policy, ...pick(located?.policy, ['active', 'description']) }, from: 'last-applied' };
   return undefined;

@@ -43,10 +43,14 @@ export class ApinizerTokenProvider {
       const description = res.body?.error_description ?? res.body?.error ?? `HTTP ${res.status}`;
       // only a refusal is about the credentials; a manager that is down or throttling is not
       const code =
-        res.status >= 500 ? ERROR_CODES.providerUnavailable : res.status === 429 || res.body?.error === 'rate_limit_exceeded' ? ERROR_CODES.rateLimited : ERROR_CODES.providerAuth;
-      throw new ProviderError(code, `Apinizer token exchange failed with ${res.status}: ${description}`, res.status, {
-        error: res.body?.error,
-        error_description: res.body?.error_description,
+        res.status >= 500
+          ? ERROR_CODES.providerUnavailable
+          : res.status === 429 || res.body?.error === 'rate_limit_exceeded'
+            ? ERROR_CODES.rateLimited
+            : ERROR_CODES.providerAuth;
+      throw new ProviderError(code, `Apinizer token exchange failed with ${res.status}: ${description}`, {
+        providerStatus: res.status,
+        providerBody: { error: res.body?.error, error_description: res.body?.error_description },
       });
     }
     this.token = res.body.access_token;

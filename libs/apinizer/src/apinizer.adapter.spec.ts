@@ -7,7 +7,7 @@ import { ApinizerAdapter } from './apinizer.adapter';
 import type { ApinizerClient, PutPolicyResult } from './apinizer.client';
 import { ApinizerPolicyConfigStore } from './apinizer-policy-config.store';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 const THROTTLING = 'policy-api-based-throttling';
 const full = (name?: string): Obj => ({
@@ -22,7 +22,13 @@ const full = (name?: string): Obj => ({
   throttlingInterval: 'ONE_MINUTE',
 });
 const nameless = { type: THROTTLING, active: true, description: 'd' };
-const proxyWith = (...requestPolicyList: Obj[]): Obj => ({ name: 'petstore', requestPolicyList, responsePolicyList: [], errorPolicyList: [], endpointList: [] });
+const proxyWith = (...requestPolicyList: Obj[]): Obj => ({
+  name: 'petstore',
+  requestPolicyList,
+  responsePolicyList: [],
+  errorPolicyList: [],
+  endpointList: [],
+});
 
 /** A provider client that answers from memory and records PUTs (the adapter's HTTP is tested against the sandbox). */
 class FakeClient {
@@ -85,7 +91,11 @@ describe('ApinizerAdapter (real Redis for the last-applied store)', () => {
 
   it('merges into the last-applied config when the list cannot identify the policy, and names that base (plan and result)', async () => {
     const t = target();
-    await store.save(t as never, { policy: { ...full(), messageCountForInterval: 50 } as never, operationMetadata: { targetScope: 'ALL', targetPipeline: 'RESPONSE' }, appliedAt: '2025-02-03T04:05:06.000Z' });
+    await store.save(t as never, {
+      policy: { ...full(), messageCountForInterval: 50 } as never,
+      operationMetadata: { targetScope: 'ALL', targetPipeline: 'RESPONSE' },
+      appliedAt: '2025-02-03T04:05:06.000Z',
+    });
     const client = new FakeClient(proxyWith(full('other'), nameless));
     const adapter = adapterFor(client);
     const u = update(t, { policy: { throttlingInterval: 'ONE_HOUR' } });
@@ -138,7 +148,10 @@ describe('ApinizerAdapter (real Redis for the last-applied store)', () => {
     }
 
     it('an answer without deploymentResult is DEPLOYMENT_UNCONFIRMED (saved), with the merge base in the detail', async () => {
-      const outcome = await applyWith({ status: 'SUCCESS', deploymentResult: null, body: { status: 'SUCCESS' } }, { deploy: true, deployTargetEnvironmentNameList: ['dev'] });
+      const outcome = await applyWith(
+        { status: 'SUCCESS', deploymentResult: null, body: { status: 'SUCCESS' } },
+        { deploy: true, deployTargetEnvironmentNameList: ['dev'] },
+      );
       expect(outcome.failure).toMatchObject({ code: ERROR_CODES.deploymentUnconfirmed, providerStatus: 200, providerBody: { status: 'SUCCESS' } });
       expect(outcome.failure?.message).toMatch(/saved/);
       expect(outcome.detail.apinizer).toMatchObject({ status: 'SUCCESS', mergedFrom: 'provider' });
@@ -146,7 +159,10 @@ describe('ApinizerAdapter (real Redis for the last-applied store)', () => {
 
     it('an answer that leaves a requested environment out is DEPLOYMENT_UNCONFIRMED naming it', async () => {
       const deploymentResult = { success: true, deploymentResults: [{ environmentName: 'dev', success: true }] };
-      const outcome = await applyWith({ status: 'SUCCESS', deploymentResult, body: { success: true, deploymentResult } }, { deploy: true, deployTargetEnvironmentNameList: ['dev', 'prod'] });
+      const outcome = await applyWith(
+        { status: 'SUCCESS', deploymentResult, body: { success: true, deploymentResult } },
+        { deploy: true, deployTargetEnvironmentNameList: ['dev', 'prod'] },
+      );
       expect(outcome.failure?.code).toBe(ERROR_CODES.deploymentUnconfirmed);
       expect(outcome.failure?.message).toMatch(/prod/);
     });

@@ -46,7 +46,7 @@ export class ApinizerAdapter implements ProviderAdapter {
     // the accept-time checks again: an operation stored before they existed must not slip past them
     const refused = this.checkChanges(update);
     if (refused.length) {
-      throw new ProviderError(ERROR_CODES.invalidChange, refused.map((e) => `${e.path} ${e.message}`).join('; '), undefined, undefined, false, refused);
+      throw new ProviderError(ERROR_CODES.invalidChange, refused.map((e) => `${e.path} ${e.message}`).join('; '), { fieldErrors: refused });
     }
     const [proxy, lastApplied] = await Promise.all([this.client.listPolicies(target), this.configs.get(target)]);
     const located = findPolicy(proxy, target.policyName);
@@ -63,7 +63,13 @@ export class ApinizerAdapter implements ProviderAdapter {
     const policyName = typeof located?.policy.name === 'string' ? located.policy.name : target.policyName;
     const context: ApinizerPlanContext = { ...merged, policyName };
     return {
-      calls: [{ method: 'PUT', path: ApinizerClient.policyPath({ ...target, policyName }), body: { operationMetadata: merged.operationMetadata, policy: merged.policy } }],
+      calls: [
+        {
+          method: 'PUT',
+          path: ApinizerClient.policyPath({ ...target, policyName }),
+          body: { operationMetadata: merged.operationMetadata, policy: merged.policy },
+        },
+      ],
       diff: merged.diff,
       context,
       detail: { apinizer: mergeBase(merged) },

@@ -8,7 +8,12 @@ import { ApinizerTokenProvider } from './apinizer-token.provider';
 describe('mapApinizerError', () => {
   it.each<[string, number, unknown, string]>([
     ['401 invalid_token', 401, { error: 'invalid_token', error_description: 'Invalid access token' }, ERROR_CODES.providerAuth],
-    ['401 unauthorized_client (strict sandbox, auth.md)', 401, { error: 'unauthorized_client', error_description: 'Invalid access token' }, ERROR_CODES.providerAuth],
+    [
+      '401 unauthorized_client (strict sandbox, auth.md)',
+      401,
+      { error: 'unauthorized_client', error_description: 'Invalid access token' },
+      ERROR_CODES.providerAuth,
+    ],
     ['401 token_expired', 401, { error: 'token_expired', error_description: 'Access token expired' }, ERROR_CODES.providerAuth],
     ['403 access_denied', 403, { error: 'access_denied', error_description: 'no role' }, ERROR_CODES.providerAuth],
     ['404 proxy not found', 404, { error: 'not_found', error_description: 'ApiProxy (name: x) was not found!' }, ERROR_CODES.targetNotFound],
@@ -32,10 +37,19 @@ describe('mapApinizerError', () => {
   it('puts the description and every validation error in the message', () => {
     const error = mapApinizerError(
       400,
-      { error: 'validation_failed', error_description: 'Validation failed', validation_errors: [{ field: 'policy.ipList', message: 'must not be empty' }, { field: 'operationMetadata.order', message: 'must be >= 1' }] },
+      {
+        error: 'validation_failed',
+        error_description: 'Validation failed',
+        validation_errors: [
+          { field: 'policy.ipList', message: 'must not be empty' },
+          { field: 'operationMetadata.order', message: 'must be >= 1' },
+        ],
+      },
       'policy update',
     );
-    expect(error.message).toBe('Apinizer policy update failed with 400: Validation failed (policy.ipList: must not be empty; operationMetadata.order: must be >= 1)');
+    expect(error.message).toBe(
+      'Apinizer policy update failed with 400: Validation failed (policy.ipList: must not be empty; operationMetadata.order: must be >= 1)',
+    );
   });
 });
 
@@ -129,7 +143,13 @@ describe('ApinizerClient token exchange answers', () => {
     const tokens = new ApinizerTokenProvider(http, { username: 'user name', password: 'p&ss' });
     answer = { status: 200, body: { access_token: 'tok-1', token_type: 'Bearer', expires_in: 3600 } };
     expect(await tokens.get()).toBe('tok-1');
-    expect(seen).toEqual([{ path: '/apiops/auth/token', contentType: 'application/x-www-form-urlencoded', body: 'grant_type=client_credentials&client_id=user+name&client_secret=p%26ss' }]);
+    expect(seen).toEqual([
+      {
+        path: '/apiops/auth/token',
+        contentType: 'application/x-www-form-urlencoded',
+        body: 'grant_type=client_credentials&client_id=user+name&client_secret=p%26ss',
+      },
+    ]);
     expect(await tokens.get()).toBe('tok-1');
     expect(seen).toHaveLength(1);
   });

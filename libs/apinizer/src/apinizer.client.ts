@@ -33,7 +33,7 @@ export function mapApinizerError(status: number, body: unknown, what: string): P
   const details = b.validation_errors?.length ? ' (' + b.validation_errors.map((v) => `${v.field}: ${v.message}`).join('; ') + ')' : '';
   const notFound = status === 404 || (status === 400 && /does not exist|not found|was not found/i.test(description));
   const code = errorCodeForStatus(status, { notFound, rateLimited: b.error === 'rate_limit_exceeded' });
-  return new ProviderError(code, `Apinizer ${what} failed with ${status}: ${description}${details}`, status, body);
+  return new ProviderError(code, `Apinizer ${what} failed with ${status}: ${description}${details}`, { providerStatus: status, providerBody: body });
 }
 
 /** The one place that speaks Apinizer's Management API. */
@@ -55,7 +55,8 @@ export class ApinizerClient {
     const body = await this.call({ method: 'GET', path: ApinizerClient.policiesPath(t), operation: 'policies.list' }, 'policy list');
     if (isFailureAnswer(body)) throw mapApinizerError(200, body, 'policy list');
     const proxy = extractProxy(body);
-    if (!proxy) throw new ProviderError(ERROR_CODES.providerError, 'Apinizer policy list answered in an unknown shape', 200, body);
+    if (!proxy)
+      throw new ProviderError(ERROR_CODES.providerError, 'Apinizer policy list answered in an unknown shape', { providerStatus: 200, providerBody: body });
     return proxy;
   }
 
@@ -89,7 +90,11 @@ export class ApinizerClient {
       return await this.http.send({ ...req, headers: { authorization: `Bearer ${token}` } });
     } catch (error) {
       if (error instanceof ProviderUnavailableError) {
-        throw new ProviderError(ERROR_CODES.providerUnavailable, `Apinizer ${what} failed: ${error.message}`, error.lastStatus, error.lastBody, true);
+        throw new ProviderError(ERROR_CODES.providerUnavailable, `Apinizer ${what} failed: ${error.message}`, {
+          providerStatus: error.lastStatus,
+          providerBody: error.lastBody,
+          retryable: true,
+        });
       }
       throw error;
     }

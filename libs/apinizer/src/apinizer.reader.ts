@@ -25,7 +25,7 @@ export class ApinizerReader implements ProviderReader {
       throw new ProviderError(
         ERROR_CODES.currentConfigUnknown,
         `Apinizer's policy list of ${t.apiProxyName} does not name its policies: whether ${t.policyName} exists cannot be read`,
-        200,
+        { providerStatus: 200 },
       );
     }
     if (!located) return { found: false };

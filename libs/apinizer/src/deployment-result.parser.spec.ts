@@ -1,9 +1,15 @@
 import { ERROR_CODES } from '@rpg/routing-policy';
 import { checkDeployment, parseDeploymentResult } from './deployment-result.parser';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
-const pod = (envName: string, success: boolean, n = 0): Obj => ({ envName, podName: `worker-${envName}-${n}`, podIp: `10.0.0.${n}`, success, responseTime: 12 });
+const pod = (envName: string, success: boolean, n = 0): Obj => ({
+  envName,
+  podName: `worker-${envName}-${n}`,
+  podIp: `10.0.0.${n}`,
+  success,
+  responseTime: 12,
+});
 
 describe('parseDeploymentResult', () => {
   it.each<[string, Obj | null | undefined]>([
@@ -48,7 +54,9 @@ describe('parseDeploymentResult', () => {
     });
 
     it('a pod without an environment name counts as "unknown"', () => {
-      expect(parseDeploymentResult({ success: false, detailList: [{ podName: null, success: false }] }).environments).toEqual([{ environment: 'unknown', success: false, confirmed: false, message: undefined }]);
+      expect(parseDeploymentResult({ success: false, detailList: [{ podName: null, success: false }] }).environments).toEqual([
+        { environment: 'unknown', success: false, confirmed: false, message: undefined },
+      ]);
     });
   });
 
@@ -80,7 +88,12 @@ describe('parseDeploymentResult', () => {
         ],
       });
       expect(r.success).toBe(false);
-      expect(r.environments[1]).toEqual({ environment: 'prod', success: false, confirmed: false, message: 'ApiProxy(petstore) can not be deployed to Environment(prod) because it is not exist!' });
+      expect(r.environments[1]).toEqual({
+        environment: 'prod',
+        success: false,
+        confirmed: false,
+        message: 'ApiProxy(petstore) can not be deployed to Environment(prod) because it is not exist!',
+      });
     });
 
     it('accepts envName in this shape too', () => {
@@ -94,11 +107,16 @@ describe('parseDeploymentResult', () => {
   });
 
   it('a missing success flag on an environment is not a failure, nor a confirmation', () => {
-    expect(parseDeploymentResult({ deploymentResults: [{ environmentName: 'dev' }] })).toEqual({ success: true, environments: [{ environment: 'dev', success: true, confirmed: false, message: undefined }] });
+    expect(parseDeploymentResult({ deploymentResults: [{ environmentName: 'dev' }] })).toEqual({
+      success: true,
+      environments: [{ environment: 'dev', success: true, confirmed: false, message: undefined }],
+    });
   });
 
   it('an environment with one confirmed pod and one unflagged pod is not confirmed', () => {
-    expect(parseDeploymentResult({ detailList: [pod('dev', true), { envName: 'dev', podName: 'p1' }] }).environments).toEqual([{ environment: 'dev', success: true, confirmed: false, message: undefined }]);
+    expect(parseDeploymentResult({ detailList: [pod('dev', true), { envName: 'dev', podName: 'p1' }] }).environments).toEqual([
+      { environment: 'dev', success: true, confirmed: false, message: undefined },
+    ]);
   });
 
   it('ignores lists that are not arrays', () => {
@@ -107,7 +125,10 @@ describe('parseDeploymentResult', () => {
 });
 
 describe('checkDeployment (deploy: true answers)', () => {
-  const perEnv = (...envs: [string, boolean | undefined][]): Obj => ({ success: true, deploymentResults: envs.map(([environmentName, success]) => ({ environmentName, success })) });
+  const perEnv = (...envs: [string, boolean | undefined][]): Obj => ({
+    success: true,
+    deploymentResults: envs.map(([environmentName, success]) => ({ environmentName, success })),
+  });
 
   it.each<[string, string[], unknown]>([
     ['every requested environment deployed (per pod)', ['dev', 'prod'], { success: true, detailList: [pod('dev', true), pod('prod', true, 1)] }],

@@ -55,7 +55,9 @@ export function checkDeployment(requested: readonly string[], deploymentResult: 
   if (!present) {
     return {
       code: ERROR_CODES.deploymentUnconfirmed,
-      message: `${saved}, but its deployment is not confirmed: the answer carries no deploymentResult. Check where the API proxy is deployed, or deploy it again.`,
+      message:
+        `${saved}, but its deployment is not confirmed: the answer carries no deploymentResult. ` +
+        `Check where the API proxy is deployed, or deploy it again.`,
     };
   }
   const parsed = parseDeploymentResult(deploymentResult);
@@ -68,14 +70,18 @@ export function checkDeployment(requested: readonly string[], deploymentResult: 
   if (confirmed.size === 0) {
     return {
       code: ERROR_CODES.deploymentUnconfirmed,
-      message: `${saved}, but its deployment is not confirmed: the deploymentResult lists no environment deployed successfully. Check where the API proxy is deployed, or deploy it again.`,
+      message:
+        `${saved}, but its deployment is not confirmed: the deploymentResult lists no environment deployed successfully. ` +
+        `Check where the API proxy is deployed, or deploy it again.`,
     };
   }
   const missing = requested.filter((env) => !confirmed.has(env));
   if (missing.length) {
     return {
       code: ERROR_CODES.deploymentUnconfirmed,
-      message: `${saved}, but its deployment is not confirmed in ${missing.join(', ')}: the deploymentResult does not report ${missing.length === 1 ? 'that environment' : 'those environments'} as deployed.`,
+      message:
+        `${saved}, but its deployment is not confirmed in ${missing.join(', ')}: ` +
+        `the deploymentResult does not report ${missing.length === 1 ? 'that environment' : 'those environments'} as deployed.`,
     };
   }
   return undefined;

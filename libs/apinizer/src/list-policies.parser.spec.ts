@@ -1,6 +1,6 @@
 import { extractProxy, findPolicy, listNamesEveryPolicy, locatePolicies } from './list-policies.parser';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 const throttling = (name: string, extra: Obj = {}): Obj => ({ name, type: 'policy-api-based-throttling', active: true, messageCountForInterval: 10, ...extra });
 
@@ -14,7 +14,14 @@ const proxy = (): Obj => ({
   responsePolicyList: [{ name: 'max-size', type: 'policy-max-message-size', maxMessageSize: 1024 }],
   errorPolicyList: [{ name: 'on-error', type: 'policy-script', scriptLanguage: 'GROOVY', scriptBody: 'x' }],
   endpointList: [
-    { endpoint: '/pets', httpMethod: 'GET', active: true, requestPolicyList: [{ name: 'pets-script', type: 'policy-script' }], responsePolicyList: [], errorPolicyList: [] },
+    {
+      endpoint: '/pets',
+      httpMethod: 'GET',
+      active: true,
+      requestPolicyList: [{ name: 'pets-script', type: 'policy-script' }],
+      responsePolicyList: [],
+      errorPolicyList: [],
+    },
     { endpoint: '/pets/{id}', httpMethod: 'DELETE', active: true, requestPolicyList: [], responsePolicyList: [throttling('delete-limit')] },
   ],
 });
@@ -45,7 +52,14 @@ describe('extractProxy', () => {
 
 describe('locatePolicies', () => {
   it('lists every policy with its scope, pipeline, endpoint, method and 0-based index', () => {
-    const found = locatePolicies(proxy()).map((l) => ({ name: l.policy.name, scope: l.scope, pipeline: l.pipeline, endpoint: l.endpoint, method: l.method, index: l.index }));
+    const found = locatePolicies(proxy()).map((l) => ({
+      name: l.policy.name,
+      scope: l.scope,
+      pipeline: l.pipeline,
+      endpoint: l.endpoint,
+      method: l.method,
+      index: l.index,
+    }));
     expect(found).toEqual([
       { name: 'rate-limit', scope: 'ALL', pipeline: 'REQUEST', endpoint: undefined, method: undefined, index: 0 },
       { name: 'ip-blacklist', scope: 'ALL', pipeline: 'REQUEST', endpoint: undefined, method: undefined, index: 1 },
@@ -98,7 +112,10 @@ describe('findPolicy', () => {
     ['an endpoint policy', 'pets-script', { scope: 'ENDPOINT', pipeline: 'REQUEST', endpoint: '/pets', method: 'GET', index: 0 }],
     ['an endpoint response policy', 'delete-limit', { scope: 'ENDPOINT', pipeline: 'RESPONSE', endpoint: '/pets/{id}', method: 'DELETE' }],
   ])('finds %s by name, in both envelopes', (_what, name, where) => {
-    for (const body of [{ status: 'SUCCESS', resultList: [proxy()], resultCount: 1 }, { success: true, resultList: [{ apiProxy: proxy() }] }]) {
+    for (const body of [
+      { status: 'SUCCESS', resultList: [proxy()], resultCount: 1 },
+      { success: true, resultList: [{ apiProxy: proxy() }] },
+    ]) {
       const located = findPolicy(extractProxy(body)!, name);
       expect(located).toMatchObject(where);
       expect(located!.policy.name).toBe(name);

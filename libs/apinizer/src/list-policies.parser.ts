@@ -38,6 +38,7 @@ export function locatePolicies(proxy: Record<string, unknown>): LocatedPolicy[] 
     for (const ep of endpoints) {
       if (!ep || typeof ep !== 'object') continue;
       const e = ep as Record<string, unknown>;
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- provider JSON: whatever Apinizer sent is shown as text
       collect(e, 'ENDPOINT', String(e.endpoint ?? e.name ?? ''), String(e.httpMethod ?? e.method ?? 'ALL'));
     }
   }

@@ -18,7 +18,10 @@ export interface Problem {
 
 /** A 4xx/5xx answer of the gateway, with its RFC 9457 problem. */
 export class GatewayError extends Error {
-  constructor(readonly status: number, readonly problem: Problem) {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
     super(`${status} ${problem.title}: ${problem.detail}`);
     this.name = 'GatewayError';
   }
@@ -35,10 +38,20 @@ export function createRoutingPolicyClient(options: ClientOptions) {
   const doFetch = options.fetch ?? fetch;
   const base = options.baseUrl.replace(/\/+$/, '');
 
-  async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; data: T }> {
+  async function call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; headers: Headers; data: T }> {
     const res = await doFetch(base + path, {
       method,
-      headers: { authorization: `Bearer ${options.apiKey}`, accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        authorization: `Bearer ${options.apiKey}`,
+        accept: 'application/json',
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -60,7 +73,11 @@ export function createRoutingPolicyClient(options: ClientOptions) {
       return (await call<Operation>('GET', `/v1/operations/${encodeURIComponent(id)}`)).data;
     },
     async listOperations(query: ListOperationsQuery = {}): Promise<OperationPage> {
-      const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString();
+      const qs = new URLSearchParams(
+        Object.entries(query)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]): [string, string] => [k, String(v)]),
+      ).toString();
       return (await call<OperationPage>('GET', `/v1/operations${qs ? `?${qs}` : ''}`)).data;
     },
     /** Waits for the end with Prefer: wait (no polling loop), repeating while the operation runs, up to `timeoutSeconds`. */

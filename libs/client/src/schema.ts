@@ -596,7 +596,10 @@ export interface components {
             topicName?: string | null;
         };
         LookupItemDto: {
-            /** @description Unified fields per kind (L7: action, name, position, redirect*, tags; LB: name, preferredConnectivity, logging, tags; Apinizer: scope, pipeline, endpoint, order, policy). */
+            /**
+             * @description Unified fields per kind (L7: action, name, position, redirect*, tags; LB: name, preferredConnectivity, logging, tags;
+             *     Apinizer: scope, pipeline, endpoint, order, policy).
+             */
             current?: {
                 [key: string]: unknown;
             };

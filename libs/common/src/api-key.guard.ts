@@ -18,7 +18,7 @@ export interface AuthenticatedRequest extends FastifyRequest {
 }
 
 /** Finds the key whose hash matches, comparing every stored hash in constant time. */
-export function findApiKey(entries: ApiKeyEntry[], presented: string): ApiKeyEntry | undefined {
+function findApiKey(entries: ApiKeyEntry[], presented: string): ApiKeyEntry | undefined {
   const hash = hashApiKey(presented);
   let found: ApiKeyEntry | undefined;
   for (const entry of entries) {
@@ -27,17 +27,31 @@ export function findApiKey(entries: ApiKeyEntry[], presented: string): ApiKeyEnt
   return found;
 }
 
-export function authenticate(config: AppConfig, authorization: string | undefined, scope: ApiScope | undefined): { name: string; scopes: ReadonlySet<ApiScope> } {
+export function authenticate(
+  config: AppConfig,
+  authorization: string | undefined,
+  scope: ApiScope | undefined,
+): { name: string; scopes: ReadonlySet<ApiScope> } {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match) {
-    throw new ProblemException(401, 'unauthorized', 'Send an API key as "Authorization: Bearer <key>".', undefined, undefined, { 'www-authenticate': 'Bearer' });
+    throw new ProblemException({
+      status: 401,
+      slug: 'unauthorized',
+      detail: 'Send an API key as "Authorization: Bearer <key>".',
+      headers: { 'www-authenticate': 'Bearer' },
+    });
   }
   const entry = findApiKey(config.apiKeys, match[1]);
   if (!entry) {
-    throw new ProblemException(401, 'unauthorized', 'The API key is not valid.', undefined, undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    throw new ProblemException({
+      status: 401,
+      slug: 'unauthorized',
+      detail: 'The API key is not valid.',
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    });
   }
   if (scope && !entry.scopes.has(scope)) {
-    throw new ProblemException(403, 'forbidden', `The API key "${entry.name}" lacks the scope "${scope}".`);
+    throw new ProblemException({ status: 403, slug: 'forbidden', detail: `The API key "${entry.name}" lacks the scope "${scope}".` });
   }
   return { name: entry.name, scopes: entry.scopes };
 }

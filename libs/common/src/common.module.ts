@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { OutboundUrlGuard } from './outbound-url.guard';
+import { OutboundUrlPolicy } from './outbound-url.policy';
 
 @Global()
-@Module({ providers: [OutboundUrlGuard], exports: [OutboundUrlGuard] })
+@Module({ providers: [OutboundUrlPolicy], exports: [OutboundUrlPolicy] })
 export class CommonModule {}

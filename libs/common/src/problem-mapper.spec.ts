@@ -6,9 +6,25 @@ const REQUEST = { url: '/v1/things?secret=1', id: 'req-1' };
 
 describe('toProblem', () => {
   it('renders a ProblemException with its errors, extra members and headers, the path as instance and the request id', () => {
-    const thrown = new ProblemException(409, 'conflict', 'Taken.', [{ path: 'name', message: 'is taken' }], { operationId: 'op-1' }, { 'retry-after': '1' });
+    const thrown = new ProblemException({
+      status: 409,
+      slug: 'conflict',
+      detail: 'Taken.',
+      errors: [{ path: 'name', message: 'is taken' }],
+      extra: { operationId: 'op-1' },
+      headers: { 'retry-after': '1' },
+    });
     expect(toProblem(thrown, REQUEST)).toEqual({
-      problem: { type: PROBLEM_TYPE_BASE + 'conflict', title: 'Conflict', status: 409, detail: 'Taken.', instance: '/v1/things', requestId: 'req-1', errors: [{ path: 'name', message: 'is taken' }], operationId: 'op-1' },
+      problem: {
+        type: PROBLEM_TYPE_BASE + 'conflict',
+        title: 'Conflict',
+        status: 409,
+        detail: 'Taken.',
+        instance: '/v1/things',
+        requestId: 'req-1',
+        errors: [{ path: 'name', message: 'is taken' }],
+        operationId: 'op-1',
+      },
       headers: { 'retry-after': '1' },
     });
   });
@@ -17,7 +33,12 @@ describe('toProblem', () => {
     ['Redis away', new Error('connect ECONNREFUSED 127.0.0.1:6379'), 503, 'storage-unavailable'],
     ["Fastify's coded error", Object.assign(new Error('too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }), 413, 'body-too-large'],
     ["another parser's JSON error", new SyntaxError('Unexpected end of JSON input'), 400, 'malformed-json'],
-    ['a prototype key refused by a parser', Object.assign(new Error('Object contains forbidden prototype property'), { statusCode: 400 }), 400, 'forbidden-property'],
+    [
+      'a prototype key refused by a parser',
+      Object.assign(new Error('Object contains forbidden prototype property'), { statusCode: 400 }),
+      400,
+      'forbidden-property',
+    ],
     ['an unmatched route', new NotFoundException('Cannot GET /x'), 404, 'not-found'],
     ['an HttpException', new HttpException('Gone away', 410), 410, 'http-410'],
     ['a 4xx with a status code', Object.assign(new Error('x'), { statusCode: 405 }), 405, 'http-405'],
@@ -28,7 +49,7 @@ describe('toProblem', () => {
     expect(problem.detail).not.toContain('secret');
   });
 
-  it("keeps which readiness check is down (terminus), with retry-after", () => {
+  it('keeps which readiness check is down (terminus), with retry-after', () => {
     const down = new ServiceUnavailableException({ status: 'error', error: { redis: { status: 'down' } }, details: { redis: { status: 'down' } } });
     expect(toProblem(down, REQUEST)).toEqual({
       problem: expect.objectContaining({ type: PROBLEM_TYPE_BASE + 'not-ready', detail: 'Not ready: redis down.', checks: { redis: { status: 'down' } } }),

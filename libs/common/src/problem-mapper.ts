@@ -1,21 +1,11 @@
 import { HttpException } from '@nestjs/common';
 import { isRedisUnavailableError } from '@rpg/redis';
-import { FieldError, PROBLEM_TYPE_BASE, ProblemDetails, ProblemException, problemTitle } from './problem';
+import { PROBLEM_TYPE_BASE, ProblemDetails, ProblemException, ProblemSpec, problemTitle } from './problem';
 
 /**
  * The one error-to-problem mapper: every path that answers an error (Nest's exception filter, Fastify's error and
  * framework-error handlers, the HTTP parser's client errors, Bull Board's auth) renders through here.
  */
-
-/** What an error answers, before the request's `instance` and `requestId` are added. */
-interface ProblemSpec {
-  status: number;
-  slug: string;
-  detail: string;
-  errors?: FieldError[];
-  extra?: Record<string, unknown>;
-  headers?: Record<string, string>;
-}
 
 export interface MappedProblem {
   problem: ProblemDetails;
@@ -24,7 +14,12 @@ export interface MappedProblem {
 
 /** Redis (our storage) is away: nothing was stored or read, the client may retry. */
 export const STORAGE_UNAVAILABLE = (): ProblemException =>
-  new ProblemException(503, 'storage-unavailable', 'Storage is unavailable; nothing was accepted. Retry later.', undefined, undefined, { 'retry-after': '5' });
+  new ProblemException({
+    status: 503,
+    slug: 'storage-unavailable',
+    detail: 'Storage is unavailable; nothing was accepted. Retry later.',
+    headers: { 'retry-after': '5' },
+  });
 
 /** Errors known by their `code`: Fastify's own (body parsing, size, media type, URL) and Node's HTTP parser's. */
 const CODED_ERRORS: Record<string, ProblemSpec> = {
@@ -50,9 +45,11 @@ const INTERNAL_ERROR: ProblemSpec = { status: 500, slug: 'internal-error', detai
 export const MAX_INSTANCE_LENGTH = 128;
 
 /** The request path (no query) as `instance`: bytes outside printable ASCII percent-escaped, cut at 128 characters. */
-export function problemInstance(url: string | undefined): string | undefined {
+function problemInstance(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
-  const path = url.split('?')[0].replace(/[^\x21-\x7e]/g, (c) => (c.charCodeAt(0) < 256 ? '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0') : '%3F'));
+  const path = url
+    .split('?')[0]
+    .replace(/[^\x21-\x7e]/g, (c) => (c.charCodeAt(0) < 256 ? '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0') : '%3F'));
   return path.length > MAX_INSTANCE_LENGTH ? path.slice(0, MAX_INSTANCE_LENGTH) + '...' : path;
 }
 
@@ -110,7 +107,13 @@ function httpExceptionSpec(exception: HttpException): ProblemSpec {
   if (status === 503 && typeof response === 'object' && response?.status === 'error' && response.details) {
     // @nestjs/terminus readiness: keep which check is down (no stack, just the indicator states)
     const down = Object.keys((response.error as object) ?? {});
-    return { status, slug: 'not-ready', detail: `Not ready: ${down.join(', ') || 'a check'} down.`, extra: { checks: response.details }, headers: { 'retry-after': '5' } };
+    return {
+      status,
+      slug: 'not-ready',
+      detail: `Not ready: ${down.join(', ') || 'a check'} down.`,
+      extra: { checks: response.details },
+      headers: { 'retry-after': '5' },
+    };
   }
   if (status === 404) return { status, slug: 'not-found', detail: 'No route or resource matches this request.' };
   return { status, slug: 'http-' + status, detail: typeof response === 'string' ? response : exception.message };

@@ -41,29 +41,47 @@ export function problemTitle(status: number): string {
   return TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
 }
 
+/** What a problem answers, before the request's `instance` and `requestId` are added. */
+export interface ProblemSpec {
+  status: number;
+  /** The problem type's last path segment (the `type` URI is PROBLEM_TYPE_BASE + slug). */
+  slug: string;
+  detail: string;
+  /** The fields at fault (validation problems). */
+  errors?: FieldError[];
+  /** Members added to the problem body (e.g. `checks` of a readiness problem). */
+  extra?: Record<string, unknown>;
+  /** Response headers sent with the problem (e.g. `retry-after`). */
+  headers?: Record<string, string>;
+}
+
 /** An RFC 9457 problem; thrown anywhere, rendered as application/problem+json by ProblemExceptionFilter. */
 export class ProblemException extends HttpException {
-  constructor(
-    status: number,
-    readonly slug: string,
-    readonly detail: string,
-    readonly errors?: FieldError[],
-    readonly extra?: Record<string, unknown>,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(detail, status);
+  readonly slug: string;
+  readonly detail: string;
+  readonly errors?: FieldError[];
+  readonly extra?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+
+  constructor(spec: ProblemSpec) {
+    super(spec.detail, spec.status);
+    this.slug = spec.slug;
+    this.detail = spec.detail;
+    this.errors = spec.errors;
+    this.extra = spec.extra;
+    this.headers = spec.headers;
   }
 
   static validation(errors: FieldError[], detail = 'The request is invalid.'): ProblemException {
-    return new ProblemException(HttpStatus.BAD_REQUEST, 'validation-failed', detail, errors);
+    return new ProblemException({ status: HttpStatus.BAD_REQUEST, slug: 'validation-failed', detail, errors });
   }
 
   static unprocessable(errors: FieldError[], detail: string): ProblemException {
-    return new ProblemException(HttpStatus.UNPROCESSABLE_ENTITY, 'unprocessable', detail, errors);
+    return new ProblemException({ status: HttpStatus.UNPROCESSABLE_ENTITY, slug: 'unprocessable', detail, errors });
   }
 
   static notFound(detail: string): ProblemException {
-    return new ProblemException(HttpStatus.NOT_FOUND, 'not-found', detail);
+    return new ProblemException({ status: HttpStatus.NOT_FOUND, slug: 'not-found', detail });
   }
 }
 

@@ -4,18 +4,23 @@ import { ProblemException } from './problem';
 import { IsOptionalNonNull, IsOptionalNullable, MAX_JSON_DEPTH, checkJsonBody, jsonPath, parseJsonBody, validateDto } from './validation';
 
 class InnerDto {
-  @IsOptionalNonNull() @IsInt()
+  @IsOptionalNonNull()
+  @IsInt()
   count?: number;
 }
 
 class SampleDto {
-  @IsOptionalNonNull() @IsString()
+  @IsOptionalNonNull()
+  @IsString()
   name?: string;
 
-  @IsOptionalNullable() @IsString()
+  @IsOptionalNullable()
+  @IsString()
   note?: string | null;
 
-  @IsOptionalNonNull() @ValidateNested() @Type(() => InnerDto)
+  @IsOptionalNonNull()
+  @ValidateNested()
+  @Type(() => InnerDto)
   inner?: InnerDto;
 }
 

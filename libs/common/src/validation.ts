@@ -9,8 +9,8 @@ import { FieldError, NOT_NULL_CONSTRAINT, ProblemException, flattenValidationErr
  */
 export function IsOptionalNonNull(): PropertyDecorator {
   return (target: object, key: string | symbol) => {
-    ValidateIf((_, value) => value !== undefined)(target, key as string);
-    ValidateBy({ name: NOT_NULL_CONSTRAINT, validator: { validate: (value) => value !== null, defaultMessage: () => 'must not be null' } })(target, key as string);
+    ValidateIf((_, value) => value !== undefined)(target, key);
+    ValidateBy({ name: NOT_NULL_CONSTRAINT, validator: { validate: (value) => value !== null, defaultMessage: () => 'must not be null' } })(target, key);
   };
 }
 
@@ -41,7 +41,7 @@ export function createValidationPipe(): ValidationPipe {
 }
 
 /** Nesting depth of a parsed JSON value, computed without recursion (a 10,000-deep body must not blow the stack). */
-export function jsonDepth(value: unknown, limit: number): number {
+function jsonDepth(value: unknown, limit: number): number {
   let max = 0;
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length) {
@@ -49,7 +49,7 @@ export function jsonDepth(value: unknown, limit: number): number {
     if (v === null || typeof v !== 'object') continue;
     if (depth > max) max = depth;
     if (max > limit) return max;
-    for (const child of Array.isArray(v) ? v : Object.values(v as object)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return max;
 }
@@ -86,14 +86,16 @@ export function checkJsonBody(body: unknown): FieldError[] {
       if (!isWellFormed(value)) errors.push({ path: at, message: 'must be well-formed Unicode (it holds a lone surrogate)' });
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) errors.push({ path: at, message: 'is out of range (not a finite number)' });
-      else if (Number.isInteger(value) && !Number.isSafeInteger(value)) errors.push({ path: at, message: 'is outside the safe integer range ±(2^53-1): it cannot be kept exactly' });
+      else if (Number.isInteger(value) && !Number.isSafeInteger(value))
+        errors.push({ path: at, message: 'is outside the safe integer range ±(2^53-1): it cannot be kept exactly' });
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], jsonPath(path, i)]);
     } else if (value !== null && typeof value === 'object') {
       const children: [unknown, string][] = [];
       for (const key of Object.keys(value)) {
         const keyPath = jsonPath(path, key);
-        if (FORBIDDEN_JSON_KEYS.has(key)) errors.push({ path: keyPath, message: `is a forbidden key (${[...FORBIDDEN_JSON_KEYS].join(', ')} are refused anywhere in a body)` });
+        if (FORBIDDEN_JSON_KEYS.has(key))
+          errors.push({ path: keyPath, message: `is a forbidden key (${[...FORBIDDEN_JSON_KEYS].join(', ')} are refused anywhere in a body)` });
         else if (!isWellFormed(key)) errors.push({ path: keyPath, message: 'key must be well-formed Unicode (it holds a lone surrogate)' });
         else children.push([(value as Record<string, unknown>)[key], keyPath]);
       }
@@ -114,16 +116,17 @@ export function parseJsonBody(raw: Buffer | string): unknown {
   try {
     text = typeof raw === 'string' ? raw : UTF8.decode(raw);
   } catch {
-    throw new ProblemException(400, 'malformed-json', 'The body is not valid UTF-8.');
+    throw new ProblemException({ status: 400, slug: 'malformed-json', detail: 'The body is not valid UTF-8.' });
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim() === '') throw new ProblemException(400, 'malformed-json', 'The body is empty but Content-Type is application/json.');
+  if (text.trim() === '')
+    throw new ProblemException({ status: 400, slug: 'malformed-json', detail: 'The body is empty but Content-Type is application/json.' });
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     // the parser's message quotes the body: not echoed
-    throw new ProblemException(400, 'malformed-json', 'The body is not valid JSON.');
+    throw new ProblemException({ status: 400, slug: 'malformed-json', detail: 'The body is not valid JSON.' });
   }
   const errors = checkJsonBody(body);
   if (errors.length) throw ProblemException.validation(errors, 'The body holds keys or values refused anywhere in a request.');

@@ -93,24 +93,33 @@ function parseApiKeys(raw: string): ApiKeyEntry[] {
 }
 
 function parseClusterNodes(raw: string | undefined, redisUrl: string): RedisNode[] {
-  const nodes = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
-    const colon = entry.lastIndexOf(':');
-    const port = Number(entry.slice(colon + 1));
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new ConfigValidationError(`Invalid configuration: REDIS_CLUSTER_NODES port of "${entry}" must be 1-65535`);
-    }
-    return { host: entry.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
-  });
+  const nodes = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const colon = entry.lastIndexOf(':');
+      const port = Number(entry.slice(colon + 1));
+      if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new ConfigValidationError(`Invalid configuration: REDIS_CLUSTER_NODES port of "${entry}" must be 1-65535`);
+      }
+      return { host: entry.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
+    });
   // a cluster serves database 0 only: a REDIS_URL selecting another would be silently ignored
   if (nodes.length && !['', '0'].includes(new URL(redisUrl).pathname.replace(/^\/+/, ''))) {
-    throw new ConfigValidationError('Invalid configuration: REDIS_URL must not select a database other than 0 when REDIS_CLUSTER_NODES is set (a cluster has only database 0)');
+    throw new ConfigValidationError(
+      'Invalid configuration: REDIS_URL must not select a database other than 0 when REDIS_CLUSTER_NODES is set (a cluster has only database 0)',
+    );
   }
   return nodes;
 }
 
 function parseInboundSecrets(raw: string | undefined): Map<string, string> {
   const map = new Map<string, string>();
-  for (const pair of (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = pair.indexOf('=');
     const source = pair.slice(0, eq);
     const secret = pair.slice(eq + 1);
@@ -122,7 +131,7 @@ function parseInboundSecrets(raw: string | undefined): Map<string, string> {
   return map;
 }
 
-export function buildAppConfig(env: EnvironmentVariables): AppConfig {
+function buildAppConfig(env: EnvironmentVariables): AppConfig {
   const production = env.NODE_ENV === 'production';
   let apiKeys: ApiKeyEntry[];
   let generatedDevApiKey: string | undefined;
@@ -183,13 +192,14 @@ export function buildAppConfig(env: EnvironmentVariables): AppConfig {
     },
     webhooks: {
       allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
-      retryDelaysMs: env.WEBHOOK_RETRY_DELAYS_MS
-        ? env.WEBHOOK_RETRY_DELAYS_MS.split(',').map((s) => Number(s.trim()))
-        : STANDARD_WEBHOOK_RETRY_DELAYS_MS,
+      retryDelaysMs: env.WEBHOOK_RETRY_DELAYS_MS ? env.WEBHOOK_RETRY_DELAYS_MS.split(',').map((s) => Number(s.trim())) : STANDARD_WEBHOOK_RETRY_DELAYS_MS,
       inboundSecrets: parseInboundSecrets(env.INBOUND_WEBHOOK_SECRETS),
     },
     operationRetentionDays: env.OPERATION_RETENTION_DAYS,
-    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: (env.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     logLevel: env.LOG_LEVEL,
     workerConcurrency: env.WORKER_CONCURRENCY,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,

@@ -26,9 +26,14 @@ describe('REDIS_CLUSTER_NODES', () => {
     ]);
   });
 
-  it.each(['127.0.0.1', '127.0.0.1:', ':7000', '127.0.0.1:7000,', 'redis://127.0.0.1:7000', '127.0.0.1:7000;127.0.0.1:7001', 'a b:7000'])('refuses %j with one line', (value) => {
-    expect(failure({ REDIS_CLUSTER_NODES: value })).toBe(`Invalid configuration: REDIS_CLUSTER_NODES must be comma-separated host:port seed nodes (got ${JSON.stringify(value)})`);
-  });
+  it.each(['127.0.0.1', '127.0.0.1:', ':7000', '127.0.0.1:7000,', 'redis://127.0.0.1:7000', '127.0.0.1:7000;127.0.0.1:7001', 'a b:7000'])(
+    'refuses %j with one line',
+    (value) => {
+      expect(failure({ REDIS_CLUSTER_NODES: value })).toBe(
+        `Invalid configuration: REDIS_CLUSTER_NODES must be comma-separated host:port seed nodes (got ${JSON.stringify(value)})`,
+      );
+    },
+  );
 
   it.each(['127.0.0.1:0', '127.0.0.1:70000'])('refuses the out-of-range port of %j', (value) => {
     expect(failure({ REDIS_CLUSTER_NODES: value })).toBe(`Invalid configuration: REDIS_CLUSTER_NODES port of "${value}" must be 1-65535`);
@@ -37,7 +42,9 @@ describe('REDIS_CLUSTER_NODES', () => {
   it('keeps REDIS_URL for credentials and TLS, but refuses a database other than 0 (a cluster has only 0)', () => {
     const config = load({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'rediss://app:s3cret@ignored:1/0' });
     expect(config.redisUrl).toBe('rediss://app:s3cret@ignored:1/0');
-    expect(failure({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://127.0.0.1:6379/2' })).toMatch(/^Invalid configuration: REDIS_URL must not select a database other than 0 when REDIS_CLUSTER_NODES is set/);
+    expect(failure({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', REDIS_URL: 'redis://127.0.0.1:6379/2' })).toMatch(
+      /^Invalid configuration: REDIS_URL must not select a database other than 0 when REDIS_CLUSTER_NODES is set/,
+    );
     // without a cluster a database is fine, as before
     expect(load({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).redisClusterNodes).toEqual([]);
   });

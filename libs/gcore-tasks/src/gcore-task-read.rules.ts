@@ -18,11 +18,7 @@ const TRANSIENT_4XX = new Set([404, 408, 409, 425, 429]);
  * PROVIDER_AUTH at once; another 4xx will not change by asking again (PROVIDER_ERROR). None of them is the task's
  * ERROR: the task was never seen failing.
  */
-export function classifyTaskReadFailure(
-  error: unknown,
-  taskId: string,
-  read: { notFoundSince?: number; now: number; graceMs: number },
-): TaskReadFailure {
+export function classifyTaskReadFailure(error: unknown, taskId: string, read: { notFoundSince?: number; now: number; graceMs: number }): TaskReadFailure {
   if (!(error instanceof ProviderError)) return { kind: 'transient' };
   const status = error.providerStatus;
   const provider = {
@@ -38,16 +34,24 @@ export function classifyTaskReadFailure(
       kind: 'unreadable',
       failure: {
         code: ERROR_CODES.taskNotFound,
-        message: `Gcore task ${taskId} was not found: its reads answered 404${during} (Gcore does not know the task id its write returned; whether the change was applied is unknown)`,
+        message:
+          `Gcore task ${taskId} was not found: its reads answered 404${during} ` +
+          `(Gcore does not know the task id its write returned; whether the change was applied is unknown)`,
         ...provider,
       },
     };
   }
   if (error.code === ERROR_CODES.providerAuth) {
-    return { kind: 'unreadable', failure: { code: ERROR_CODES.providerAuth, message: `Gcore task ${taskId} could not be read: ${error.message}`, ...provider } };
+    return {
+      kind: 'unreadable',
+      failure: { code: ERROR_CODES.providerAuth, message: `Gcore task ${taskId} could not be read: ${error.message}`, ...provider },
+    };
   }
   if (status !== undefined && status >= 400 && status < 500 && !TRANSIENT_4XX.has(status)) {
-    return { kind: 'unreadable', failure: { code: ERROR_CODES.providerError, message: `Gcore task ${taskId} could not be read: ${error.message}`, ...provider } };
+    return {
+      kind: 'unreadable',
+      failure: { code: ERROR_CODES.providerError, message: `Gcore task ${taskId} could not be read: ${error.message}`, ...provider },
+    };
   }
   return { kind: 'transient' };
 }

@@ -41,8 +41,11 @@ describe('Gcore task records and sweep marks (real Redis)', () => {
 
     const failure = { code: 'TASK_FAILED', message: 'boom' };
     const waiters = await settle(taskKeys('t1'), { ...encodeTaskRecord({ state: 'ERROR', error: 'boom', failure }), ttlSeconds: 60, taskId: 't1' });
-    expect(waiters.sort((a, b) => a.operationId.localeCompare(b.operationId))).toEqual([{ operationId: 'op_A', index: 0 }, { operationId: 'op_B', index: 1 }]);
-    expect(await redis.hgetall(key('task', 't1'))).toEqual({ state: 'ERROR', error: 'boom', failure: JSON.stringify(failure), seen: '' });
+    expect(waiters.sort((a, b) => a.operationId.localeCompare(b.operationId))).toEqual([
+      { operationId: 'op_A', index: 0 },
+      { operationId: 'op_B', index: 1 },
+    ]);
+    expect(await redis.hgetall(key('task', 't1'))).toEqual({ state: 'ERROR', error: 'boom', failure: JSON.stringify(failure), seen: '', v: '2' });
     expect(await redis.zscore(key('tasks-inflight', scope), 't1')).toBeNull();
 
     // a later waiter gets the record at once
@@ -60,9 +63,11 @@ describe('Gcore task records and sweep marks (real Redis)', () => {
     expect(first).toEqual({ record: { state: 'UNREADABLE', error: 'bug', failure, seen: 'RUNNING' }, waiters: [{ operationId: 'op_D', index: 2 }] });
     expect(settledTaskOf('t2', first.record)).toEqual({ task: { id: 't2', state: 'RUNNING', error: null }, failure });
 
-    await redis.hset(key('task', 't3'), 'state', 'FINISHED', 'error', '', 'failure', '', 'seen', '');
+    // a record as the release before schema versions wrote it (no `v`), with a field of some newer release
+    await redis.hset(key('task', 't3'), 'state', 'FINISHED', 'error', '', 'failure', '', 'seen', '', 'later', 'x');
     const standing = await abandon(taskKeys('t3'), { ...record, ttlSeconds: 60, taskId: 't3' });
     expect(standing).toEqual({ record: { state: 'FINISHED', error: null, failure: undefined, seen: undefined }, waiters: [] });
+    expect(await redis.hget(key('task', 't3'), 'later')).toBe('x');
   });
 
   it('a record whose failure is not JSON still decodes (the failure is dropped)', () => {

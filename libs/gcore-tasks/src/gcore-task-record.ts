@@ -17,16 +17,27 @@ export interface SettledRecord {
 
 /** Fields of the task hash (`task:<id>`), in the order the scripts reply them. Renaming one breaks stored records. */
 export const TASK_RECORD_FIELDS = ['state', 'error', 'failure', 'seen'] as const;
+
+/**
+ * The hash's schema version, field `v`, written with every settled record (absent: 1, before versions existed). 1 → 2
+ * added only `v`, so decodeTaskRecord reads both alike; a newer record is read by its known fields (the HSET of a
+ * settle writes these fields only, keeping any other).
+ */
+export const TASK_RECORD_SCHEMA_VERSION = 2;
+const TASK_RECORD_VERSION_FIELD = 'v';
 type TaskRecordValues = { [P in (typeof TASK_RECORD_FIELDS)[number]]: string };
 
 /** The same names and rules as Lua, interpolated into gcore-task.scripts.ts. */
 export const TASK_RECORD_LUA = {
   /** `'state'`, then the other fields, then all of them: `'state', 'error', 'failure', 'seen'` (HMGET / reply order). */
   state: `'${TASK_RECORD_FIELDS[0]}'`,
-  others: TASK_RECORD_FIELDS.slice(1).map((f) => `'${f}'`).join(', '),
+  others: TASK_RECORD_FIELDS.slice(1)
+    .map((f) => `'${f}'`)
+    .join(', '),
   fields: TASK_RECORD_FIELDS.map((f) => `'${f}'`).join(', '),
-  /** HSET arguments: each field followed by the Lua expression of its value. */
-  set: (values: TaskRecordValues): string => TASK_RECORD_FIELDS.map((f) => `'${f}', ${values[f]}`).join(', '),
+  /** HSET arguments: each field followed by the Lua expression of its value, and the schema version. */
+  set: (values: TaskRecordValues): string =>
+    [...TASK_RECORD_FIELDS.map((f) => `'${f}', ${values[f]}`), `'${TASK_RECORD_VERSION_FIELD}', ${TASK_RECORD_SCHEMA_VERSION}`].join(', '),
   /** Lua condition: the variable holds the state of a settled record. */
   ended: (variable: string): string => LOOP_ENDS.map((end) => `${variable} == '${end}'`).join(' or '),
 };
@@ -57,10 +68,20 @@ export function settledTaskOf(taskId: string, { state, error, failure, seen }: S
   }
   if (state === 'UNREADABLE') {
     // the task never showed an end: the target fails, its task keeps the last state read (never ERROR)
-    return { task: { id: taskId, state: seen ?? 'NEW', error: null }, failure: failure ?? { code: ERROR_CODES.providerError, message: error ?? `Gcore task ${taskId} could not be read` } };
+    return {
+      task: { id: taskId, state: seen ?? 'NEW', error: null },
+      failure: failure ?? { code: ERROR_CODES.providerError, message: error ?? `Gcore task ${taskId} could not be read` },
+    };
   }
   const task: GcoreTaskState = { id: taskId, state, error };
   return state === 'ERROR'
-    ? { task, failure: { code: ERROR_CODES.taskFailed, message: `Gcore task ${taskId} ended in ERROR: ${error ?? 'no error text'}`, providerBody: { id: taskId, state, error } } }
+    ? {
+        task,
+        failure: {
+          code: ERROR_CODES.taskFailed,
+          message: `Gcore task ${taskId} ended in ERROR: ${error ?? 'no error text'}`,
+          providerBody: { id: taskId, state, error },
+        },
+      }
     : { task };
 }

@@ -35,10 +35,10 @@ function sdk(durationMs: number): { detectedAt: number; gets: number } {
   return { detectedAt: t, gets };
 }
 
-/** Our watcher with no learned duration: first GET after firstDelay(), then nextDelay(polls, elapsed) (as GcoreTaskWatcher.poll does). */
+/** Our watcher: first GET after firstDelay(), then nextDelay(polls, elapsed, learned duration) (as GcoreTaskWatcher.poll does). */
 function ours(schedule: GcoreTaskSchedule, expectedMs?: number) {
   return (durationMs: number): { detectedAt: number; gets: number } => {
-    let t = schedule.firstDelay(expectedMs);
+    let t = schedule.firstDelay();
     let gets = 1;
     let polls = 0;
     while (t < durationMs) {
@@ -82,15 +82,14 @@ describe('GcoreTaskSchedule', () => {
     expect([1, 2, 3, 4, 5, 50].map((p) => schedule.nextDelay(p, 0))).toEqual([1200, 1440, 1728, 2000, 2000, 2000]);
   });
 
-  it('with a learned steady duration it sleeps until shortly before the expected end, then polls densely', () => {
+  it('with a learned steady duration it sleeps after the first GET until shortly before the expected end, then polls densely', () => {
     const schedule = new GcoreTaskSchedule({ initialMs: 1000, maxMs: 2000 });
-    expect(schedule.firstDelay(10_000)).toBe(8_500);
+    // the first GET tells the task type: from there, 85 % of the time left
+    expect(schedule.nextDelay(1, 1_000, 10_000)).toBe(7_650);
     const run = ours(schedule, 10_000)(10_000);
     expect(run.gets).toBeLessThanOrEqual(4);
     expect(run.detectedAt - 10_000).toBeLessThanOrEqual(250);
     // a task much longer than expected falls back to the capped schedule
     expect(schedule.nextDelay(9, 16_000, 10_000)).toBe(2000);
-    // an expectation shorter than two first intervals is ignored
-    expect(schedule.firstDelay(1_500)).toBe(1000);
   });
 });

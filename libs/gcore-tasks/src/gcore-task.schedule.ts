@@ -7,8 +7,9 @@
  * short tasks are caught early by the dense start, long ones by the 2 s cap. (Computed by integrating over durations
  * 2..20 s; see README Performance.)
  *
- * With learning: once a task type has finished a few times, the poller knows its usual duration and, instead of the
- * geometric schedule, sleeps until shortly before the expected finish and then polls densely around it.
+ * With learning: once a task type has finished a few times, the poller knows its usual duration and, from the first
+ * GET on (which tells the task type), instead of the geometric schedule sleeps until shortly before the expected finish
+ * and then polls densely around it.
  */
 export interface PollScheduleOptions {
   initialMs: number;
@@ -23,12 +24,8 @@ export class GcoreTaskSchedule {
     this.growth = options.growth ?? 1.2;
   }
 
-  /** Delay before the first GET after the write. */
-  firstDelay(expectedMs?: number): number {
-    if (expectedMs && expectedMs > 2 * this.options.initialMs) {
-      // sparse before the expected finish: sleep until 85 % of it
-      return Math.round(expectedMs * 0.85);
-    }
+  /** Delay before the first GET after the write (the write names only the task, so no learned duration applies yet). */
+  firstDelay(): number {
     return this.options.initialMs;
   }
 

@@ -62,7 +62,10 @@ export const abandonTaskScript = defineScript({
   name: 'rpgAbandonTask',
   keys: ['task', 'waiters', 'inflight'] as const,
   args: SETTLE_ARGS,
-  reply: ([state, error, failure, seen, ...waiters]: string[]) => ({ record: decodeTaskRecord([state, error, failure, seen]), waiters: waiters.map(parseTargetRef) }),
+  reply: ([state, error, failure, seen, ...waiters]: string[]) => ({
+    record: decodeTaskRecord([state, error, failure, seen]),
+    waiters: waiters.map(parseTargetRef),
+  }),
   lua: `
 local state = redis.call('HGET', KEYS[1], ${RECORD.state})
 if not (${RECORD.ended('state')}) then

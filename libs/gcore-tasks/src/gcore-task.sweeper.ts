@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreClient } from '@rpg/gcore';
-import { GatewayMetrics } from '@rpg/observability';
+import { ServiceMetrics } from '@rpg/observability';
 import { REDIS, RedisClient, ScriptCall } from '@rpg/redis';
 import { ProviderError } from '@rpg/routing-policy';
 import { GcoreOpenTaskLister, OpenTasks } from './gcore-open-task.lister';
@@ -45,7 +45,7 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly client: GcoreClient,
     private readonly watcher: GcoreTaskWatcher,
-    private readonly metrics: GatewayMetrics,
+    private readonly metrics: ServiceMetrics,
   ) {
     this.lister = new GcoreOpenTaskLister(client);
     this.dropEmptyScope = dropEmptyScopeScript.on(redis);
@@ -119,7 +119,9 @@ export class GcoreTaskSweeper implements OnApplicationBootstrap, OnApplicationSh
       await this.watcher.distrustSweep(scope, refused ? REFUSED_LISTING_RETRY_MS : FAILED_LISTING_RETRY_MS);
       this.logger.warn(
         { scope, status, err: (error as Error).message },
-        refused ? 'Gcore task listing refused: tasks of this scope follow their own schedule for 5 min' : 'Gcore task listing failed: tasks of this scope follow their own schedule for 30 s',
+        refused
+          ? 'Gcore task listing refused: tasks of this scope follow their own schedule for 5 min'
+          : 'Gcore task listing failed: tasks of this scope follow their own schedule for 30 s',
       );
       return 'failed';
     }

@@ -1,10 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreClient } from '@rpg/gcore';
-import { GatewayMetrics } from '@rpg/observability';
+import { ServiceMetrics } from '@rpg/observability';
 import { GcoreTaskJob, JobProducer, retryLater } from '@rpg/queues';
 import { REDIS, RedisClient, ScriptCall } from '@rpg/redis';
-import { ExternalTaskWatcher, GcoreTaskState, ProviderError, ResultError, SettledTask, TaskScope, TaskWaiter, formatTargetRef, parseTargetRef } from '@rpg/routing-policy';
+import {
+  ExternalTaskWatcher,
+  GcoreTaskState,
+  ProviderError,
+  ResultError,
+  SettledTask,
+  TaskScope,
+  TaskWaiter,
+  formatTargetRef,
+  parseTargetRef,
+} from '@rpg/routing-policy';
 import { GcoreSweepTrust, LISTING_GRACE_MS, SWEEP_DISTRUST_MS, SweepListing } from './gcore-sweep-trust';
 import { classifyTaskReadFailure } from './gcore-task-read.rules';
 import { SettledRecord, encodeTaskRecord, settledTaskOf } from './gcore-task-record';
@@ -46,7 +56,7 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     private readonly jobs: JobProducer,
     private readonly client: GcoreClient,
     private readonly durations: TaskDurationModel,
-    private readonly metrics: GatewayMetrics,
+    private readonly metrics: ServiceMetrics,
   ) {
     this.registerWaiter = registerWaiterScript.on(redis);
     this.settleTask = settleTaskScript.on(redis);
@@ -134,7 +144,7 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
       // not visible yet: read again on the schedule, the last time when the grace runs out
       const next: GcoreTaskJob = { ...data, notFoundSince: read.notFoundSince, polls: data.polls + 1 };
       const graceLeft = Math.max(0, read.notFoundSince + graceMs - now);
-      const delayMs = Math.min(this.schedule.nextDelay(next.polls, now - data.startedAt, undefined), graceLeft, Math.max(0, data.deadlineAt - now));
+      const delayMs = Math.min(this.schedule.nextDelay(next.polls, now - data.startedAt), graceLeft, Math.max(0, data.deadlineAt - now));
       return { kind: 'again', delayMs, state: data.lastState ?? 'NEW', changed: false, waiters: [], next };
     }
     this.metrics.taskPolls.inc({ state: task.state });
@@ -178,7 +188,11 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
    * `failure` (the task keeps `seen`, the last state read) unless the loop had already ended, then that end. Returns
    * the outcome that stands and every waiter, to be told.
    */
-  async abandon(taskId: string, failure: ResultError, opts: { scope?: string; seen?: GcoreTaskState['state'] } = {}): Promise<{ settled: SettledTask; waiters: TaskWaiter[] }> {
+  async abandon(
+    taskId: string,
+    failure: ResultError,
+    opts: { scope?: string; seen?: GcoreTaskState['state'] } = {},
+  ): Promise<{ settled: SettledTask; waiters: TaskWaiter[] }> {
     const { record, waiters } = await this.abandonTask(
       { task: this.keys.task(taskId), waiters: this.keys.waiters(taskId), inflight: this.keys.inflight(opts.scope ?? '') },
       { ...encodeTaskRecord({ state: 'UNREADABLE', error: failure.message, failure, seen: opts.seen ?? 'NEW' }), ttlSeconds: SETTLED_TTL_S, taskId },

@@ -49,6 +49,6 @@ export class TaskDurationModel {
 }
 
 /** Gcore task timestamps are naive (`2026-05-23T05:07:31`); they are UTC. A zone, when present, is respected. */
-export function parseNaiveUtc(value: string): number {
+function parseNaiveUtc(value: string): number {
   return Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`);
 }

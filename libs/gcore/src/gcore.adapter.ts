@@ -26,7 +26,7 @@ export class GcoreAdapter implements ProviderAdapter {
 
   async plan(update: Update, options: { withDiff?: boolean } = {}): Promise<ProviderPlan> {
     if (update.target.kind === 'l7policy') {
-      const target = update.target as GcoreL7PolicyTarget;
+      const target = update.target;
       const changes = update.changes as GcoreL7PolicyChangesDto;
       // Gcore's PATCH needs action + its field: read the policy unless the caller sent both (a dry run always reads, for the diff)
       const needsRead = options.withDiff || this.echoesCurrent(changes);
@@ -44,7 +44,7 @@ export class GcoreAdapter implements ProviderAdapter {
   async apply(update: Update, plan: ProviderPlan): Promise<ApplyOutcome> {
     const body = plan.calls[0].body;
     if (update.target.kind === 'l7policy') {
-      const target = update.target as GcoreL7PolicyTarget;
+      const target = update.target;
       const changes = update.changes as GcoreL7PolicyChangesDto;
       // a body that echoes the current action/field is rebuilt from a fresh read after a lock wait (never re-sent stale)
       const rebuild = this.echoesCurrent(changes)

@@ -12,11 +12,21 @@ describe('GcoreClient write answers', () => {
   const l7 = { projectId: SEED.projectId, regionId: SEED.regionId, id: SEED.l7(6) };
   const lb = { projectId: SEED.projectId, regionId: SEED.regionId, id: SEED.lbWeb };
   const answer = (method: string, path: string, body: unknown) =>
-    fetch(`${sandbox.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method, path, status: 200, body }) });
+    fetch(`${sandbox.url}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ method, path, status: 200, body }),
+    });
 
   beforeAll(async () => {
     sandbox = await createProviderSandbox({ taskDurationMs: 100, strict: true });
-    http = new ProviderHttpClient({ provider: 'Gcore', baseUrl: sandbox.url, maxAttempts: 1, requestTimeoutMs: 5000, breaker: new CircuitBreaker('gcore', { failureThreshold: 100, openMs: 1000 }) });
+    http = new ProviderHttpClient({
+      provider: 'Gcore',
+      baseUrl: sandbox.url,
+      maxAttempts: 1,
+      requestTimeoutMs: 5000,
+      breaker: new CircuitBreaker('gcore', { failureThreshold: 100, openMs: 1000 }),
+    });
     client = new GcoreClient(http, { apiKey: 'sandbox-gcore-key', lockWaitMs: 0 });
   });
   afterAll(async () => {
@@ -44,7 +54,12 @@ describe('GcoreClient write answers', () => {
     await answer('PATCH', SEED.l7(6), body);
     const error = (await client.patchL7Policy(l7, { action: 'REJECT' }).catch((e: unknown) => e)) as ProviderError;
     expect(error).toBeInstanceOf(ProviderError);
-    expect(error.toResultError()).toEqual({ code: 'PROVIDER_ERROR', message: expect.stringContaining('no task list'), providerStatus: 200, providerBody: body });
+    expect(error.toResultError()).toEqual({
+      code: 'PROVIDER_ERROR',
+      message: expect.stringContaining('no task list'),
+      providerStatus: 200,
+      providerBody: body,
+    });
   });
 
   it('LB PATCH: the load balancer (v1), its lock task when set, or a v2-style task list', async () => {
@@ -65,6 +80,11 @@ describe('GcoreClient write answers', () => {
   ])('LB PATCH answered 200 with %s: PROVIDER_ERROR', async (_name, body) => {
     await answer('PATCH', SEED.lbWeb, body);
     const error = (await client.patchLoadBalancer(lb, { name: 'x' }).catch((e: unknown) => e)) as ProviderError;
-    expect(error.toResultError()).toEqual({ code: 'PROVIDER_ERROR', message: expect.stringContaining('neither a load balancer nor a task list'), providerStatus: 200, providerBody: body });
+    expect(error.toResultError()).toEqual({
+      code: 'PROVIDER_ERROR',
+      message: expect.stringContaining('neither a load balancer nor a task list'),
+      providerStatus: 200,
+      providerBody: body,
+    });
   });
 });

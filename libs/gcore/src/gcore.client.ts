@@ -78,7 +78,7 @@ export class GcoreClient {
       const loadBalancer = await this.getLoadBalancer(t);
       return { loadBalancer, taskIds: isTaskId(loadBalancer.task_id) ? [loadBalancer.task_id] : [] };
     }
-    const answer = res.body as Partial<GcoreLoadBalancer> & { tasks?: unknown } | null;
+    const answer = res.body as (Partial<GcoreLoadBalancer> & { tasks?: unknown }) | null;
     if (answer && typeof answer === 'object' && !Array.isArray(answer)) {
       if ('tasks' in answer) {
         const tasks = taskIdList(answer);
@@ -110,7 +110,11 @@ export class GcoreClient {
       'task list',
     );
     const items = Array.isArray(page) ? page : Array.isArray(page?.results) ? page.results : null;
-    if (!items) throw new ProviderError(ERROR_CODES.providerError, 'Gcore task list: the answer is neither a page ({count, results}) nor a list of tasks', 200, page);
+    if (!items)
+      throw new ProviderError(ERROR_CODES.providerError, 'Gcore task list: the answer is neither a page ({count, results}) nor a list of tasks', {
+        providerStatus: 200,
+        providerBody: page,
+      });
     const results = items.filter((t): t is GcoreTask => typeof (t as GcoreTask | null)?.id === 'string' && typeof (t as GcoreTask | null)?.state === 'string');
     const count = !Array.isArray(page) && typeof page?.count === 'number' ? page.count : null;
     return { count, results };
@@ -154,8 +158,10 @@ export class GcoreClient {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         const waited = `still locked after waiting ${Math.round(this.options.lockWaitMs / 1000)} s`;
-        const message = lockStatus ? `${mapGcoreError(409, lockBody, what).message} (${waited})` : `Gcore ${what}: the resource is locked by a running task (${waited})`;
-        throw new ProviderError(ERROR_CODES.resourceLocked, message, lockStatus, lockBody);
+        const message = lockStatus
+          ? `${mapGcoreError(409, lockBody, what).message} (${waited})`
+          : `Gcore ${what}: the resource is locked by a running task (${waited})`;
+        throw new ProviderError(ERROR_CODES.resourceLocked, message, { providerStatus: lockStatus, providerBody: lockBody });
       }
       await sleep(Math.min(wait, remaining));
       wait = Math.min(wait * 1.5, 5_000);
@@ -172,7 +178,11 @@ export class GcoreClient {
       return await this.http.send<T>({ ...req, headers: { authorization: `APIKey ${this.options.apiKey}`, ...req.headers } });
     } catch (error) {
       if (error instanceof ProviderUnavailableError) {
-        throw new ProviderError(ERROR_CODES.providerUnavailable, `Gcore ${what} failed: ${error.message}`, error.lastStatus, error.lastBody, true);
+        throw new ProviderError(ERROR_CODES.providerUnavailable, `Gcore ${what} failed: ${error.message}`, {
+          providerStatus: error.lastStatus,
+          providerBody: error.lastBody,
+          retryable: true,
+        });
       }
       throw error;
     }
@@ -180,11 +190,7 @@ export class GcoreClient {
 
   private unwrap<T>(res: ProviderResponse<T>, what: string): T {
     if (res.status >= 200 && res.status < 300) return res.body;
-    const mapped = mapGcoreError(res.status, res.body, what);
-    if (res.status >= 500 || res.status === 429 || res.status === 408) {
-      throw new ProviderError(mapped.code, mapped.message, mapped.providerStatus, mapped.providerBody, false);
-    }
-    throw mapped;
+    throw mapGcoreError(res.status, res.body, what);
   }
 }
 
@@ -202,7 +208,6 @@ function malformedAnswer(what: string, res: ProviderResponse<unknown>, why: stri
   return new ProviderError(
     ERROR_CODES.providerError,
     `Gcore ${what} answered ${res.status} but ${why}: the answer is malformed, so whether the change was applied is unknown (read the target to check)`,
-    res.status,
-    res.body,
+    { providerStatus: res.status, providerBody: res.body },
   );
 }

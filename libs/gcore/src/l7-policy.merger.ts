@@ -1,13 +1,5 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import {
-  ERROR_CODES,
-  FieldDiff,
-  GcoreL7PolicyChangesDto,
-  L7_ACTIONS_WITH_HTTP_CODE,
-  L7_ACTION_FIELD,
-  ProviderError,
-  diffFields,
-} from '@rpg/routing-policy';
+import { ERROR_CODES, FieldDiff, GcoreL7PolicyChangesDto, L7_ACTIONS_WITH_HTTP_CODE, L7_ACTION_FIELD, ProviderError, diffFields } from '@rpg/routing-policy';
 import type { GcoreL7Policy } from './gcore.types';
 import l7UpdateSchema from './schema/l7-update.schema.json';
 
@@ -117,6 +109,6 @@ export class GcoreL7PolicyMerger {
   }
 
   private invalid(field: string, message: string): ProviderError {
-    return new ProviderError(ERROR_CODES.invalidChange, `${field} ${message}`, undefined, undefined, false, [{ path: `changes.${field}`, message }]);
+    return new ProviderError(ERROR_CODES.invalidChange, `${field} ${message}`, { fieldErrors: [{ path: `changes.${field}`, message }] });
   }
 }

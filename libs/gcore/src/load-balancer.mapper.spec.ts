@@ -24,9 +24,17 @@ describe('load balancer mapper', () => {
     it.each<[string, GcoreLoadBalancerChangesDto, Record<string, unknown>]>([
       ['name', { name: 'lb-web-2' }, { name: 'lb-web-2' }],
       ['preferredConnectivity', { preferredConnectivity: 'L3' }, { preferred_connectivity: 'L3' }],
-      ['logging, every field', { logging: { enabled: true, topicName: 'lb-logs', destinationRegionId: 76, retentionPolicy: { period: 30 } } }, { logging: { enabled: true, topic_name: 'lb-logs', destination_region_id: 76, retention_policy: { period: 30 } } }],
+      [
+        'logging, every field',
+        { logging: { enabled: true, topicName: 'lb-logs', destinationRegionId: 76, retentionPolicy: { period: 30 } } },
+        { logging: { enabled: true, topic_name: 'lb-logs', destination_region_id: 76, retention_policy: { period: 30 } } },
+      ],
       ['logging, one field only', { logging: { enabled: false } }, { logging: { enabled: false } }],
-      ['logging, nulls kept', { logging: { topicName: null, destinationRegionId: null, retentionPolicy: null } }, { logging: { topic_name: null, destination_region_id: null, retention_policy: null } }],
+      [
+        'logging, nulls kept',
+        { logging: { topicName: null, destinationRegionId: null, retentionPolicy: null } },
+        { logging: { topic_name: null, destination_region_id: null, retention_policy: null } },
+      ],
       ['logging, retention period null', { logging: { retentionPolicy: { period: null } } }, { logging: { retention_policy: { period: null } } }],
       ['tags merge patch passes through', { tags: { team: 'core', env: null } }, { tags: { team: 'core', env: null } }],
       ['tags null (remove every user tag)', { tags: null }, { tags: null }],

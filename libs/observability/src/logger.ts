@@ -55,7 +55,7 @@ export class PinoNestLogger implements LoggerService {
     if (message instanceof Error) {
       this.logger[level]({ context, err: message }, message.message);
     } else if (message !== null && typeof message === 'object') {
-      this.logger[level]({ context, ...(message as object) }, typeof params[0] === 'string' ? params[0] : undefined);
+      this.logger[level]({ context, ...message }, typeof params[0] === 'string' ? params[0] : undefined);
     } else {
       this.logger[level]({ context }, String(message));
     }

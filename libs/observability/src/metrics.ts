@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per process, with every metric the gateway and worker report. */
-export class GatewayMetrics {
+export class ServiceMetrics {
   readonly registry = new Registry();
 
   readonly httpDuration = new Histogram({

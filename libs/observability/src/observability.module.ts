@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { GatewayMetrics } from './metrics';
+import { ServiceMetrics } from './metrics';
 
 @Global()
-@Module({ providers: [{ provide: GatewayMetrics, useFactory: () => new GatewayMetrics() }], exports: [GatewayMetrics] })
+@Module({ providers: [{ provide: ServiceMetrics, useFactory: () => new ServiceMetrics() }], exports: [ServiceMetrics] })
 export class ObservabilityModule {}

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient, versionedJsonCodec } from '@rpg/redis';
 
 const TTL_S = 24 * 3600;
 const PENDING = 'pending';
@@ -11,7 +11,7 @@ export type IdempotencyClaim = { kind: 'new' } | { kind: 'replay'; operationId: 
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value as object)
+    return `{${Object.keys(value)
       .sort()
       .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
       .join(',')}}`;
@@ -25,10 +25,8 @@ interface IdempotencyEntry {
   operationId: string;
 }
 
-const idempotencyEntry = {
-  encode: (entry: IdempotencyEntry): string => JSON.stringify(entry),
-  decode: (raw: string): IdempotencyEntry => JSON.parse(raw) as IdempotencyEntry,
-};
+/** The entry's JSON, versioned (`v`): 1 (no `v`) is the same shape without it. */
+const idempotencyEntry = versionedJsonCodec<IdempotencyEntry>(2, (v1) => v1 as unknown as IdempotencyEntry);
 
 /** `idem:<apiKeyName>:<sha256 of the key>`: scoped per API key, the key itself never stored. */
 function idempotencyKeys(keys: RedisKeys) {

@@ -42,7 +42,13 @@ export class OperationEventPublisher {
     const events: EventEnvelope[] = [targetEvent(index)];
     if (operationEnded) {
       for (const result of operation.results) if (result.index !== index) events.push(targetEvent(result.index));
-      events.push({ eventId: OperationEventPublisher.completedEventId(operation.id), type: EVENT_TYPES.operationCompleted, timestamp: now, operationId: operation.id, data: operation });
+      events.push({
+        eventId: OperationEventPublisher.completedEventId(operation.id),
+        type: EVENT_TYPES.operationCompleted,
+        timestamp: now,
+        operationId: operation.id,
+        data: operation,
+      });
     }
     await this.jobs.enqueueOperationEvents(events, operationEnded);
   }

@@ -1,12 +1,5 @@
-import {
-  GcoreTaskState,
-  Operation,
-  OperationResult,
-  OperationStatus,
-  ResultDetail,
-  ResultStatus,
-  Update,
-} from '@rpg/routing-policy';
+import { GcoreTaskState, Operation, OperationResult, OperationStatus, ResultDetail, ResultStatus, Update } from '@rpg/routing-policy';
+import { parseSchemaVersion } from '@rpg/redis';
 
 export interface OperationMeta {
   id: string;
@@ -19,6 +12,8 @@ export interface OperationMeta {
 }
 
 export interface StoredOperation {
+  /** The record's schema version (OPERATION_SCHEMA_VERSION when this release created it; 1: before versions). */
+  schemaVersion: number;
   operation: Operation;
   meta: OperationMeta;
   updates: Update[];
@@ -45,7 +40,15 @@ export const OPERATION_FIELDS = {
   seq: 'seq',
   createdMs: 'createdMs',
   callbackSecret: 'cbsecret',
+  /** Schema version, set at creation (absent: 1, written before versions existed). */
+  schemaVersion: 'v',
 } as const;
+
+/**
+ * The version of the record this release creates. 1 → 2 added only `v`. A record's fields are read by name, so a newer
+ * record reads as far as its known fields go, and the scripts HSET their own fields only: its unknown ones stay.
+ */
+export const OPERATION_SCHEMA_VERSION = 2;
 
 /** Per result `r:<index>:<part>`: its status, its detail (JSON), and each of its Gcore tasks (`t:<taskId>`, JSON). */
 const RESULT_FIELD = { prefix: 'r:', status: ':s', detail: ':d', task: ':t:' } as const;
@@ -56,7 +59,8 @@ export const resultField = {
   task: (index: number, taskId: string): string => `${RESULT_FIELD.prefix}${index}${RESULT_FIELD.task}${taskId}`,
 };
 
-const quoted = <T extends Record<string, string>>(names: T) => Object.fromEntries(Object.entries(names).map(([k, v]) => [k, `'${v}'`])) as { [P in keyof T]: string };
+const quoted = <T extends Record<string, string>>(names: T) =>
+  Object.fromEntries(Object.entries(names).map(([k, v]) => [k, `'${v}'`])) as { [P in keyof T]: string };
 
 /** The same names as Lua expressions, interpolated into the scripts: `${F.status}` is `'status'`. */
 export const OPERATION_LUA = {
@@ -81,9 +85,19 @@ export function decodeTaskState(json: string | null | undefined): GcoreTaskState
   return json ? (JSON.parse(json) as GcoreTaskState) : undefined;
 }
 
-/** The operation as stored, or null for a hash without a record (expired, never written). */
-export function decodeOperation(hash: Record<string, string>): StoredOperation | null {
-  if (!hash[OPERATION_FIELDS.meta]) return null;
+/** Lifts a hash of an older version to the fields of the current one (1 → 2: the same fields). */
+function upgradeOperationHash(hash: Record<string, string>, _version: number): Record<string, string> {
+  return hash;
+}
+
+/**
+ * The operation as stored (any version up to the current; a newer one as far as its fields are known), or null for a
+ * hash without a record (expired, never written).
+ */
+export function decodeOperation(stored: Record<string, string>): StoredOperation | null {
+  if (!stored[OPERATION_FIELDS.meta]) return null;
+  const schemaVersion = parseSchemaVersion(stored[OPERATION_FIELDS.schemaVersion]);
+  const hash = schemaVersion < OPERATION_SCHEMA_VERSION ? upgradeOperationHash(stored, schemaVersion) : stored;
   const meta = JSON.parse(hash[OPERATION_FIELDS.meta]) as OperationMeta;
   const updates = JSON.parse(hash[OPERATION_FIELDS.updates]) as Update[];
   const results: OperationResult[] = updates.map((update, index) => {
@@ -99,6 +113,7 @@ export function decodeOperation(hash: Record<string, string>): StoredOperation |
     return result;
   });
   return {
+    schemaVersion,
     meta,
     updates,
     seq: Number(hash[OPERATION_FIELDS.seq] ?? 0),

@@ -4,7 +4,7 @@
  */
 import { defineScript } from '@rpg/redis';
 import { GcoreTaskState, TARGET_REF_SEPARATOR } from '@rpg/routing-policy';
-import { OPERATION_LUA, decodeTaskState } from './operation-record.codec';
+import { OPERATION_LUA, OPERATION_SCHEMA_VERSION, decodeTaskState } from './operation-record.codec';
 
 const { F, resultStatus, resultDetail, resultTaskPrefix } = OPERATION_LUA;
 
@@ -18,7 +18,7 @@ export const createOperationScript = defineScript({
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('EXISTS') end
 local count = tonumber(ARGV[6])
 redis.call('HSET', KEYS[1], ${F.meta}, ARGV[4], ${F.updates}, ARGV[5], ${F.status}, 'PENDING', ${F.createdAt}, ARGV[3], ${F.updatedAt}, ARGV[3],
-  ${F.completedAt}, '', ${F.count}, count, ${F.done}, 0, ${F.ok}, 0, ${F.seq}, 1, ${F.createdMs}, ARGV[2])
+  ${F.completedAt}, '', ${F.count}, count, ${F.done}, 0, ${F.ok}, 0, ${F.seq}, 1, ${F.createdMs}, ARGV[2], ${F.schemaVersion}, ${OPERATION_SCHEMA_VERSION})
 if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], ${F.callbackSecret}, ARGV[8]) end
 local heads = {}
 for i = 0, count - 1 do

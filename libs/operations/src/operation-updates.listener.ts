@@ -69,7 +69,7 @@ export class OperationUpdatesListener implements OnApplicationShutdown {
     };
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.listeners.clear();
     this.subscribed.clear();
     this.subscriber?.disconnect();

@@ -1,5 +1,5 @@
 import { RedisKeys } from '@rpg/redis';
-import { OperationStatus, Target, targetKey } from '@rpg/routing-policy';
+import { Target, targetKey } from '@rpg/routing-policy';
 
 /** Redis keys of operations: the hash of each, its change channel, the lane of each target, and the list indexes. */
 export class OperationKeys {
@@ -29,7 +29,8 @@ export class OperationKeys {
   get statusIndexPrefix(): string {
     return this.keys.key('ops', 'status', '');
   }
-  statusIndex(status: OperationStatus | string): string {
+  /** `status` is an OperationStatus, or a filter from a query string (which then matches nothing). */
+  statusIndex(status: string): string {
     return this.statusIndexPrefix + status;
   }
 }

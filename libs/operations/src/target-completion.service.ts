@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { GatewayMetrics } from '@rpg/observability';
+import { ServiceMetrics } from '@rpg/observability';
 import { JobProducer } from '@rpg/queues';
 import { ResultDetail, ResultStatus, TERMINAL_OPERATION_STATUSES, TERMINAL_RESULT_STATUSES, parseTargetRef } from '@rpg/routing-policy';
 import { OperationEventPublisher } from './operation-event.publisher';
@@ -17,7 +17,7 @@ export class TargetCompletion {
   constructor(
     private readonly store: OperationStore,
     private readonly events: OperationEventPublisher,
-    private readonly metrics: GatewayMetrics,
+    private readonly metrics: ServiceMetrics,
     private readonly jobs: JobProducer,
   ) {}
 

@@ -1,4 +1,4 @@
-import { Agent, Dispatcher, errors as undiciErrors, request } from 'undici';
+import { Agent, errors as undiciErrors, request } from 'undici';
 import { CallVerdict, CircuitBreaker, CircuitOpenError, CircuitPermit } from './circuit-breaker';
 
 export interface ProviderResponse<T = unknown> {
@@ -61,7 +61,7 @@ const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 /** Stands in for the breaker of a request that must not be gated or counted by it. */
 const UNCOUNTED: Pick<CircuitBreaker, 'admit'> = {
-  admit: async () => ({ trial: false, settle: () => undefined }),
+  admit: () => Promise.resolve({ trial: false, settle: () => undefined }),
 };
 
 /**
@@ -85,7 +85,7 @@ export function parseRetryAfterMs(headers: Record<string, string | string[] | un
 }
 
 /** Exponential backoff with full-ish jitter: base·2^n capped, minus up to 25 % (as the Stainless SDKs do). */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
+function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
   const raw = Math.min(baseMs * 2 ** attempt, maxMs);
   return Math.round(raw * (1 - 0.25 * Math.random()));
 }
@@ -193,13 +193,13 @@ export class ProviderHttpClient {
       method: req.method,
       headers,
       body,
-      dispatcher: this.agent as Dispatcher,
+      dispatcher: this.agent,
       headersTimeout: req.timeoutMs ?? this.options.requestTimeoutMs,
       bodyTimeout: req.timeoutMs ?? this.options.requestTimeoutMs,
     });
     const text = await res.body.text();
     let parsed: unknown = text;
-    if (text.length > 0 && /json/i.test(String(res.headers['content-type'] ?? '')) ) {
+    if (text.length > 0 && /json/i.test(String(res.headers['content-type'] ?? ''))) {
       try {
         parsed = JSON.parse(text);
       } catch {

@@ -2,7 +2,7 @@ import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nest
 import { ApinizerAdapter, ApinizerClient, ApinizerPolicyConfigStore, ApinizerReader, ApinizerTokenProvider, apinizerRetryAfterMs } from '@rpg/apinizer';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreAdapter, GcoreClient, GcoreReader } from '@rpg/gcore';
-import { GatewayMetrics } from '@rpg/observability';
+import { ServiceMetrics } from '@rpg/observability';
 import { CircuitBreakerRegistry, CircuitState, ProviderHttpClient } from '@rpg/provider-http';
 import { PROVIDER_ADAPTERS, PROVIDER_READERS, ProviderAdapter, Target } from '@rpg/routing-policy';
 import { LookupTargetsUseCase } from './usecases/lookup-targets/lookup-targets.usecase';
@@ -24,7 +24,13 @@ export class ProviderAdapterRegistry {
 const GCORE_HTTP = Symbol('GCORE_HTTP');
 const APINIZER_HTTP = Symbol('APINIZER_HTTP');
 
-function httpClient(provider: 'gcore' | 'apinizer', baseUrl: string, config: AppConfig, breakers: CircuitBreakerRegistry, metrics: GatewayMetrics): ProviderHttpClient {
+function httpClient(
+  provider: 'gcore' | 'apinizer',
+  baseUrl: string,
+  config: AppConfig,
+  breakers: CircuitBreakerRegistry,
+  metrics: ServiceMetrics,
+): ProviderHttpClient {
   const breaker = breakers.get(provider, {
     failureThreshold: config.provider.circuitFailureThreshold,
     openMs: config.provider.circuitOpenMs,
@@ -46,7 +52,10 @@ function httpClient(provider: 'gcore' | 'apinizer', baseUrl: string, config: App
 
 @Injectable()
 class ProviderHttpShutdown implements OnApplicationShutdown {
-  constructor(@Inject(GCORE_HTTP) private readonly gcore: ProviderHttpClient, @Inject(APINIZER_HTTP) private readonly apinizer: ProviderHttpClient) {}
+  constructor(
+    @Inject(GCORE_HTTP) private readonly gcore: ProviderHttpClient,
+    @Inject(APINIZER_HTTP) private readonly apinizer: ProviderHttpClient,
+  ) {}
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([this.gcore.close(), this.apinizer.close()]);
   }
@@ -60,13 +69,13 @@ class ProviderHttpShutdown implements OnApplicationShutdown {
     ApinizerPolicyConfigStore,
     {
       provide: GCORE_HTTP,
-      inject: [APP_CONFIG, CircuitBreakerRegistry, GatewayMetrics],
-      useFactory: (c: AppConfig, b: CircuitBreakerRegistry, m: GatewayMetrics) => httpClient('gcore', c.gcore.baseUrl, c, b, m),
+      inject: [APP_CONFIG, CircuitBreakerRegistry, ServiceMetrics],
+      useFactory: (c: AppConfig, b: CircuitBreakerRegistry, m: ServiceMetrics) => httpClient('gcore', c.gcore.baseUrl, c, b, m),
     },
     {
       provide: APINIZER_HTTP,
-      inject: [APP_CONFIG, CircuitBreakerRegistry, GatewayMetrics],
-      useFactory: (c: AppConfig, b: CircuitBreakerRegistry, m: GatewayMetrics) => httpClient('apinizer', c.apinizer.baseUrl, c, b, m),
+      inject: [APP_CONFIG, CircuitBreakerRegistry, ServiceMetrics],
+      useFactory: (c: AppConfig, b: CircuitBreakerRegistry, m: ServiceMetrics) => httpClient('apinizer', c.apinizer.baseUrl, c, b, m),
     },
     {
       provide: GcoreClient,

@@ -1,4 +1,5 @@
 import type { DefaultJobOptions, JobsOptions } from 'bullmq';
+import { schemaVersionOf } from '@rpg/redis';
 import { QUEUES, QueueName } from './queues';
 
 /**
@@ -7,14 +8,43 @@ import { QUEUES, QueueName } from './queues';
  * on them: adding a job whose id exists is a no-op in BullMQ.
  */
 
+/**
+ * Schema version of every job payload, its `v` (absent: 1, the payloads before versions). During a rolling deploy
+ * workers of two releases take jobs from the same queues: a worker reads every version up to its own (readJobPayload)
+ * and leaves a newer one to a newer worker (QueueWorkerHost moves it back to delayed, every NEWER_JOB_RECHECK_MS,
+ * without using an attempt). 1 → 2 added only `v`.
+ */
+export const JOB_SCHEMA_VERSION = 2;
+export const NEWER_JOB_RECHECK_MS = 15_000;
+
+/** What every payload carries besides its kind's fields: its schema version (written by jobSpecs, absent in v1). */
+export interface VersionedJob {
+  v?: number;
+}
+
+/**
+ * A payload as this release reads it: an older version lifted to the current shape (nothing to lift from 1 yet; a kind
+ * whose payload changes adds its step here), marked current so whatever is saved from it is written as current.
+ */
+export function readJobPayload<T extends VersionedJob>(data: T): T {
+  // a payload that is no object at all is not lifted: it stays the bug it is (the job's failure rule reports it)
+  if (data === null || typeof data !== 'object') return data;
+  return schemaVersionOf(data) < JOB_SCHEMA_VERSION ? { ...data, v: JOB_SCHEMA_VERSION } : data;
+}
+
+/** A payload written by a newer release than this one: not read here (its shape may differ), left to a newer worker. */
+export function isNewerJobPayload(data: unknown): boolean {
+  return schemaVersionOf(data) > JOB_SCHEMA_VERSION;
+}
+
 /** provider-calls: execute one target of one operation (job id `call-<operationId>-<index>`). */
-export interface ProviderCallJob {
+export interface ProviderCallJob extends VersionedJob {
   operationId: string;
   index: number;
 }
 
 /** gcore-tasks: one polling loop per Gcore task id, shared by every operation waiting on it (job id `task-<taskId>`). */
-export interface GcoreTaskJob {
+export interface GcoreTaskJob extends VersionedJob {
   taskId: string;
   startedAt: number;
   deadlineAt: number;
@@ -41,18 +71,18 @@ export interface EventEnvelope {
  * webhook-events: fan events out to the matching subscriptions and callback, in the order given (job id = first event
  * id). Events that happen together (a target's completion and its operation's) travel in one job to keep their order.
  */
-export interface WebhookEventJob {
+export interface WebhookEventJob extends VersionedJob {
   events: EventEnvelope[];
   /** Limit the fan-out to these subscriptions (webhook.test). */
   onlySubscriptionIds?: string[];
 }
 
 /** webhook-deliveries: one delivery of one event to one endpoint (job id = delivery id). */
-export interface WebhookDeliveryJob {
+export interface WebhookDeliveryJob extends VersionedJob {
   deliveryId: string;
 }
 
-export type MaintenanceJob = { kind: 'recover-unconfirmed' };
+export type MaintenanceJob = { kind: 'recover-unconfirmed' } & VersionedJob;
 
 export const jobIds = {
   providerCall: (operationId: string, index: number) => `call-${operationId}-${index}`,
@@ -104,39 +134,39 @@ export const jobSpecs = {
   providerCall: (operationId: string, index: number): JobSpec<ProviderCallJob> => ({
     queue: QUEUES.providerCalls,
     name: 'call',
-    data: { operationId, index },
+    data: { v: JOB_SCHEMA_VERSION, operationId, index },
     opts: { jobId: jobIds.providerCall(operationId, index), ...PROVIDER_CALL_OPTIONS },
   }),
   gcoreTaskPoll: ({ taskId, startedAt, deadlineAt, scope }: GcoreTaskLoopStart, delayMs: number): JobSpec<GcoreTaskJob> => ({
     queue: QUEUES.gcoreTasks,
     name: 'poll',
-    data: { taskId, startedAt, deadlineAt, polls: 0, ...(scope ? { scope } : {}) },
+    data: { v: JOB_SCHEMA_VERSION, taskId, startedAt, deadlineAt, polls: 0, ...(scope ? { scope } : {}) },
     opts: { jobId: jobIds.gcoreTask(taskId), delay: delayMs, ...GCORE_TASK_POLL_OPTIONS },
   }),
   /** Named after the last event (the operation's end, when it is in). */
   operationEvents: (events: EventEnvelope[], operationEnded: boolean): JobSpec<WebhookEventJob> => ({
     queue: QUEUES.webhookEvents,
     name: events[events.length - 1].type,
-    data: { events },
+    data: { v: JOB_SCHEMA_VERSION, events },
     opts: { jobId: jobIds.webhookEvents(events, operationEnded), ...OPERATION_EVENTS_OPTIONS },
   }),
   /** A test event for one subscription only; the default options (one attempt). */
   subscriptionTestEvent: (event: EventEnvelope, subscriptionId: string): JobSpec<WebhookEventJob> => ({
     queue: QUEUES.webhookEvents,
     name: event.type,
-    data: { events: [event], onlySubscriptionIds: [subscriptionId] },
+    data: { v: JOB_SCHEMA_VERSION, events: [event], onlySubscriptionIds: [subscriptionId] },
     opts: { jobId: jobIds.webhookEvents([event], false) },
   }),
   webhookDelivery: (deliveryId: string): JobSpec<WebhookDeliveryJob> => ({
     queue: QUEUES.webhookDeliveries,
     name: 'deliver',
-    data: { deliveryId },
+    data: { v: JOB_SCHEMA_VERSION, deliveryId },
     opts: { jobId: jobIds.webhookDelivery(deliveryId), ...WEBHOOK_DELIVERY_OPTIONS },
   }),
   webhookDeliveryReplay: (deliveryId: string, attemptsBefore: number): JobSpec<WebhookDeliveryJob> => ({
     queue: QUEUES.webhookDeliveries,
     name: 'deliver',
-    data: { deliveryId },
+    data: { v: JOB_SCHEMA_VERSION, deliveryId },
     opts: { jobId: jobIds.webhookDeliveryReplay(deliveryId, attemptsBefore), ...WEBHOOK_DELIVERY_OPTIONS },
   }),
 };
@@ -145,5 +175,5 @@ export const jobSpecs = {
 export const MAINTENANCE_SCHEDULE = {
   schedulerId: 'recover-unconfirmed',
   repeat: { every: 30_000 },
-  template: { name: 'recover', data: { kind: 'recover-unconfirmed' } as MaintenanceJob },
+  template: { name: 'recover', data: { v: JOB_SCHEMA_VERSION, kind: 'recover-unconfirmed' } as MaintenanceJob },
 } as const;

@@ -33,22 +33,28 @@ describe('the failure rule of every job', () => {
   const job = { queueName: 'gcore-tasks', name: 'poll', id: 'task-t1', attemptsMade: 0 };
   const recorder = () => {
     const lines: { level: 'error' | 'warn'; fields: Record<string, any>; message: string }[] = [];
-    return { lines, logger: { error: (fields: any, message: string) => lines.push({ level: 'error', fields, message }), warn: (fields: any, message: string) => lines.push({ level: 'warn', fields, message }) } };
+    return {
+      lines,
+      logger: {
+        error: (fields: any, message: string) => lines.push({ level: 'error', fields, message }),
+        warn: (fields: any, message: string) => lines.push({ level: 'warn', fields, message }),
+      },
+    };
   };
 
   it('classifies: BullMQ control flow passes, retryable provider errors / Redis / lost locks / documented retries retry, the rest is a bug', () => {
     expect(classifyJobError(new DelayedError())).toBe('pass');
     expect(classifyJobError(new UnrecoverableError('decided'))).toBe('pass');
     expect(classifyJobError(new ReportedJobError('logged'))).toBe('pass');
-    expect(classifyJobError(new ProviderError('PROVIDER_UNAVAILABLE', 'down', 503, undefined, true))).toBe('retry');
+    expect(classifyJobError(new ProviderError('PROVIDER_UNAVAILABLE', 'down', { providerStatus: 503, retryable: true }))).toBe('retry');
     expect(classifyJobError(new Error('connect ECONNREFUSED 127.0.0.1:6379'))).toBe('retry');
     expect(classifyJobError(new Error("READONLY You can't write against a read only replica."))).toBe('retry');
     expect(classifyJobError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe('retry');
     expect(classifyJobError(new Error('Missing lock for job task-t1. moveToDelayed'))).toBe('retry');
     expect(classifyJobError(new Error('Lock mismatch for job call-x-0. Cmd moveToDelayed from active'))).toBe('retry');
-    expect(classifyJobError(retryLater(new ProviderError('PROVIDER_CONFLICT', 'busy', 409)))).toBe('retry');
+    expect(classifyJobError(retryLater(new ProviderError('PROVIDER_CONFLICT', 'busy', { providerStatus: 409 })))).toBe('retry');
 
-    expect(classifyJobError(new ProviderError('PROVIDER_ERROR', 'bad request', 400))).toBe('internal');
+    expect(classifyJobError(new ProviderError('PROVIDER_ERROR', 'bad request', { providerStatus: 400 }))).toBe('internal');
     expect(classifyJobError(new TypeError("Cannot read properties of null (reading 'scope')"))).toBe('internal');
     expect(classifyJobError(new SyntaxError('Unexpected token u in JSON at position 0'))).toBe('internal');
     expect(classifyJobError(undefined)).toBe('internal');
@@ -57,7 +63,11 @@ describe('the failure rule of every job', () => {
   it('hands retryable errors back untouched, without a line and without settling', async () => {
     const { lines, logger } = recorder();
     const settle = jest.fn();
-    for (const error of [new Error('Connection is closed.'), new ProviderError('PROVIDER_UNAVAILABLE', 'down', 502, undefined, true), new DelayedError()]) {
+    for (const error of [
+      new Error('Connection is closed.'),
+      new ProviderError('PROVIDER_UNAVAILABLE', 'down', { providerStatus: 502, retryable: true }),
+      new DelayedError(),
+    ]) {
       expect(await handleJobError(logger, job, error, { ids: { taskId: 't1' }, settle })).toBe(error);
     }
     expect(settle).not.toHaveBeenCalled();
@@ -86,8 +96,10 @@ describe('the failure rule of every job', () => {
 
   it('names where in the job the bug happened (withJobContext), the innermost ids winning', async () => {
     const { lines, logger } = recorder();
-    const error = await withJobContext({ operationId: 'op_outer' }, () => withJobContext({ operationId: 'op_2', index: 3 }, async () => JSON.parse('{')))
-      .then(() => undefined, (e: unknown) => e);
+    const error = await withJobContext({ operationId: 'op_outer' }, () => withJobContext({ operationId: 'op_2', index: 3 }, async () => JSON.parse('{'))).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await handleJobError(logger, job, error, { ids: { taskId: 't1' }, settle: async () => ({ operationId: 'op_1' }) });
     expect(lines[0].fields).toMatchObject({ taskId: 't1', operationId: 'op_2', index: 3, err: { type: 'SyntaxError' } });
   });

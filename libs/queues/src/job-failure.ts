@@ -133,7 +133,12 @@ export interface JobFailureHandling {
  * should handle it (control flow, retries), else — after settling and one error line — an UnrecoverableError, so the
  * job fails at once instead of spending its attempts repeating the bug.
  */
-export async function handleJobError(logger: Pick<LoggerService, 'error' | 'warn'>, job: JobRef, error: unknown, handling: JobFailureHandling = {}): Promise<unknown> {
+export async function handleJobError(
+  logger: Pick<LoggerService, 'error' | 'warn'>,
+  job: JobRef,
+  error: unknown,
+  handling: JobFailureHandling = {},
+): Promise<unknown> {
   const kind = classifyJobError(error);
   if (kind !== 'internal') return error;
   let settled: JobErrorIds = {};

@@ -13,7 +13,7 @@ import { QueuesModule } from './queues.module';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** Every job kind, added through the producer into real BullMQ queues and read back: id, name, options and payload. */
+/** Every job kind, added through the producer into real BullMQ queues and read back: id, name, options and payload (with its schema version `v`). */
 describe('JobProducer', () => {
   const prefix = `t${randomBytes(4).toString('hex')}`;
   let app: INestApplicationContext;
@@ -24,11 +24,19 @@ describe('JobProducer', () => {
     if (!found) throw new Error(`no job ${id} in ${name}`);
     return found;
   };
-  const event = (eventId: string, type: string): EventEnvelope => ({ eventId, type, timestamp: '2025-01-01T00:00:00.000Z', operationId: 'op_1', data: { n: 1 } });
+  const event = (eventId: string, type: string): EventEnvelope => ({
+    eventId,
+    type,
+    timestamp: '2025-01-01T00:00:00.000Z',
+    operationId: 'op_1',
+    data: { n: 1 },
+  });
 
   beforeAll(async () => {
     const config = loadAppConfig({ NODE_ENV: 'test', REDIS_URL, QUEUE_PREFIX: prefix });
-    const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule.forRoot(config), RedisModule, QueuesModule.forRoot({ producerOnly: false })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppConfigModule.forRoot(config), RedisModule, QueuesModule.forRoot({ producerOnly: false })],
+    }).compile();
     app = await moduleRef.init();
     jobs = app.get(JobProducer);
   });
@@ -49,7 +57,7 @@ describe('JobProducer', () => {
       const call = await job(QUEUES.providerCalls, jobIds.providerCall('op_a', index));
       expect(call.id).toBe(`call-op_a-${index}`);
       expect(call.name).toBe('call');
-      expect(call.data).toEqual({ operationId: 'op_a', index });
+      expect(call.data).toEqual({ v: 2, operationId: 'op_a', index });
       expect(call.opts).toMatchObject({ attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, ...DEFAULT_JOB_OPTIONS });
     }
     await jobs.enqueueProviderCalls('op_a', [0]);
@@ -62,10 +70,16 @@ describe('JobProducer', () => {
     await jobs.enqueueGcoreTaskPoll({ taskId: 't2', startedAt: 1000, deadlineAt: 61_000, scope: '' }, 60_000);
     const poll = await job(QUEUES.gcoreTasks, 'task-t1');
     expect(poll.name).toBe('poll');
-    expect(poll.data).toEqual({ taskId: 't1', startedAt: 1000, deadlineAt: 61_000, polls: 0, scope: '1:2' });
-    expect(poll.opts).toMatchObject({ delay: 60_000, attempts: 1000, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 3600 } });
+    expect(poll.data).toEqual({ v: 2, taskId: 't1', startedAt: 1000, deadlineAt: 61_000, polls: 0, scope: '1:2' });
+    expect(poll.opts).toMatchObject({
+      delay: 60_000,
+      attempts: 1000,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 3600 },
+    });
     expect(await poll.isDelayed()).toBe(true);
-    expect((await job(QUEUES.gcoreTasks, 'task-t2')).data).toEqual({ taskId: 't2', startedAt: 1000, deadlineAt: 61_000, polls: 0 });
+    expect((await job(QUEUES.gcoreTasks, 'task-t2')).data).toEqual({ v: 2, taskId: 't2', startedAt: 1000, deadlineAt: 61_000, polls: 0 });
     expect((await jobs.findGcoreTaskPoll('t1'))?.id).toBe('task-t1');
     expect(await jobs.findGcoreTaskPoll('t3')).toBeUndefined();
     expect(jobIds.taskIdOfGcoreTaskJob('task-t1')).toBe('t1');
@@ -77,7 +91,7 @@ describe('JobProducer', () => {
     await jobs.enqueueOperationEvents([event('evt_1_t1', 'operation.target.completed'), event('evt_1_done', 'operation.completed')], true);
     const target = await job(QUEUES.webhookEvents, 'evt_1_t0');
     expect(target.name).toBe('operation.target.completed');
-    expect(target.data).toEqual({ events: [event('evt_1_t0', 'operation.target.completed')] });
+    expect(target.data).toEqual({ v: 2, events: [event('evt_1_t0', 'operation.target.completed')] });
     expect(target.opts).toMatchObject({ attempts: 10, backoff: { type: 'exponential', delay: 1000 }, ...DEFAULT_JOB_OPTIONS });
     const ended = await job(QUEUES.webhookEvents, 'evt_1_t1_done');
     expect(ended.name).toBe('operation.completed');
@@ -89,7 +103,7 @@ describe('JobProducer', () => {
     await jobs.enqueueSubscriptionTestEvent(test, 'whs_1');
     const sent = await job(QUEUES.webhookEvents, 'evt_test');
     expect(sent.name).toBe('webhook.test');
-    expect(sent.data).toEqual({ events: [test], onlySubscriptionIds: ['whs_1'] });
+    expect(sent.data).toEqual({ v: 2, events: [test], onlySubscriptionIds: ['whs_1'] });
     expect([undefined, 0, 1]).toContain(sent.opts.attempts); // none given: BullMQ runs it once
     expect(sent.opts.backoff).toBeUndefined();
     expect(sent.opts).toMatchObject(DEFAULT_JOB_OPTIONS);
@@ -102,7 +116,7 @@ describe('JobProducer', () => {
     for (const id of ['dlv_a', 'dlv_b', 'dlv_c', 'dlv_a-replay-3']) {
       const delivery = await job(QUEUES.webhookDeliveries, id);
       expect(delivery.name).toBe('deliver');
-      expect(delivery.data).toEqual({ deliveryId: id.replace(/-replay-\d+$/, '') });
+      expect(delivery.data).toEqual({ v: 2, deliveryId: id.replace(/-replay-\d+$/, '') });
       expect(delivery.opts).toMatchObject({ attempts: 8, backoff: { type: 'exponential', delay: 1000 }, ...DEFAULT_JOB_OPTIONS });
     }
   });
@@ -112,9 +126,9 @@ describe('JobProducer', () => {
     await jobs.scheduleMaintenance();
     const schedulers = await queue(QUEUES.maintenance).getJobSchedulers();
     expect(schedulers).toHaveLength(1);
-    expect(schedulers[0]).toMatchObject({ key: 'recover-unconfirmed', every: 30_000, template: { data: { kind: 'recover-unconfirmed' } } });
+    expect(schedulers[0]).toMatchObject({ key: 'recover-unconfirmed', every: 30_000, template: { data: { v: 2, kind: 'recover-unconfirmed' } } });
     const [next] = await queue(QUEUES.maintenance).getJobs(['waiting', 'delayed']);
     expect(next.name).toBe('recover');
-    expect(next.data).toEqual({ kind: 'recover-unconfirmed' });
+    expect(next.data).toEqual({ v: 2, kind: 'recover-unconfirmed' });
   });
 });

@@ -59,7 +59,14 @@ describe('QueueWorkerHost', () => {
       await expect(buggy.process(job)).rejects.toBeInstanceOf(UnrecoverableError);
       expect(buggy.settled).toBe(1);
       expect(errorLines).toHaveLength(1);
-      expect(errorLines[0][0]).toMatchObject({ queue: 'gcore-tasks', job: 'poll', jobId: 'task-t1', taskId: 't1', operationId: 'op_1', err: { type: 'TypeError' } });
+      expect(errorLines[0][0]).toMatchObject({
+        queue: 'gcore-tasks',
+        job: 'poll',
+        jobId: 'task-t1',
+        taskId: 't1',
+        operationId: 'op_1',
+        err: { type: 'TypeError' },
+      });
     } finally {
       spy.mockRestore();
     }

@@ -1,7 +1,8 @@
 import { OnWorkerEvent, WorkerHost, getQueueToken } from '@nestjs/bullmq';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { Job, Queue } from 'bullmq';
+import { DelayedError, type Job, type Queue } from 'bullmq';
+import { NEWER_JOB_RECHECK_MS, isNewerJobPayload } from './job-contracts';
 import { JobErrorIds, handleJobError } from './job-failure';
 import { ALL_QUEUES } from './queues';
 
@@ -62,15 +63,24 @@ export class QueueErrorReporter implements OnModuleInit {
 export abstract class QueueWorkerHost extends WorkerHost {
   private readonly workerErrors = new RepeatingErrorLog(new Logger('Workers'), `worker ${this.constructor.name}`);
   private readonly jobErrors = new Logger(this.constructor.name);
+  private readonly newerJobs = new RepeatingErrorLog(new Logger('Workers'), `worker ${this.constructor.name}`);
 
   @OnWorkerEvent('error')
   onWorkerError(error: Error): void {
     this.workerErrors.report(error);
   }
 
-  /** Called by BullMQ: runs the job's work (handle) under the failure rule. */
+  /**
+   * Called by BullMQ: runs the job's work (handle) under the failure rule. A payload of a newer release (rolling
+   * deploy) is not this worker's to read: it goes back to delayed, no attempt used, until a newer worker takes it.
+   */
   async process(job: Job, token?: string): Promise<unknown> {
     try {
+      if (isNewerJobPayload(job.data)) {
+        this.newerJobs.report(new Error(`job of a newer release (schema version ${String((job.data as { v?: unknown }).v)}) left to a newer worker`));
+        await job.moveToDelayed(Date.now() + NEWER_JOB_RECHECK_MS, token);
+        throw new DelayedError();
+      }
       return await this.handle(job, token);
     } catch (error) {
       throw await handleJobError(this.jobErrors, job, error, { ids: this.jobIds(job), settle: () => this.settleAfterBug(job, error) });
@@ -86,7 +96,7 @@ export abstract class QueueWorkerHost extends WorkerHost {
   }
 
   /** After a bug: end what the job leaves waiting, so nothing hangs (its transient errors retry the job). */
-  protected async settleAfterBug(_job: Job, _error: unknown): Promise<JobErrorIds | void> {
-    return undefined;
+  protected settleAfterBug(_job: Job, _error: unknown): Promise<JobErrorIds | void> {
+    return Promise.resolve(undefined);
   }
 }

@@ -31,7 +31,12 @@ export function queuePrefix(prefix: string): string {
  * never acknowledged for a job that is not stored.
  */
 export function bullRedisOverrides(producerOnly = false): RedisOptions {
-  const waiting: RedisOptions = { maxRetriesPerRequest: null, enableOfflineQueue: true, enableReadyCheck: true, retryStrategy: (times: number) => Math.min(200 * times, 2000) };
+  const waiting: RedisOptions = {
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    enableReadyCheck: true,
+    retryStrategy: (times: number) => Math.min(200 * times, 2000),
+  };
   return producerOnly ? { ...waiting, enableOfflineQueue: false, maxRetriesPerRequest: 1 } : waiting;
 }
 
@@ -50,10 +55,14 @@ const registeredProcessors = new Set<string>();
  */
 export const WORKER_LOCK_OPTIONS = { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1_000 } as const;
 
-/** @Processor for one of our queues; records it so the worker can refuse to start when a queue has no handler. */
-export function QueueProcessor(queue: QueueName, concurrencyFromEnv = 1): ClassDecorator {
+/**
+ * @Processor for one of our queues; records it so the worker can refuse to start when a queue has no handler.
+ * `concurrency` is fixed at decoration time; a processor whose concurrency comes from config sets `worker.concurrency`
+ * once its module is initialised.
+ */
+export function QueueProcessor(queue: QueueName, options: { concurrency?: number } = {}): ClassDecorator {
   registeredProcessors.add(queue);
-  return Processor({ name: queue }, { concurrency: concurrencyFromEnv, ...WORKER_LOCK_OPTIONS });
+  return Processor({ name: queue }, { concurrency: options.concurrency ?? 1, ...WORKER_LOCK_OPTIONS });
 }
 
 export function assertEveryQueueHasAProcessor(): void {

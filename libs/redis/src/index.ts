@@ -6,3 +6,4 @@ export * from './redis-errors';
 export * from './redis.module';
 export * from './redis-check';
 export * from './redis-script';
+export * from './schema-version';

@@ -27,7 +27,10 @@ export async function assertRedisReachable(target: RedisTarget): Promise<void> {
   } catch {
     if (clustered) {
       const nodes = target.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(',');
-      console.error(`Redis Cluster is not reachable or not ok (cluster_state) at ${nodes}: check the cluster ("redis-cli --cluster check ${nodes.split(',')[0]}") or set REDIS_CLUSTER_NODES.`);
+      console.error(
+        `Redis Cluster is not reachable or not ok (cluster_state) at ${nodes}: ` +
+          `check the cluster ("redis-cli --cluster check ${nodes.split(',')[0]}") or set REDIS_CLUSTER_NODES.`,
+      );
     } else {
       const safe = target.redisUrl.replace(/\/\/[^@]*@/, '//***@');
       console.error(`Redis is not reachable at ${safe}: start one with "redis-server --daemonize yes" (or "docker compose up -d redis"), or set REDIS_URL.`);

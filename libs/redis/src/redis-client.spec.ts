@@ -19,7 +19,16 @@ describe('createRedisClient', () => {
   });
 
   it('a Cluster over the seed nodes when they are set', () => {
-    const client = createRedisClient({ redisUrl: URL_WITH_AUTH, redisClusterNodes: [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7001 }] }, { lazyConnect: true });
+    const client = createRedisClient(
+      {
+        redisUrl: URL_WITH_AUTH,
+        redisClusterNodes: [
+          { host: '127.0.0.1', port: 7000 },
+          { host: '127.0.0.1', port: 7001 },
+        ],
+      },
+      { lazyConnect: true },
+    );
     try {
       expect(client).toBeInstanceOf(Cluster);
       expect((client as Cluster).options.redisOptions).toMatchObject({ username: 'app', password: 'p@ss' });

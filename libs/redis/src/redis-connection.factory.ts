@@ -24,6 +24,6 @@ export class RedisConnectionFactory implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     // quit() needs a live connection: with Redis away it fails and the client would keep reconnecting (the process
     // never exits on SIGTERM), so a client that is not ready is disconnected instead
-    await Promise.allSettled(this.created.map((c) => (c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : c.disconnect())));
+    await Promise.allSettled(this.created.map((c) => (c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : Promise.resolve(c.disconnect()))));
   }
 }

@@ -9,7 +9,8 @@ describe('clusterOptions', () => {
     expect(options).toMatchObject({ enableOfflineQueue: false, enableAutoPipelining: true, lazyConnect: false, clusterRetryStrategy: retry });
     expect(options.redisOptions).toMatchObject({ username: 'app', password: 'p@ss', tls: {}, maxRetriesPerRequest: 1, connectTimeout: 1234 });
     // the seeds give host and port; a cluster has database 0 only; the cluster-level settings are not repeated per node
-    for (const key of ['host', 'port', 'db', 'enableOfflineQueue', 'retryStrategy', 'enableAutoPipelining', 'lazyConnect']) expect(options.redisOptions).not.toHaveProperty(key);
+    for (const key of ['host', 'port', 'db', 'enableOfflineQueue', 'retryStrategy', 'enableAutoPipelining', 'lazyConnect'])
+      expect(options.redisOptions).not.toHaveProperty(key);
   });
 
   it('no userinfo, redis:// scheme: no credentials, no TLS', () => {

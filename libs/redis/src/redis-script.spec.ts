@@ -35,7 +35,13 @@ describe('defineScript (real Redis)', () => {
 
   it('a last `...name` key takes any number of keys', async () => {
     const lua = `return {#KEYS, KEYS[1], KEYS[#KEYS], ARGV[1]}`;
-    const rest = defineScript({ name: 'rpgSpecRest', keys: ['head', '...others'] as const, args: ['x'] as const, lua, reply: (raw: [number, string, string, string]) => raw });
+    const rest = defineScript({
+      name: 'rpgSpecRest',
+      keys: ['head', '...others'] as const,
+      args: ['x'] as const,
+      lua,
+      reply: (raw: [number, string, string, string]) => raw,
+    });
     const call = rest.on(redis);
     expect(await call({ head: `${tag}:a`, others: [`${tag}:b`, `${tag}:c`] }, { x: 'y' })).toEqual([3, `${tag}:a`, `${tag}:c`, 'y']);
     expect(await call({ head: `${tag}:a`, others: [] }, { x: 'z' })).toEqual([1, `${tag}:a`, `${tag}:a`, 'z']);
@@ -44,7 +50,9 @@ describe('defineScript (real Redis)', () => {
   it('refuses a script whose Lua does not match its declared arguments or keys', () => {
     const reply = (raw: unknown) => raw;
     expect(() => defineScript({ name: 'x', keys: ['k'] as const, args: ['a', 'b'] as const, lua: 'return ARGV[1]', reply })).toThrow(/ARGV b unused/);
-    expect(() => defineScript({ name: 'x', keys: ['k'] as const, args: ['a'] as const, lua: 'return ARGV[1] .. ARGV[2]', reply })).toThrow(/ARGV \[2\] not declared/);
+    expect(() => defineScript({ name: 'x', keys: ['k'] as const, args: ['a'] as const, lua: 'return ARGV[1] .. ARGV[2]', reply })).toThrow(
+      /ARGV \[2\] not declared/,
+    );
     expect(() => defineScript({ name: 'x', keys: ['k'] as const, args: [] as const, lua: 'return KEYS[2]', reply })).toThrow(/KEYS beyond the 1 declared/);
   });
 

@@ -57,15 +57,17 @@ export function defineScript<const K extends Names, const A extends Names, Raw, 
   const usedArgs = new Set(referenced(lua, 'ARGV'));
   const missing = args.filter((_, i) => !usedArgs.has(i + 1));
   const beyond = [...usedArgs].filter((i) => i > args.length);
-  if (missing.length || beyond.length) throw new Error(`script ${name}: ARGV ${beyond.length ? `[${beyond.join(', ')}] not declared` : `${missing.join(', ')} unused`}`);
-  if (rest === undefined && referenced(lua, 'KEYS').some((i) => i > keys.length)) throw new Error(`script ${name}: uses KEYS beyond the ${keys.length} declared`);
+  if (missing.length || beyond.length)
+    throw new Error(`script ${name}: ARGV ${beyond.length ? `[${beyond.join(', ')}] not declared` : `${missing.join(', ')} unused`}`);
+  if (rest === undefined && referenced(lua, 'KEYS').some((i) => i > keys.length))
+    throw new Error(`script ${name}: uses KEYS beyond the ${keys.length} declared`);
 
   return {
     name,
     lua,
     on(redis) {
       let scripts = defined.get(redis);
-      if (!scripts) defined.set(redis, (scripts = new Map()));
+      if (!scripts) defined.set(redis, (scripts = new Map<string, string>()));
       const known = scripts.get(name);
       if (known === undefined) {
         if (!(name in redis)) redis.defineCommand(name, rest === undefined ? { numberOfKeys: keys.length, lua } : { lua });

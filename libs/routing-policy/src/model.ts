@@ -64,7 +64,10 @@ export interface ResultDetail {
     /** Apinizer's answer status (e.g. SUCCESS); absent in a dry run (nothing was sent). */
     status?: string;
     deploymentResult?: Record<string, unknown> | null;
-    /** What the PUT body was built from: a full policy read from Apinizer now, the last config this gateway applied, or the request alone (`changes.replacePolicy`). */
+    /**
+     * What the PUT body was built from: a full policy read from Apinizer now, the last config this gateway applied, or the
+     * request alone (`changes.replacePolicy`).
+     */
     mergedFrom?: 'provider' | 'last-applied' | 'request';
     /** When the last-applied config was written (only with mergedFrom `last-applied`). */
     lastAppliedAt?: string;
@@ -97,6 +100,6 @@ export function targetKey(target: Target): string {
     case 'gcore':
       return `gcore:${target.kind}:${target.projectId}:${target.regionId}:${target.id.toLowerCase()}`;
     case 'apinizer':
-      return `apinizer:policy:${encodeURIComponent(target.projectName)}:${encodeURIComponent(target.apiProxyName)}:${encodeURIComponent(target.policyName.toLowerCase())}`;
+      return ['apinizer', 'policy', target.projectName, target.apiProxyName, target.policyName.toLowerCase()].map(encodeURIComponent).join(':');
   }
 }

@@ -27,20 +27,22 @@ export const ALL_ERROR_CODES: readonly ErrorCode[] = Object.values(ERROR_CODES);
 export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
   VALIDATION_FAILED: 'The provider refused the change as invalid (its 400/422); providerBody says why.',
   INVALID_CHANGE: 'The change cannot be applied to the current policy (checked before any write); `errors` names the fields.',
-  CURRENT_CONFIG_UNKNOWN: 'Apinizer did not return the full current policy (a summary list, possibly without names) and this gateway never applied it: a partial change cannot be merged (send the complete policy with `changes.replacePolicy: true`), and a lookup cannot show the policy.',
-  PROVIDER_AUTH: 'The provider refused the gateway\'s credentials (401/403).',
+  CURRENT_CONFIG_UNKNOWN:
+    'Apinizer did not return the full current policy (a summary list, possibly without names) and this gateway never applied it: ' +
+    'a partial change cannot be merged (send the complete policy with `changes.replacePolicy: true`), and a lookup cannot show the policy.',
+  PROVIDER_AUTH: "The provider refused the gateway's credentials (401/403).",
   TARGET_NOT_FOUND: 'The target does not exist at the provider.',
   TASK_NOT_FOUND: 'The provider does not know the task its write returned (still unknown after the bounded retry).',
   RESOURCE_LOCKED: 'The resource stayed locked by another running provider task longer than the lock wait.',
   RATE_LIMITED: 'The provider kept answering "too many requests" through every attempt.',
   PROVIDER_UNAVAILABLE: 'The provider could not be reached or answered 5xx through every attempt (or its circuit is open).',
-  PROVIDER_TIMEOUT: 'Lookup only: the provider did not answer within the lookup\'s time budget for one target.',
+  PROVIDER_TIMEOUT: "Lookup only: the provider did not answer within the lookup's time budget for one target.",
   PROVIDER_ERROR: 'The provider answered something unexpected or malformed.',
-  TASK_FAILED: 'The provider\'s asynchronous task ended in ERROR; the message carries its error text.',
-  TASK_TIMEOUT: 'The provider\'s task did not end within GCORE_TASK_TIMEOUT_MS.',
+  TASK_FAILED: "The provider's asynchronous task ended in ERROR; the message carries its error text.",
+  TASK_TIMEOUT: "The provider's task did not end within GCORE_TASK_TIMEOUT_MS.",
   DEPLOYMENT_FAILED: 'Apinizer saved the policy but its deployment failed in at least one environment.',
   DEPLOYMENT_UNCONFIRMED: 'Apinizer saved the policy but did not confirm a deployment to any environment.',
-  INTERNAL_ERROR: 'The gateway itself failed (a bug); the operation id finds the details in the gateway\'s logs.',
+  INTERNAL_ERROR: "The gateway itself failed (a bug); the operation id finds the details in the gateway's logs.",
 };
 
 /**
@@ -56,21 +58,34 @@ export function errorCodeForStatus(status: number, hints: { notFound?: boolean; 
   return ERROR_CODES.providerError;
 }
 
-/**
- * A provider call that failed for good, already in the unified shape (code, message, provider status and body).
- * `retryable` marks failures worth another job attempt later (provider down, circuit open).
- */
+/** What a provider error carries beyond its code and message. */
+export interface ProviderErrorDetails {
+  providerStatus?: number;
+  providerBody?: unknown;
+  /** Worth another job attempt later (provider down, circuit open). */
+  retryable?: boolean;
+  /** The fields at fault (a change refused before any write). */
+  fieldErrors?: { path: string; message: string }[];
+}
+
+/** A provider call that failed for good, already in the unified shape (code, message, provider status and body). */
 export class ProviderError extends Error {
+  readonly providerStatus?: number;
+  readonly providerBody?: unknown;
+  readonly retryable: boolean;
+  readonly fieldErrors?: { path: string; message: string }[];
+
   constructor(
     readonly code: string,
     message: string,
-    readonly providerStatus?: number,
-    readonly providerBody?: unknown,
-    readonly retryable = false,
-    readonly fieldErrors?: { path: string; message: string }[],
+    details: ProviderErrorDetails = {},
   ) {
     super(message);
     this.name = 'ProviderError';
+    this.providerStatus = details.providerStatus;
+    this.providerBody = details.providerBody;
+    this.retryable = details.retryable ?? false;
+    this.fieldErrors = details.fieldErrors;
   }
 
   toResultError(): ResultError {

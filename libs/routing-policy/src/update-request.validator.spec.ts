@@ -67,7 +67,9 @@ describe('validateUpdateRequest: nulls only where the provider defines them', ()
 
 describe('validateUpdateRequest: Apinizer deploy needs environments', () => {
   it.each([[{ deploy: true }], [{ deploy: true, deployTargetEnvironmentNameList: [] }]])('%j → 400 naming the list', (changes) => {
-    expect(errorsOf(one(apinizer, changes))).toEqual([{ path: 'updates[0].changes.deployTargetEnvironmentNameList', message: expect.stringContaining('name the environments') }]);
+    expect(errorsOf(one(apinizer, changes))).toEqual([
+      { path: 'updates[0].changes.deployTargetEnvironmentNameList', message: expect.stringContaining('name the environments') },
+    ]);
   });
 
   it('accepts deploy: true with environments, and deploy: false without', () => {
@@ -76,7 +78,9 @@ describe('validateUpdateRequest: Apinizer deploy needs environments', () => {
   });
 
   it('refuses empty environment names', () => {
-    expect(errorsOf(one(apinizer, { deploy: true, deployTargetEnvironmentNameList: [''] })).map((e) => e.path)).toEqual(['updates[0].changes.deployTargetEnvironmentNameList']);
+    expect(errorsOf(one(apinizer, { deploy: true, deployTargetEnvironmentNameList: [''] })).map((e) => e.path)).toEqual([
+      'updates[0].changes.deployTargetEnvironmentNameList',
+    ]);
   });
 });
 

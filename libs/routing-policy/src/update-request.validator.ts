@@ -31,7 +31,7 @@ const L7_TARGET_FIELDS = ['redirectUrl', 'redirectPrefix', 'redirectPoolId'] as 
 export const L7_ACTIONS_WITH_HTTP_CODE: ReadonlySet<string> = new Set(['REDIRECT_TO_URL', 'REDIRECT_PREFIX']);
 
 /** Seed-schema rules that need more than one field: checked at accept time as far as the request alone tells. */
-export function checkL7Changes(changes: GcoreL7PolicyChangesDto, path: string): FieldError[] {
+function checkL7Changes(changes: GcoreL7PolicyChangesDto, path: string): FieldError[] {
   const errors: FieldError[] = [];
   const sent = L7_TARGET_FIELDS.filter((f) => changes[f] !== undefined);
   if (changes.action) {
@@ -76,7 +76,8 @@ function checkApinizerChanges(changes: ApinizerPolicyChangesDto, path: string): 
   const errors: FieldError[] = [];
   if (changes.targetScope === 'ALL') {
     if (changes.targetEndpoint !== undefined) errors.push({ path: `${path}.targetEndpoint`, message: 'is only allowed with targetScope ENDPOINT' });
-    if (changes.targetEndpointHTTPMethod !== undefined) errors.push({ path: `${path}.targetEndpointHTTPMethod`, message: 'is only allowed with targetScope ENDPOINT' });
+    if (changes.targetEndpointHTTPMethod !== undefined)
+      errors.push({ path: `${path}.targetEndpointHTTPMethod`, message: 'is only allowed with targetScope ENDPOINT' });
   }
   if (changes.deploy === true && !changes.deployTargetEnvironmentNameList?.length) {
     errors.push({
@@ -94,9 +95,9 @@ function checkApinizerChanges(changes: ApinizerPolicyChangesDto, path: string): 
 }
 
 const KINDS: Record<string, KindSpec> = {
-  'gcore/l7policy': { target: GcoreL7PolicyTargetDto, changes: GcoreL7PolicyChangesDto, crossCheck: checkL7Changes as KindSpec['crossCheck'] },
-  'gcore/loadbalancer': { target: GcoreLoadBalancerTargetDto, changes: GcoreLoadBalancerChangesDto, crossCheck: checkLoadBalancerChanges as KindSpec['crossCheck'] },
-  'apinizer/policy': { target: ApinizerPolicyTargetDto, changes: ApinizerPolicyChangesDto, crossCheck: checkApinizerChanges as KindSpec['crossCheck'] },
+  'gcore/l7policy': { target: GcoreL7PolicyTargetDto, changes: GcoreL7PolicyChangesDto, crossCheck: checkL7Changes },
+  'gcore/loadbalancer': { target: GcoreLoadBalancerTargetDto, changes: GcoreLoadBalancerChangesDto, crossCheck: checkLoadBalancerChanges },
+  'apinizer/policy': { target: ApinizerPolicyTargetDto, changes: ApinizerPolicyChangesDto, crossCheck: checkApinizerChanges },
 };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -114,7 +115,8 @@ function validateUpdate(raw: unknown, path: string): { update?: Update; errors: 
   const spec = KINDS[`${String(target.provider)}/${String(target.kind)}`];
   if (!spec) {
     const field = target.provider === 'gcore' || target.provider === 'apinizer' ? 'kind' : 'provider';
-    const message = field === 'provider' ? 'must be one of gcore, apinizer' : target.provider === 'gcore' ? 'must be one of l7policy, loadbalancer' : 'must be policy';
+    const message =
+      field === 'provider' ? 'must be one of gcore, apinizer' : target.provider === 'gcore' ? 'must be one of l7policy, loadbalancer' : 'must be policy';
     return { errors: [...errors, { path: `${path}.target.${field}`, message }] };
   }
   const t = validateDto(spec.target, target, `${path}.target`);
@@ -135,7 +137,13 @@ export function validateTarget(raw: unknown, path: string): FieldError[] {
   const spec = KINDS[`${String(raw.provider)}/${String(raw.kind)}`];
   if (!spec) {
     const field = raw.provider === 'gcore' || raw.provider === 'apinizer' ? 'kind' : 'provider';
-    return [{ path: `${path}.${field}`, message: field === 'provider' ? 'must be one of gcore, apinizer' : raw.provider === 'gcore' ? 'must be one of l7policy, loadbalancer' : 'must be policy' }];
+    return [
+      {
+        path: `${path}.${field}`,
+        message:
+          field === 'provider' ? 'must be one of gcore, apinizer' : raw.provider === 'gcore' ? 'must be one of l7policy, loadbalancer' : 'must be policy',
+      },
+    ];
   }
   return validateDto(spec.target, raw, path).errors;
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS, RedisKeys, RedisClient, defineScript, ScriptCall } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient, defineScript, ScriptCall, versionedJsonCodec } from '@rpg/redis';
 
 export interface DeliveryAttempt {
   attempt: number;
@@ -41,10 +41,8 @@ function deliveryKeys(keys: RedisKeys) {
   };
 }
 
-const deliveryCodec = {
-  encode: (delivery: WebhookDelivery): string => JSON.stringify(delivery),
-  decode: (raw: string): WebhookDelivery => JSON.parse(raw) as WebhookDelivery,
-};
+/** The delivery's JSON, versioned (`v`): 1 (no `v`) is the same shape without it. */
+const deliveryCodec = versionedJsonCodec<WebhookDelivery>(2, (v1) => v1 as unknown as WebhookDelivery);
 
 /**
  * Creates the delivery unless it exists, lists it under its subscription and queues it on its lane. A `lane` or `list`

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { newSortableId } from '@rpg/operations';
-import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
+import { REDIS, RedisKeys, RedisClient, parseSchemaVersion } from '@rpg/redis';
 
 export interface WebhookSubscription {
   id: string;
@@ -32,12 +32,17 @@ function subscriptionKeys(keys: RedisKeys) {
   };
 }
 
-/** The subscription hash: `data` (what the API shows) and `secrets` (never shown), both JSON. */
-const SUBSCRIPTION_FIELDS = { data: 'data', secrets: 'secrets' } as const;
+/**
+ * The subscription hash: `data` (what the API shows) and `secrets` (never shown), both JSON, and `v`, the schema version
+ * of the record (set when created; absent is 1). It sits beside `data`, not in it: `data` is shown as it is.
+ */
+const SUBSCRIPTION_FIELDS = { data: 'data', secrets: 'secrets', version: 'v' } as const;
+const SUBSCRIPTION_SCHEMA_VERSION = 2;
 
 const subscriptionCodec = {
   encode: (subscription: WebhookSubscription): string => JSON.stringify(subscription),
-  decode: (raw: string): WebhookSubscription => JSON.parse(raw) as WebhookSubscription,
+  /** Every version up to the current; 1 (no `v`) is the same shape. A newer one is read as it is (its keys kept). */
+  decode: (raw: string, _version: number): WebhookSubscription => JSON.parse(raw) as WebhookSubscription,
   encodeSecrets: (secrets: SubscriptionSecrets): string => JSON.stringify(secrets),
   decodeSecrets: (raw: string): SubscriptionSecrets => JSON.parse(raw) as SubscriptionSecrets,
 };
@@ -66,15 +71,23 @@ export class WebhookSubscriptionStore {
     const secret = newWebhookSecret();
     await this.redis
       .multi()
-      .hset(this.keys.subscription(subscription.id), SUBSCRIPTION_FIELDS.data, subscriptionCodec.encode(subscription), SUBSCRIPTION_FIELDS.secrets, subscriptionCodec.encodeSecrets({ current: secret }))
+      .hset(
+        this.keys.subscription(subscription.id),
+        SUBSCRIPTION_FIELDS.data,
+        subscriptionCodec.encode(subscription),
+        SUBSCRIPTION_FIELDS.secrets,
+        subscriptionCodec.encodeSecrets({ current: secret }),
+        SUBSCRIPTION_FIELDS.version,
+        SUBSCRIPTION_SCHEMA_VERSION,
+      )
       .zadd(this.keys.all, Date.now(), subscription.id)
       .exec();
     return { subscription, secret };
   }
 
   async get(id: string): Promise<WebhookSubscription | null> {
-    const data = await this.redis.hget(this.keys.subscription(id), SUBSCRIPTION_FIELDS.data);
-    return data ? subscriptionCodec.decode(data) : null;
+    const [data, version] = await this.redis.hmget(this.keys.subscription(id), SUBSCRIPTION_FIELDS.data, SUBSCRIPTION_FIELDS.version);
+    return data ? subscriptionCodec.decode(data, parseSchemaVersion(version)) : null;
   }
 
   async secrets(id: string): Promise<SubscriptionSecrets | null> {
@@ -86,9 +99,12 @@ export class WebhookSubscriptionStore {
     const ids = await this.redis.zrange(this.keys.all, 0, -1);
     if (!ids.length) return [];
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.keys.subscription(id), SUBSCRIPTION_FIELDS.data);
+    for (const id of ids) pipeline.hmget(this.keys.subscription(id), SUBSCRIPTION_FIELDS.data, SUBSCRIPTION_FIELDS.version);
     const rows = (await pipeline.exec()) ?? [];
-    return rows.flatMap(([, data]) => (data ? [subscriptionCodec.decode(data as string)] : []));
+    return rows.flatMap(([, fields]) => {
+      const [data, version] = (fields ?? []) as (string | null)[];
+      return data ? [subscriptionCodec.decode(data, parseSchemaVersion(version))] : [];
+    });
   }
 
   async delete(id: string): Promise<boolean> {
@@ -109,6 +125,10 @@ export class WebhookSubscriptionStore {
   async disable(id: string, reason: string): Promise<void> {
     const sub = await this.get(id);
     if (!sub) return;
-    await this.redis.hset(this.keys.subscription(id), SUBSCRIPTION_FIELDS.data, subscriptionCodec.encode({ ...sub, status: 'DISABLED', disabledReason: reason }));
+    await this.redis.hset(
+      this.keys.subscription(id),
+      SUBSCRIPTION_FIELDS.data,
+      subscriptionCodec.encode({ ...sub, status: 'DISABLED', disabledReason: reason }),
+    );
   }
 }

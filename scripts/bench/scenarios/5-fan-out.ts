@@ -12,9 +12,17 @@ export async function scenarioFanOut({ config, stack, endpoints, http, receiver,
   const created: string[] = [];
   for (let k = 0; k < subs; k++) created.push((await subscribe(http, endpoints.receiver, `/hooks/fan/${k}`, ['operation.completed'])).id);
   const policies = pool.take(ops);
-  await addDurationFaults(http, policies, policies.map(() => 0));
+  await addDurationFaults(
+    http,
+    policies,
+    policies.map(() => 0),
+  );
   const fan0 = receiver.fanCount;
-  const opIds = await submitMany(http, policies.map((policyId, i) => ({ policyId, name: `s5-${i}` })), 16);
+  const opIds = await submitMany(
+    http,
+    policies.map((policyId, i) => ({ policyId, name: `s5-${i}` })),
+    16,
+  );
   const expected = ops * (subs + 1); // + the main subscription
   await waitFor(
     'fan-out backlog',
@@ -38,5 +46,15 @@ export async function scenarioFanOut({ config, stack, endpoints, http, receiver,
   for (const id of created) await http.api('DELETE', `/v1/webhook-subscriptions/${id}`);
   results.details.fanout = { subscriptions: subs + 1, ops, expected, delivered, seconds: (t1 - t0) / 1000, perS, cpuPercent: cpuUse };
   const note = `${delivered}/${expected} delivered in ${fmt((t1 - t0) / 1000, 2)} s to ${subs + 1} endpoints; ${cpuNote(cpuUse)}`;
-  results.row({ scenario: '5 fan-out', figure: 'webhook deliveries per second (1 worker)', value: perS, unit: '/s', baseline: null, ratio: null, goal: '≥ 2,000/s', met: perS >= 2000 && delivered >= expected, note });
+  results.row({
+    scenario: '5 fan-out',
+    figure: 'webhook deliveries per second (1 worker)',
+    value: perS,
+    unit: '/s',
+    baseline: null,
+    ratio: null,
+    goal: '≥ 2,000/s',
+    met: perS >= 2000 && delivered >= expected,
+    note,
+  });
 }

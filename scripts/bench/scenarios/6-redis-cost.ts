@@ -20,11 +20,19 @@ export async function scenarioRedisCost({ config, stack, http, receiver, results
   const idleScriptsPerMs = idle.scripts / (i1.at - i0.at);
 
   const policies = pool.take(ops);
-  await addDurationFaults(http, policies, policies.map(() => taskMs));
+  await addDurationFaults(
+    http,
+    policies,
+    policies.map(() => taskMs),
+  );
   const since = (await sandboxTasks(http, 0)).next;
   const c0 = await sandboxCounts(http);
   const A = await redisStats(redis);
-  const opIds = await submitMany(http, policies.map((policyId, i) => ({ policyId, name: `s6-${i}` })), 16);
+  const opIds = await submitMany(
+    http,
+    policies.map((policyId, i) => ({ policyId, name: `s6-${i}` })),
+    16,
+  );
   await waitFor('s6 writes', async () => (await sandboxCounts(http)).l7Patches >= c0.l7Patches + ops, 30_000, 50);
   const writesDone = Date.now();
   const notes = (await sandboxTasks(http, since)).tasks.filter((t) => t.name?.startsWith('s6-'));
@@ -63,10 +71,44 @@ export async function scenarioRedisCost({ config, stack, http, receiver, results
     perPoll: { commands: pollCommands, scriptCalls: pollScripts, windowMs: C.at - B.at, polls, byCommand: perPollBy },
   };
   const note = `incl. commands inside Lua; ${fmt(pollsPerOp)} polls/op (${taskMs / 1000} s tasks); ${done}/${ops} done`;
-  results.row({ scenario: '6 redis', figure: 'commands per op (accept → webhook delivered)', value: opCommands, unit: 'cmds', baseline: null, ratio: null, goal: 'report', note });
-  results.row({ scenario: '6 redis', figure: '  of which script calls (EVALSHA) per op', value: opScripts, unit: 'calls', baseline: null, ratio: null, goal: 'report' });
+  results.row({
+    scenario: '6 redis',
+    figure: 'commands per op (accept → webhook delivered)',
+    value: opCommands,
+    unit: 'cmds',
+    baseline: null,
+    ratio: null,
+    goal: 'report',
+    note,
+  });
+  results.row({
+    scenario: '6 redis',
+    figure: '  of which script calls (EVALSHA) per op',
+    value: opScripts,
+    unit: 'calls',
+    baseline: null,
+    ratio: null,
+    goal: 'report',
+  });
   results.row({ scenario: '6 redis', figure: '  fixed part (op minus its polls)', value: fixed, unit: 'cmds', baseline: null, ratio: null, goal: 'report' });
   const windowNote = `${polls} polls in a ${Math.round((C.at - B.at) / 100) / 10} s window`;
-  results.row({ scenario: '6 redis', figure: 'commands per task poll', value: pollCommands, unit: 'cmds', baseline: null, ratio: null, goal: 'report', note: windowNote });
-  results.row({ scenario: '6 redis', figure: '  of which script calls per poll', value: pollScripts, unit: 'calls', baseline: null, ratio: null, goal: 'report' });
+  results.row({
+    scenario: '6 redis',
+    figure: 'commands per task poll',
+    value: pollCommands,
+    unit: 'cmds',
+    baseline: null,
+    ratio: null,
+    goal: 'report',
+    note: windowNote,
+  });
+  results.row({
+    scenario: '6 redis',
+    figure: '  of which script calls per poll',
+    value: pollScripts,
+    unit: 'calls',
+    baseline: null,
+    ratio: null,
+    goal: 'report',
+  });
 }

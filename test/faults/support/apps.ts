@@ -25,7 +25,11 @@ export async function startSandbox(env: Record<string, string> = {}, port?: numb
     port: p,
     url,
     async control<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const res = await fetch(url + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(url + path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await res.text();
       if (res.status >= 400) throw new Error(`sandbox ${method} ${path} → ${res.status} ${text}`);
       return (text ? JSON.parse(text) : null) as T;

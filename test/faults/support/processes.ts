@@ -40,7 +40,13 @@ export function distDir(): string {
     const complete = ENTRIES.every((app) => existsSync(entry(dist, app)));
     if (complete && Date.now() - newestMtime(dist) > 1500) break;
     if (Date.now() > deadline) {
-      if (!complete) throw new Error(`${entry(dist, ENTRIES.find((app) => !existsSync(entry(dist, app)))!)} is missing: run "npm run build" first`);
+      if (!complete)
+        throw new Error(
+          `${entry(
+            dist,
+            ENTRIES.find((app) => !existsSync(entry(dist, app)))!,
+          )} is missing: run "npm run build" first`,
+        );
       break;
     }
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
@@ -152,7 +158,10 @@ export class Proc {
   }
 
   tail(n = 20): string {
-    return this.lines.slice(-n).map((l) => l.slice(0, 400)).join('\n');
+    return this.lines
+      .slice(-n)
+      .map((l) => l.slice(0, 400))
+      .join('\n');
   }
 
   /** JSON log lines (pino) of this process. */
@@ -264,9 +273,14 @@ export async function restartable<T extends object>(what: string, launch: () => 
 
 /** Waits until GET `url` answers `status` (default 200). */
 export async function waitForHttp(url: string, timeoutMs = 20_000, status = 200): Promise<void> {
-  await until(`GET ${url} → ${status}`, async () => {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await res.arrayBuffer();
-    return res.status === status;
-  }, timeoutMs, 100);
+  await until(
+    `GET ${url} → ${status}`,
+    async () => {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      return res.status === status;
+    },
+    timeoutMs,
+    100,
+  );
 }

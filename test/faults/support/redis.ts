@@ -19,7 +19,12 @@ export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   const dir = tempDir('rpg-faults-redis-');
   const launch = async () => {
-    const proc = spawnProcess(`redis:${port}`, 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', '', '--protected-mode', 'no'], {});
+    const proc = spawnProcess(
+      `redis:${port}`,
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', '', '--protected-mode', 'no'],
+      {},
+    );
     await proc.waitForLine(/Ready to accept connections/, 15_000);
     return proc;
   };
@@ -62,7 +67,9 @@ export interface RedisCluster {
  * replica is in sync. `nodeTimeoutMs` (cluster-node-timeout) bounds how fast a dead master is replaced. Stopped by
  * `stopAll()`.
  */
-export async function startRedisCluster(options: { masters?: number; replicas?: number; password?: string; nodeTimeoutMs?: number } = {}): Promise<RedisCluster> {
+export async function startRedisCluster(
+  options: { masters?: number; replicas?: number; password?: string; nodeTimeoutMs?: number } = {},
+): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicas ?? 0;
   const dir = tempDir('rpg-faults-cluster-');
@@ -75,24 +82,57 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
   const auth = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
   const procs = await Promise.all(
     ports.map(async (port) => {
-      const proc = spawnProcess(`redis-cluster:${port}`, 'redis-server', [
-        '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'no', '--cluster-enabled', 'yes',
-        '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 5000),
-        '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...auth,
-      ], {});
+      const proc = spawnProcess(
+        `redis-cluster:${port}`,
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--protected-mode',
+          'no',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--cluster-node-timeout',
+          String(options.nodeTimeoutMs ?? 5000),
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--daemonize',
+          'no',
+          ...auth,
+        ],
+        {},
+      );
       await proc.waitForLine(/Ready to accept connections/, 15_000);
       return proc;
     }),
   );
   const cliAuth = options.password ? ['-a', options.password, '--no-auth-warning'] : [];
-  const create = spawnProcess('redis-cli --cluster create', 'redis-cli', [
-    ...cliAuth, '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes',
-  ], {});
+  const create = spawnProcess(
+    'redis-cli --cluster create',
+    'redis-cli',
+    [...cliAuth, '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'],
+    {},
+  );
   const exit = await create.exited;
   if (exit.code !== 0) throw new Error(`redis-cli --cluster create failed (${exit.signal ?? exit.code}):\n${create.tail(15)}`);
   const { default: RedisClient } = await import('ioredis');
   const node = async (port: number) => {
-    const client = new RedisClient({ host: '127.0.0.1', port, password: options.password, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    const client = new RedisClient({
+      host: '127.0.0.1',
+      port,
+      password: options.password,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+    });
     client.on('error', () => undefined);
     await client.connect();
     return client;
@@ -120,15 +160,20 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
   const clients = await Promise.all(ports.map(node));
   try {
     // the nodes learn the slot map from each other over the bus: only then does every one of them serve every slot
-    await until('cluster_state:ok on every node, replicas in sync', async () => {
-      const infos = await Promise.all(clients.map((c) => c.cluster('INFO') as Promise<string>));
-      const replication = await Promise.all(clients.map((c) => c.info('replication')));
-      return (
-        infos.every((i) => /^cluster_state:ok\s*$/m.test(i)) &&
-        replication.filter((r) => /^role:slave/m.test(r)).length === masters * replicas &&
-        replication.every((r) => !/^role:slave/m.test(r) || /^master_link_status:up/m.test(r))
-      );
-    }, 30_000, 100);
+    await until(
+      'cluster_state:ok on every node, replicas in sync',
+      async () => {
+        const infos = await Promise.all(clients.map((c) => c.cluster('INFO')));
+        const replication = await Promise.all(clients.map((c) => c.info('replication')));
+        return (
+          infos.every((i) => /^cluster_state:ok\s*$/m.test(i)) &&
+          replication.filter((r) => /^role:slave/m.test(r)).length === masters * replicas &&
+          replication.every((r) => !/^role:slave/m.test(r) || /^master_link_status:up/m.test(r))
+        );
+      },
+      30_000,
+      100,
+    );
   } finally {
     for (const c of clients) c.disconnect();
   }
@@ -147,7 +192,12 @@ function parseClusterNodes(text: string): ClusterNode[] {
         port: Number(address.split('@')[0].split(':').pop()),
         role: flagSet.has('master') ? 'master' : 'replica',
         masterId: masterId === '-' ? undefined : masterId,
-        slots: slots.filter((r) => !r.startsWith('[')).map((r) => { const [a, b = a] = r.split('-').map(Number); return [a, b] as [number, number]; }),
+        slots: slots
+          .filter((r) => !r.startsWith('['))
+          .map((r) => {
+            const [a, b = a] = r.split('-').map(Number);
+            return [a, b] as [number, number];
+          }),
         failed: flagSet.has('fail') || flagSet.has('fail?'),
       };
     });

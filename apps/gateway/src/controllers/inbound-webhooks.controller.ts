@@ -36,7 +36,11 @@ export class InboundWebhooksController {
   })
   @ApiResponse({ status: 202, schema: { properties: { operationId: { type: 'string' } } } })
   @ProblemResponses(400, 401, 404, 422)
-  async receiveWebhook(@Param('source') source: string, @Req() req: FastifyRequest & { rawBody?: Buffer }, @Res({ passthrough: true }) reply: FastifyReply): Promise<object> {
+  async receiveWebhook(
+    @Param('source') source: string,
+    @Req() req: FastifyRequest & { rawBody?: Buffer },
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<object> {
     const rawBody = req.rawBody ?? Buffer.from(typeof req.body === 'string' ? req.body : JSON.stringify(req.body ?? ''));
     const outcome = await this.receive.execute({ source, rawBody, headers: req.headers });
     switch (outcome.kind) {

@@ -37,7 +37,10 @@ export class OperationsController implements BeforeApplicationShutdown {
 
   @Get(':id')
   @RequireScope('operations.read')
-  @ApiOperation({ summary: 'Read an operation', description: 'Status of the operation and of each target: Gcore task ids and states, Apinizer status and deployment result, errors.' })
+  @ApiOperation({
+    summary: 'Read an operation',
+    description: 'Status of the operation and of each target: Gcore task ids and states, Apinizer status and deployment result, errors.',
+  })
   @ApiParam({ name: 'id', example: 'op_01JD8X3Q4M5N6P7R8S9T0V1W2X' })
   @ApiResponse({ status: 200, type: OperationDto })
   @ProblemResponses(401, 403, 404)
@@ -56,7 +59,12 @@ export class OperationsController implements BeforeApplicationShutdown {
   @ApiProduces('text/event-stream')
   @ApiResponse({ status: 200, description: 'text/event-stream' })
   @ProblemResponses(401, 403, 404)
-  async events(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply, @Headers('last-event-id') _lastEventId?: string): Promise<void> {
+  async events(
+    @Param('id') id: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Headers('last-event-id') _lastEventId?: string,
+  ): Promise<void> {
     await this.getOperation.execute({ operationId: id }); // a 404 problem before the stream starts
     reply.hijack();
     const raw = reply.raw;

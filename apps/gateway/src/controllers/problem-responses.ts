@@ -25,7 +25,13 @@ const PROBLEM_SCHEMA = {
     requestId: { type: 'string', example: '9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44' },
     errors: {
       type: 'array',
-      items: { type: 'object', properties: { path: { type: 'string', example: 'updates[0].changes.redirectHttpCode' }, message: { type: 'string', example: 'must be one of 301, 302, 303, 307, 308' } } },
+      items: {
+        type: 'object',
+        properties: {
+          path: { type: 'string', example: 'updates[0].changes.redirectHttpCode' },
+          message: { type: 'string', example: 'must be one of 301, 302, 303, 307, 308' },
+        },
+      },
     },
   },
 };
@@ -33,6 +39,8 @@ const PROBLEM_SCHEMA = {
 /** RFC 9457 problem answers in the OpenAPI document. */
 export function ProblemResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    ...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'Problem', content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } })),
+    ...statuses.map((status) =>
+      ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'Problem', content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } }),
+    ),
   );
 }

@@ -17,7 +17,9 @@ export class RoutingPoliciesController {
   @RequireScope('policies.read')
   @ApiOperation({
     summary: 'Read the current state of targets across providers',
-    description: 'All targets are read in parallel, each with its own timeout; items come back in request order. One failing provider never fails the answer. Reads of the same target within 2 s are served once.',
+    description:
+      'All targets are read in parallel, each with its own timeout; items come back in request order. One failing provider never fails the answer. ' +
+      'Reads of the same target within 2 s are served once.',
   })
   @ApiBody({ type: LookupRequestDto })
   @ApiResponse({ status: 200, type: LookupResponseDto })
@@ -28,11 +30,12 @@ export class RoutingPoliciesController {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) errors.push({ path: '(body)', message: 'must be a JSON object' });
     else {
       for (const key of Object.keys(body)) if (key !== 'targets') errors.push({ path: key, message: 'is not allowed' });
-      if (!Array.isArray(targets) || targets.length < 1 || targets.length > 50) errors.push({ path: 'targets', message: 'must be an array of 1 to 50 targets' });
+      if (!Array.isArray(targets) || targets.length < 1 || targets.length > 50)
+        errors.push({ path: 'targets', message: 'must be an array of 1 to 50 targets' });
       else targets.forEach((t, i) => errors.push(...validateTarget(t, `targets[${i}]`)));
     }
     if (errors.length) throw ProblemException.validation(errors);
     const items = await this.lookup.execute({ targets: targets as Target[] });
-    return { items } as LookupResponseDto;
+    return { items };
   }
 }

@@ -7,7 +7,7 @@ import { OperationDto, RoutingPolicyUpdateRequestDto } from '@rpg/routing-policy
 import { ProblemResponses } from './problem-responses';
 
 /** `Prefer: wait=N` (RFC 7240), N in seconds. */
-export function parsePreferWait(prefer: string | undefined): number | undefined {
+function parsePreferWait(prefer: string | undefined): number | undefined {
   const match = /(?:^|[,;\s])wait\s*=\s*(\d{1,4})/i.exec(prefer ?? '');
   return match ? Number(match[1]) : undefined;
 }
@@ -30,9 +30,17 @@ export class RoutingPolicyUpdatesController {
       'planned provider calls and diffs, writing nothing. `Prefer: wait=N` (N ≤ 60) answers 200 with the finished operation if it ends in time.',
   })
   @ApiBody({ type: RoutingPolicyUpdateRequestDto })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Scoped to the API key, kept 24 h: the same key and body return the original operation (Idempotent-Replayed: true); another body → 422.' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Scoped to the API key, kept 24 h: the same key and body return the original operation (Idempotent-Replayed: true); another body → 422.',
+  })
   @ApiHeader({ name: 'Prefer', required: false, description: 'wait=N: wait up to N seconds (max 60) for the operation to finish.', example: 'wait=10' })
-  @ApiResponse({ status: 202, type: OperationDto, description: 'Accepted and stored; follow Location. With callbackUrl the answer holds callbackSecret (shown once).' })
+  @ApiResponse({
+    status: 202,
+    type: OperationDto,
+    description: 'Accepted and stored; follow Location. With callbackUrl the answer holds callbackSecret (shown once).',
+  })
   @ApiResponse({ status: 200, type: OperationDto, description: 'Dry run (results carry plan and diff), or finished within Prefer: wait.' })
   @ProblemResponses(400, 401, 403, 413, 415, 422, 503)
   async create(
@@ -46,7 +54,10 @@ export class RoutingPolicyUpdatesController {
     const result = await this.submit.execute({ body, apiKeyName: req.apiKey?.name ?? 'unknown', idempotencyKey, waitSeconds });
     if (!result.operation.dryRun) {
       // the request id ties this line to the operation; worker lines carry the operation id
-      this.logger.log({ requestId: req.id, operationId: result.operation.id, targets: result.operation.results.length, replayed: result.replayed }, 'operation accepted');
+      this.logger.log(
+        { requestId: req.id, operationId: result.operation.id, targets: result.operation.results.length, replayed: result.replayed },
+        'operation accepted',
+      );
     }
     void reply.status(result.status);
     if (!result.operation.dryRun) void reply.header('location', `/v1/operations/${result.operation.id}`);

@@ -95,7 +95,10 @@ export class WebhookSubscriptionsController {
   @Post(':id/deliveries/:deliveryId/replay')
   @HttpCode(202)
   @RequireScope('webhooks.manage')
-  @ApiOperation({ summary: 'Send a delivery again', description: 'A new attempt now with the same event id and body (and, if it fails, the retry schedule again).' })
+  @ApiOperation({
+    summary: 'Send a delivery again',
+    description: 'A new attempt now with the same event id and body (and, if it fails, the retry schedule again).',
+  })
   @ApiResponse({ status: 202, type: WebhookDeliveryDto })
   @ProblemResponses(401, 403, 404, 409)
   async replay(@Param('id') id: string, @Param('deliveryId') deliveryId: string): Promise<WebhookDeliveryDto> {
@@ -106,7 +109,8 @@ export class WebhookSubscriptionsController {
   @RequireScope('webhooks.manage')
   @ApiOperation({
     summary: 'Give the subscription a new secret',
-    description: 'The new secret is shown only here. For 24 h every delivery carries two signatures (new and old), so receivers can switch without losing events.',
+    description:
+      'The new secret is shown only here. For 24 h every delivery carries two signatures (new and old), so receivers can switch without losing events.',
   })
   @ApiResponse({ status: 201, schema: { properties: { secret: { type: 'string', example: 'whsec_...' }, previousSecretValidUntil: { type: 'string' } } } })
   @ProblemResponses(401, 403, 404)

@@ -8,7 +8,13 @@ export class LookupRequestDto {
     type: 'array',
     minItems: 1,
     maxItems: 50,
-    items: { oneOf: [{ $ref: getSchemaPath(GcoreL7PolicyTargetDto) }, { $ref: getSchemaPath(GcoreLoadBalancerTargetDto) }, { $ref: getSchemaPath(ApinizerPolicyTargetDto) }] },
+    items: {
+      oneOf: [
+        { $ref: getSchemaPath(GcoreL7PolicyTargetDto) },
+        { $ref: getSchemaPath(GcoreLoadBalancerTargetDto) },
+        { $ref: getSchemaPath(ApinizerPolicyTargetDto) },
+      ],
+    },
     example: [{ provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 76, id: 'd1b2c3d4-0000-4000-8000-000000000001' }],
   })
   targets: Record<string, unknown>[];
@@ -20,7 +26,10 @@ export class LookupItemDto {
   target: Record<string, unknown>;
   /** Whether the provider knows the target. */
   found: boolean;
-  /** Unified fields per kind (L7: action, name, position, redirect*, tags; LB: name, preferredConnectivity, logging, tags; Apinizer: scope, pipeline, endpoint, order, policy). */
+  /**
+   * Unified fields per kind (L7: action, name, position, redirect*, tags; LB: name, preferredConnectivity, logging, tags;
+   * Apinizer: scope, pipeline, endpoint, order, policy).
+   */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   current?: Record<string, unknown>;
   /** The provider's object, as returned. */

@@ -5,7 +5,7 @@ import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Queue } from 'bullmq';
 import { PublicRoute } from '@rpg/common';
-import { GatewayMetrics } from '@rpg/observability';
+import { ServiceMetrics } from '@rpg/observability';
 import { CircuitBreakerRegistry } from '@rpg/provider-http';
 import { ALL_QUEUES, QUEUES } from '@rpg/queues';
 import { REDIS, RedisClient } from '@rpg/redis';
@@ -24,7 +24,7 @@ export class HealthController {
     @Inject(REDIS) private readonly redis: RedisClient,
     @InjectQueue(QUEUES.providerCalls) private readonly calls: Queue,
     private readonly breakers: CircuitBreakerRegistry,
-    private readonly metrics: GatewayMetrics,
+    private readonly metrics: ServiceMetrics,
     private readonly moduleRef: ModuleRef,
   ) {}
 
@@ -61,7 +61,7 @@ export class HealthController {
           return i.down({ message: (error as Error).message });
         }
       },
-      async () => this.indicator.check('providers').up({ circuits: this.breakers.states() }),
+      () => this.indicator.check('providers').up({ circuits: this.breakers.states() }),
     ]);
   }
 

@@ -14,9 +14,16 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   const requestId = randomUUID();
   const problem = clientErrorProblem(error, requestId);
   const body = JSON.stringify(problem);
-  const headers = { 'Content-Type': 'application/problem+json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), ...edgeHeaders(requestId), Connection: 'close' };
+  const headers = {
+    'Content-Type': 'application/problem+json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...edgeHeaders(requestId),
+    Connection: 'close',
+  };
   if (socket.writable) {
-    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const head = Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
     socket.write(`HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n${head}\r\n${body}`);
   }
   socket.destroy();

@@ -13,14 +13,19 @@ export const JSON_BODY_OPTIONS = { bodyLimit: BODY_LIMIT, onProtoPoisoning: 'err
  * route, before class-transformer or any merge sees the body.
  */
 export function acceptJsonBodiesOnly(adapter: FastifyAdapter): void {
-  adapter.useBodyParser('application/json', true, { bodyLimit: BODY_LIMIT }, (_request: unknown, raw: Buffer, done: (err: Error | null, body?: unknown) => void) => {
-    let body: unknown;
-    try {
-      body = parseJsonBody(raw);
-    } catch (error) {
-      return done(error as Error);
-    }
-    done(null, body);
-  });
+  adapter.useBodyParser(
+    'application/json',
+    true,
+    { bodyLimit: BODY_LIMIT },
+    (_request: unknown, raw: Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      let body: unknown;
+      try {
+        body = parseJsonBody(raw);
+      } catch (error) {
+        return done(error as Error);
+      }
+      done(null, body);
+    },
+  );
   adapter.getInstance().removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
 }

@@ -9,7 +9,8 @@ export function createOpenApiDocument(app: NestFastifyApplication): OpenAPIObjec
       .setTitle('Routing policy gateway')
       .setDescription(
         'One API to update routing policies on Gcore Cloud (L7 policies, load balancers) and Apinizer (API proxy policies). ' +
-          'Errors are RFC 9457 application/problem+json. Auth: `Authorization: Bearer <api key>` with scopes policies.write, policies.read, operations.read, webhooks.manage, admin.',
+          'Errors are RFC 9457 application/problem+json. ' +
+          'Auth: `Authorization: Bearer <api key>` with scopes policies.write, policies.read, operations.read, webhooks.manage, admin.',
       )
       .setVersion('1.0.0')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' })

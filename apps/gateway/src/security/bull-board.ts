@@ -4,7 +4,6 @@ import { FastifyAdapter as BullBoardAdapter } from '@bull-board/fastify';
 import { getQueueToken } from '@nestjs/bullmq';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
-import type { FastifyInstance } from 'fastify';
 import { authenticate, ProblemException, sendProblem, toProblem } from '@rpg/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { ALL_QUEUES } from '@rpg/queues';
@@ -18,14 +17,17 @@ export async function mountBullBoard(app: NestFastifyApplication): Promise<void>
   const serverAdapter = new BullBoardAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: 'routing-policy-gateway' } } });
-  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const fastify = app.getHttpAdapter().getInstance();
   await fastify.register(
     async (scope) => {
       scope.addHook('onRequest', async (request, reply) => {
         try {
           authenticate(config, request.headers.authorization, 'admin');
         } catch (error) {
-          const { problem, headers } = toProblem(error instanceof ProblemException ? error : new ProblemException(401, 'unauthorized', 'Unauthorized'), request);
+          const { problem, headers } = toProblem(
+            error instanceof ProblemException ? error : new ProblemException({ status: 401, slug: 'unauthorized', detail: 'Unauthorized' }),
+            request,
+          );
           sendProblem(reply, problem, headers);
           return reply;
         }

@@ -12,13 +12,7 @@ export interface ApinizerErrorBody {
   retry_after?: number;
 }
 
-export function sendApinizerError(
-  reply: FastifyReply,
-  status: number,
-  error: string,
-  description: string,
-  validationErrors?: ValidationIssue[],
-): FastifyReply {
+export function sendApinizerError(reply: FastifyReply, status: number, error: string, description: string, validationErrors?: ValidationIssue[]): FastifyReply {
   const body: ApinizerErrorBody = { error, error_description: description };
   if (validationErrors?.length) body.validation_errors = validationErrors;
   return reply.code(status).send(body);

@@ -11,7 +11,7 @@ const NO_SLASH: readonly RegExp[] = [
 ];
 
 /** True when `path` is spelled as the docs spell it: with its trailing slash, or without one for the few listed above. */
-export function isExactApinizerPath(path: string): boolean {
+function isExactApinizerPath(path: string): boolean {
   const bare = path.endsWith('/') ? path.slice(0, -1) : path;
   if (NO_SLASH.some((r) => r.test(bare))) return !path.endsWith('/');
   return path.endsWith('/') && !path.endsWith('//');

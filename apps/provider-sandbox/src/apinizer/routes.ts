@@ -48,7 +48,7 @@ export function checkApinizerAuth(ctx: SandboxContext, header: string | undefine
 }
 
 /** The list mode in effect: `auto` is the full `status` list, or the crud page's nameless summary in strict mode. */
-export function effectiveListMode(config: SandboxConfig): ApinizerListMode {
+function effectiveListMode(config: SandboxConfig): ApinizerListMode {
   if (config.apinizerListMode !== 'auto') return config.apinizerListMode;
   return config.strict ? 'summary-nameless' : 'status';
 }
@@ -154,9 +154,7 @@ export function registerApinizerRoutes(app: FastifyInstance, ctx: SandboxContext
 
   // ---- Auth and test ----------------------------------------------------------------------------
   app.get('/apiops/test/healthcheck', async (_req, reply) => reply.type('text/plain').send('OK'));
-  app.get<{ Params: { name: string } }>('/apiops/test/hello/:name', async (req, reply) =>
-    reply.type('text/plain').send(`Hello ${req.params.name}`),
-  );
+  app.get<{ Params: { name: string } }>('/apiops/test/hello/:name', async (req, reply) => reply.type('text/plain').send(`Hello ${req.params.name}`));
 
   app.post('/apiops/auth/token', async (req, reply) => {
     // form-encoded only (the reference: "not JSON"); other bodies carry no grant_type
@@ -310,12 +308,7 @@ export function registerApinizerRoutes(app: FastifyInstance, ctx: SandboxContext
     const kept = list.filter((p) => p.name.toLowerCase() !== lower);
     if (kept.length === list.length) {
       const where = target.endpoint ? `${target.endpoint.httpMethod} ${target.endpoint.endpoint} ` : '';
-      return sendApinizerError(
-        reply,
-        400,
-        'bad_request',
-        `Policy (name: ${name}) does not exist in ${where}${target.scope}/${target.pipeline}`,
-      );
+      return sendApinizerError(reply, 400, 'bad_request', `Policy (name: ${name}) does not exist in ${where}${target.scope}/${target.pipeline}`);
     }
     list.splice(0, list.length, ...kept);
     return writeAnswer(req, proxy, target);

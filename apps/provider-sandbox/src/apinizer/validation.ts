@@ -5,8 +5,7 @@ const SCOPES: readonly string[] = ['ALL', 'ENDPOINT'];
 const PIPELINES: readonly string[] = ['REQUEST', 'RESPONSE', 'ERROR'];
 const HTTP_METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'ALL'];
 
-export const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A checked operationMetadata. */
 export interface Target {
@@ -81,31 +80,41 @@ export function checkMetadata(input: unknown, proxy: ApinizerProxy, issues: Vali
 
 type FieldRule = (p: Record<string, unknown>) => ValidationIssue | null;
 
-const required = (field: string): FieldRule => (p) =>
-  p[field] === undefined || p[field] === null || p[field] === '' ? { field: `policy.${field}`, message: `${field} is required` } : null;
+const required =
+  (field: string): FieldRule =>
+  (p) =>
+    p[field] === undefined || p[field] === null || p[field] === '' ? { field: `policy.${field}`, message: `${field} is required` } : null;
 
-const oneOf = (field: string, values: readonly string[]): FieldRule => (p) =>
-  p[field] === undefined || p[field] === null || values.includes(p[field] as string)
-    ? null
-    : { field: `policy.${field}`, message: `${field} must be one of ${values.join(', ')}` };
+const oneOf =
+  (field: string, values: readonly string[]): FieldRule =>
+  (p) =>
+    p[field] === undefined || p[field] === null || values.includes(p[field] as string)
+      ? null
+      : { field: `policy.${field}`, message: `${field} must be one of ${values.join(', ')}` };
 
-const variable = (field: string): FieldRule => (p) =>
-  p[field] === undefined || p[field] === null || isObj(p[field]) ? null : { field: `policy.${field}`, message: `${field} must be a variable object` };
+const variable =
+  (field: string): FieldRule =>
+  (p) =>
+    p[field] === undefined || p[field] === null || isObj(p[field]) ? null : { field: `policy.${field}`, message: `${field} must be a variable object` };
 
-const integer = (field: string): FieldRule => (p) =>
-  p[field] === undefined || p[field] === null || Number.isInteger(p[field])
-    ? null
-    : { field: `policy.${field}`, message: `${field} must be an integer` };
+const integer =
+  (field: string): FieldRule =>
+  (p) =>
+    p[field] === undefined || p[field] === null || Number.isInteger(p[field]) ? null : { field: `policy.${field}`, message: `${field} must be an integer` };
 
-const positive = (field: string): FieldRule => (p) =>
-  typeof p[field] === 'number' && (p[field] as number) > 0 ? null : { field: `policy.${field}`, message: `${field} must be greater than 0` };
+const positive =
+  (field: string): FieldRule =>
+  (p) =>
+    typeof p[field] === 'number' && p[field] > 0 ? null : { field: `policy.${field}`, message: `${field} must be greater than 0` };
 
-const nonEmptyStrings = (field: string): FieldRule => (p) => {
-  const v = p[field];
-  return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0)
-    ? null
-    : { field: `policy.${field}`, message: `${field} must contain at least one entry` };
-};
+const nonEmptyStrings =
+  (field: string): FieldRule =>
+  (p) => {
+    const v = p[field];
+    return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0)
+      ? null
+      : { field: `policy.${field}`, message: `${field} must contain at least one entry` };
+  };
 
 const THROTTLING_INTERVALS = ['ONE_SECOND', 'ONE_MINUTE', 'ONE_HOUR', 'ONE_DAY'];
 const QUOTA_INTERVALS = ['ONE_HOUR', 'ONE_DAY', 'ONE_MONTH'];

@@ -10,19 +10,13 @@ export interface GcoreErrorBody {
   invalid_fields?: InvalidFields;
 }
 
-export function gcoreErrorBody(exceptionClass: string, message: string, invalidFields?: InvalidFields): GcoreErrorBody {
+function gcoreErrorBody(exceptionClass: string, message: string, invalidFields?: InvalidFields): GcoreErrorBody {
   const body: GcoreErrorBody = { exception_class: exceptionClass, message, request_id: randomUUID() };
   if (invalidFields) body.invalid_fields = invalidFields;
   return body;
 }
 
-export function sendGcoreError(
-  reply: FastifyReply,
-  status: number,
-  exceptionClass: string,
-  message: string,
-  invalidFields?: InvalidFields,
-): FastifyReply {
+export function sendGcoreError(reply: FastifyReply, status: number, exceptionClass: string, message: string, invalidFields?: InvalidFields): FastifyReply {
   return reply.code(status).send(gcoreErrorBody(exceptionClass, message, invalidFields));
 }
 

@@ -102,7 +102,7 @@ export function applyLbChange(lb: LoadBalancer, b: LbUpdateBody, atMs: number): 
 }
 
 /** JSON Merge Patch (RFC 7386) of the user tags; read-only tags never change. */
-export function mergeTags(lb: LoadBalancer, patch: Record<string, string | null> | null): void {
+function mergeTags(lb: LoadBalancer, patch: Record<string, string | null> | null): void {
   if (patch === null) {
     lb.tags_v2 = lb.tags_v2.filter((t) => t.read_only);
     return;

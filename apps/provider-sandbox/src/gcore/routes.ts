@@ -57,10 +57,8 @@ export function registerGcoreRoutes(app: FastifyInstance, ctx: SandboxContext): 
     const e = ctx.gcore.lbs.get(id);
     return e && e.lb.project_id === scope.projectId && e.lb.region_id === scope.regionId ? e : undefined;
   };
-  const l7NotFound = (reply: FastifyReply, id: string): FastifyReply =>
-    sendGcoreError(reply, 404, 'NotFoundError', `L7 policy ${id} not found.`);
-  const lbNotFound = (reply: FastifyReply, id: string): FastifyReply =>
-    sendGcoreError(reply, 404, 'NotFoundError', `Load balancer ${id} not found.`);
+  const l7NotFound = (reply: FastifyReply, id: string): FastifyReply => sendGcoreError(reply, 404, 'NotFoundError', `L7 policy ${id} not found.`);
+  const lbNotFound = (reply: FastifyReply, id: string): FastifyReply => sendGcoreError(reply, 404, 'NotFoundError', `Load balancer ${id} not found.`);
 
   // ---- L7 policies -------------------------------------------------------------------------------
   app.get<{ Params: ScopeParams; Querystring: PageQuery }>('/cloud/v1/l7policies/:p/:r', async (req, reply) => {
@@ -100,12 +98,7 @@ export function registerGcoreRoutes(app: FastifyInstance, ctx: SandboxContext): 
       return sendGcoreError(reply, 409, 'ConflictError', `L7 policy ${id} is locked by task ${e.policy.task_id}`);
     }
     if (mode === 'patch' && ctx.config.strict && changesNothing(e.policy, { mode, body })) return { tasks: [] };
-    const tasks = createTasks(
-      ctx,
-      { taskType: 'update_l7policy', ...scope, data: req.body, requestId: randomUUID() },
-      writeMods(req),
-      now,
-    );
+    const tasks = createTasks(ctx, { taskType: 'update_l7policy', ...scope, data: req.body, requestId: randomUUID() }, writeMods(req), now);
     e.lock = createLock(tasks, { mode, body });
     settleL7(e, now);
     return { tasks: tasks.map((t) => t.id) };
@@ -166,12 +159,7 @@ export function registerGcoreRoutes(app: FastifyInstance, ctx: SandboxContext): 
     applyLbChange(w.entry.lb, w.body, w.now);
     const mods = writeMods(req);
     if (ctx.config.lbPatchCreatesTask || mods.lbTask) {
-      const tasks = createTasks(
-        ctx,
-        { taskType: 'update_loadbalancer', ...w.scope, data: w.body, requestId: randomUUID() },
-        mods,
-        w.now,
-      );
+      const tasks = createTasks(ctx, { taskType: 'update_loadbalancer', ...w.scope, data: w.body, requestId: randomUUID() }, mods, w.now);
       w.entry.lock = createLock<LbUpdateBody>(tasks, null);
     }
     return settleLb(w.entry, w.now);
@@ -181,12 +169,7 @@ export function registerGcoreRoutes(app: FastifyInstance, ctx: SandboxContext): 
     const w = prepareLbWrite(req, reply, true);
     if (!w) return reply;
     if (Object.keys(w.body).length === 0) return { tasks: [] }; // nothing to change: no task
-    const tasks = createTasks(
-      ctx,
-      { taskType: 'update_loadbalancer', ...w.scope, data: w.body, requestId: randomUUID() },
-      writeMods(req),
-      w.now,
-    );
+    const tasks = createTasks(ctx, { taskType: 'update_loadbalancer', ...w.scope, data: w.body, requestId: randomUUID() }, writeMods(req), w.now);
     w.entry.lock = createLock(tasks, w.body);
     settleLb(w.entry, w.now);
     return { tasks: tasks.map((t) => t.id) };

@@ -34,17 +34,13 @@ export interface NewTask {
 }
 
 /** Naive UTC timestamp `YYYY-MM-DDTHH:mm:ss`, as Gcore writes them. */
-export function naiveUtc(ms: number): string {
+function naiveUtc(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19);
 }
 
 export function taskState(t: TaskRecord, now: number): TaskState {
   if (now >= t.finishAtMs) return t.failWith === null ? 'FINISHED' : 'ERROR';
   return now < t.runningAtMs ? 'NEW' : 'RUNNING';
-}
-
-export function isTerminal(t: TaskRecord, now: number): boolean {
-  return now >= t.finishAtMs;
 }
 
 export class TaskStore {

@@ -9,7 +9,7 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; invalidFields: 
 export const REDIRECT_HTTP_CODES: readonly number[] = [301, 302, 303, 307, 308];
 
 const ajv = new Ajv({ allErrors: true, strict: false });
-ajv.addSchema(l7UpdateSchema as object);
+ajv.addSchema(l7UpdateSchema);
 
 function mustGet(ref: string): ValidateFunction {
   const fn = ajv.getSchema(ref);
@@ -28,8 +28,7 @@ const L7_VARIANTS: Record<L7Action, ValidateFunction> = {
   REJECT: mustGet('gcore-l7-update#/definitions/UpdateL7PolicyRejectSerializer'),
 };
 
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function addReason(fields: InvalidFields, field: string, reason: string): void {
   (fields[field] ??= []).push(reason);
@@ -42,7 +41,7 @@ function jsonTypeName(v: unknown): string {
 }
 
 /** Maps ajv errors to `{field: [reasons]}` using the first path segment as the field name. */
-export function toInvalidFields(errors: ErrorObject[] | null | undefined, fields: InvalidFields = {}): InvalidFields {
+function toInvalidFields(errors: ErrorObject[] | null | undefined, fields: InvalidFields = {}): InvalidFields {
   for (const e of errors ?? []) {
     const segments = e.instancePath.split('/').slice(1);
     switch (e.keyword) {
@@ -105,6 +104,7 @@ export function checkL7Update(input: unknown, allowListenerId = false): Validate
   if (action === undefined) {
     addReason(fields, 'action', 'This field is required.');
   } else if (typeof action !== 'string' || !(action in L7_VARIANTS)) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- echoes whatever was sent, as Gcore does
     addReason(fields, 'action', `"${String(action)}" is not a valid choice.`);
   } else {
     const variant = L7_VARIANTS[action as L7Action];
@@ -150,7 +150,7 @@ export function checkLbUpdate(input: unknown, v2: boolean): Validated<LbUpdateBo
     return { ok: false, invalidFields: { non_field_errors: [`Invalid data. Expected a dictionary, but got ${jsonTypeName(input)}.`] } };
   }
   const validate = v2 ? validateLbV2 : validateLbV1;
-  if (validate(input)) return { ok: true, value: input as LbUpdateBody };
+  if (validate(input)) return { ok: true, value: input };
   const fields = toInvalidFields(validate.errors);
   if (Object.keys(fields).length === 0) addReason(fields, 'non_field_errors', 'Invalid data.');
   return { ok: false, invalidFields: fields };

@@ -1,10 +1,21 @@
 import { Inject, OnModuleInit } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
-import { GatewayMetrics } from '@rpg/observability';
+import { ServiceMetrics } from '@rpg/observability';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreTaskWatcher } from '@rpg/gcore-tasks';
 import { INTERNAL_ERROR_MESSAGE, RecordTaskStateUseCase } from '@rpg/operations';
-import { GcoreTaskJob, JobErrorIds, QUEUES, QueueProcessor, QueueWorkerHost, classifyJobError, jobIds, jobLatenessSeconds, withJobContext } from '@rpg/queues';
+import {
+  GcoreTaskJob,
+  JobErrorIds,
+  QUEUES,
+  QueueProcessor,
+  QueueWorkerHost,
+  classifyJobError,
+  jobIds,
+  jobLatenessSeconds,
+  readJobPayload,
+  withJobContext,
+} from '@rpg/queues';
 import { ERROR_CODES, GcoreTaskState, SettledTask, TaskWaiter, formatTargetRef } from '@rpg/routing-policy';
 
 const TASK_STATES: ReadonlySet<string> = new Set(['NEW', 'RUNNING', 'FINISHED', 'ERROR']);
@@ -17,7 +28,7 @@ const TASK_STATES: ReadonlySet<string> = new Set(['NEW', 'RUNNING', 'FINISHED', 
 @QueueProcessor(QUEUES.gcoreTasks)
 export class GcoreTasksProcessor extends QueueWorkerHost implements OnModuleInit {
   constructor(
-    private readonly metrics: GatewayMetrics,
+    private readonly metrics: ServiceMetrics,
     private readonly watcher: GcoreTaskWatcher,
     private readonly recordTask: RecordTaskStateUseCase,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -31,13 +42,14 @@ export class GcoreTasksProcessor extends QueueWorkerHost implements OnModuleInit
 
   protected async handle(job: Job<GcoreTaskJob>, token?: string): Promise<void> {
     this.metrics.jobLatency.observe({ queue: QUEUES.gcoreTasks }, jobLatenessSeconds(job));
-    const outcome = await this.watcher.poll(job.data);
+    const data = readJobPayload(job.data);
+    const outcome = await this.watcher.poll(data);
     if (outcome.kind === 'settled') {
       for (const waiter of outcome.waiters) await this.tell(waiter, outcome.settled);
       return;
     }
     if (outcome.changed) {
-      const task: GcoreTaskState = { id: job.data.taskId, state: outcome.state as GcoreTaskState['state'], error: null };
+      const task: GcoreTaskState = { id: data.taskId, state: outcome.state as GcoreTaskState['state'], error: null };
       for (const waiter of outcome.waiters) await this.tell(waiter, { task });
     }
     // the loop's state lives in the job: what the poll says comes next, and when the next tick is due

@@ -1,9 +1,9 @@
 import { Inject, OnModuleInit } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { GatewayMetrics } from '@rpg/observability';
+import { ServiceMetrics } from '@rpg/observability';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { ExecuteTargetUseCase } from '@rpg/operations';
-import { JobErrorIds, ProviderCallJob, QUEUES, QueueProcessor, QueueWorkerHost, jobLatenessSeconds } from '@rpg/queues';
+import { JobErrorIds, ProviderCallJob, QUEUES, QueueProcessor, QueueWorkerHost, jobLatenessSeconds, readJobPayload } from '@rpg/queues';
 
 /**
  * provider-calls: one target's provider call. A bug ends the target FAILED INTERNAL_ERROR inside the use case (logged
@@ -12,7 +12,7 @@ import { JobErrorIds, ProviderCallJob, QUEUES, QueueProcessor, QueueWorkerHost, 
 @QueueProcessor(QUEUES.providerCalls)
 export class ProviderCallsProcessor extends QueueWorkerHost implements OnModuleInit {
   constructor(
-    private readonly metrics: GatewayMetrics,
+    private readonly metrics: ServiceMetrics,
     private readonly executeTarget: ExecuteTargetUseCase,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -26,7 +26,13 @@ export class ProviderCallsProcessor extends QueueWorkerHost implements OnModuleI
   protected async handle(job: Job<ProviderCallJob>): Promise<void> {
     this.metrics.jobLatency.observe({ queue: QUEUES.providerCalls }, jobLatenessSeconds(job));
     const canRetry = job.attemptsMade + 1 < (job.opts.attempts ?? 1);
-    await this.executeTarget.execute({ ...job.data, canRetry, job: { queue: QUEUES.providerCalls, name: job.name, id: job.id, attemptsMade: job.attemptsMade } });
+    const { operationId, index } = readJobPayload(job.data);
+    await this.executeTarget.execute({
+      operationId,
+      index,
+      canRetry,
+      job: { queue: QUEUES.providerCalls, name: job.name, id: job.id, attemptsMade: job.attemptsMade },
+    });
   }
 
   protected override jobIds(job: Job<ProviderCallJob>): JobErrorIds {

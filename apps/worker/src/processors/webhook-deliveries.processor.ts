@@ -1,6 +1,6 @@
 import { DelayedError, Job } from 'bullmq';
-import { GatewayMetrics } from '@rpg/observability';
-import { JobErrorIds, JobProducer, QUEUES, QueueProcessor, QueueWorkerHost, WebhookDeliveryJob, jobLatenessSeconds } from '@rpg/queues';
+import { ServiceMetrics } from '@rpg/observability';
+import { JobErrorIds, JobProducer, QUEUES, QueueProcessor, QueueWorkerHost, WebhookDeliveryJob, jobLatenessSeconds, readJobPayload } from '@rpg/queues';
 import { DeliverWebhookUseCase, FailWebhookDeliveryUseCase } from '@rpg/webhooks';
 
 /**
@@ -8,10 +8,10 @@ import { DeliverWebhookUseCase, FailWebhookDeliveryUseCase } from '@rpg/webhooks
  * When a delivery ends, the next delivery of its lane (same endpoint, same operation) is started. A bug ends the
  * delivery FAILED (logged once) and releases its lane, so the later events of that lane still go out.
  */
-@QueueProcessor(QUEUES.webhookDeliveries, 100)
+@QueueProcessor(QUEUES.webhookDeliveries, { concurrency: 100 })
 export class WebhookDeliveriesProcessor extends QueueWorkerHost {
   constructor(
-    private readonly metrics: GatewayMetrics,
+    private readonly metrics: ServiceMetrics,
     private readonly deliver: DeliverWebhookUseCase,
     private readonly failDelivery: FailWebhookDeliveryUseCase,
     private readonly jobs: JobProducer,
@@ -21,7 +21,7 @@ export class WebhookDeliveriesProcessor extends QueueWorkerHost {
 
   protected async handle(job: Job<WebhookDeliveryJob>, token?: string): Promise<void> {
     this.metrics.jobLatency.observe({ queue: QUEUES.webhookDeliveries }, jobLatenessSeconds(job));
-    const outcome = await this.deliver.execute({ deliveryId: job.data.deliveryId });
+    const outcome = await this.deliver.execute({ deliveryId: readJobPayload(job.data).deliveryId });
     if (outcome?.kind === 'retry') {
       // the delivery's own retry schedule: no BullMQ attempt is used
       await job.moveToDelayed(Date.now() + outcome.delayMs, token);

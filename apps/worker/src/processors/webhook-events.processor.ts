@@ -1,21 +1,22 @@
 import { Job } from 'bullmq';
-import { GatewayMetrics } from '@rpg/observability';
-import { JobErrorIds, QUEUES, QueueProcessor, QueueWorkerHost, WebhookEventJob, jobLatenessSeconds } from '@rpg/queues';
+import { ServiceMetrics } from '@rpg/observability';
+import { JobErrorIds, QUEUES, QueueProcessor, QueueWorkerHost, WebhookEventJob, jobLatenessSeconds, readJobPayload } from '@rpg/queues';
 import { FanOutEventUseCase } from '@rpg/webhooks';
 
 /** webhook-events: one event → one delivery job per matching endpoint. A bug fails the job at once (logged once). */
-@QueueProcessor(QUEUES.webhookEvents, 20)
+@QueueProcessor(QUEUES.webhookEvents, { concurrency: 20 })
 export class WebhookEventsProcessor extends QueueWorkerHost {
   constructor(
     private readonly fanOut: FanOutEventUseCase,
-    private readonly metrics: GatewayMetrics,
+    private readonly metrics: ServiceMetrics,
   ) {
     super();
   }
 
   protected async handle(job: Job<WebhookEventJob>): Promise<number> {
     this.metrics.jobLatency.observe({ queue: QUEUES.webhookEvents }, jobLatenessSeconds(job));
-    return this.fanOut.execute({ events: job.data.events, onlySubscriptionIds: job.data.onlySubscriptionIds });
+    const { events, onlySubscriptionIds } = readJobPayload(job.data);
+    return this.fanOut.execute({ events, onlySubscriptionIds });
   }
 
   protected override jobIds(job: Job<WebhookEventJob>): JobErrorIds {

@@ -9,7 +9,10 @@ describe('validateOperationMetadata', () => {
 
   const valid: Array<[string, Parameters<typeof validateOperationMetadata>[0]]> = [
     ['ALL / REQUEST', { targetScope: 'ALL', targetPipeline: 'REQUEST' }],
-    ['ENDPOINT with endpoint and method', { targetScope: 'ENDPOINT', targetEndpoint: '/api/users', targetEndpointHTTPMethod: 'GET', targetPipeline: 'RESPONSE' }],
+    [
+      'ENDPOINT with endpoint and method',
+      { targetScope: 'ENDPOINT', targetEndpoint: '/api/users', targetEndpointHTTPMethod: 'GET', targetPipeline: 'RESPONSE' },
+    ],
     ['ENDPOINT with method ALL', { targetScope: 'ENDPOINT', targetEndpoint: '/x', targetEndpointHTTPMethod: 'ALL', targetPipeline: 'ERROR' }],
     ['ENDPOINT with method TRACE', { targetScope: 'ENDPOINT', targetEndpoint: '/x', targetEndpointHTTPMethod: 'TRACE', targetPipeline: 'REQUEST' }],
     ['order null', { targetScope: 'ALL', targetPipeline: 'REQUEST', order: null }],
@@ -31,7 +34,11 @@ describe('validateOperationMetadata', () => {
         ['targetEndpointHTTPMethod', 'is required when targetScope is ENDPOINT'],
       ],
     ],
-    ['ENDPOINT with blank endpoint', { targetScope: 'ENDPOINT', targetEndpoint: '', targetEndpointHTTPMethod: 'GET' }, [['targetEndpoint', 'is required when targetScope is ENDPOINT']]],
+    [
+      'ENDPOINT with blank endpoint',
+      { targetScope: 'ENDPOINT', targetEndpoint: '', targetEndpointHTTPMethod: 'GET' },
+      [['targetEndpoint', 'is required when targetScope is ENDPOINT']],
+    ],
     ['bad scope', { targetScope: 'GLOBAL' }, [['targetScope', 'must be one of ALL, ENDPOINT']]],
     ['API_PROXY scope from outlier pages', { targetScope: 'API_PROXY' }, [['targetScope', 'must be one of ALL, ENDPOINT']]],
     [

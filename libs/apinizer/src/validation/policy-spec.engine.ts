@@ -94,9 +94,7 @@ export function requireWhen(
   return (o, path) => {
     if (!when(o)) return [];
     const why = typeof label === 'string' ? label : label(o);
-    return fields
-      .filter((f) => isBlank(o[f], opts.allowEmptyString))
-      .map((f) => err(join(path, f), `is required when ${why}`));
+    return fields.filter((f) => isBlank(o[f], opts.allowEmptyString)).map((f) => err(join(path, f), `is required when ${why}`));
   };
 }
 
@@ -123,10 +121,7 @@ function validateKind(value: unknown, spec: FieldSpec, path: string): PolicyFiel
       return typeof value === 'boolean' ? [] : [err(path, 'must be a boolean')];
     case 'integer': {
       const ok =
-        typeof value === 'number' &&
-        Number.isInteger(value) &&
-        (spec.min === undefined || value >= spec.min) &&
-        (spec.max === undefined || value <= spec.max);
+        typeof value === 'number' && Number.isInteger(value) && (spec.min === undefined || value >= spec.min) && (spec.max === undefined || value <= spec.max);
       return ok ? [] : [err(path, integerMessage(spec.min, spec.max))];
     }
     case 'enum':

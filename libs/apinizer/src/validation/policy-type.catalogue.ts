@@ -17,13 +17,7 @@ const POLICY_TYPE_ALIASES: Readonly<Record<string, string>> = {
 
 const canonicalType = (type: string): string => POLICY_TYPE_ALIASES[type] ?? type;
 
-const NOT_IMPLEMENTED_TYPES = [
-  'policy-encryption',
-  'policy-decryption',
-  'policy-digital-sign',
-  'policy-digital-sign-verification',
-  'policy-group',
-] as const;
+const NOT_IMPLEMENTED_TYPES = ['policy-encryption', 'policy-decryption', 'policy-digital-sign', 'policy-digital-sign-verification', 'policy-group'] as const;
 const SYSTEM_MANAGED_TYPES = ['policy-request-protocol-transformation', 'policy-response-protocol-transformation'] as const;
 export const SYSTEM_MANAGED_POLICY_TYPES: ReadonlySet<string> = new Set<string>(SYSTEM_MANAGED_TYPES);
 

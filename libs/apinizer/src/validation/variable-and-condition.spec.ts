@@ -31,7 +31,10 @@ describe('policyCondition', () => {
             conditionCriteria: 'AND',
             conditionRuleList: [
               leaf(),
-              { conditionCriteria: 'NOT', conditionRuleList: [leaf({ valueComparisonOperator: 'IS_EXISTS', secondValueSource: undefined, secondValue: undefined })] },
+              {
+                conditionCriteria: 'NOT',
+                conditionRuleList: [leaf({ valueComparisonOperator: 'IS_EXISTS', secondValueSource: undefined, secondValue: undefined })],
+              },
               { conditionCriteria: 'OR', conditionRuleList: [] },
             ],
           },
@@ -43,12 +46,19 @@ describe('policyCondition', () => {
     ['NUMERIC data type ([conflict])', { conditionRuleList: [leaf({ variableDataType: 'NUMERIC' })] }],
     ['BOOLEAN data type', { conditionRuleList: [leaf({ variableDataType: 'BOOLEAN', secondValue: 'true' })] }],
     ['DATE with dateFormat', { conditionRuleList: [leaf({ variableDataType: 'DATE', dateFormat: 'yyyy-MM-dd', valueComparisonOperator: 'LT' })] }],
-    ['unary operator without second value', { conditionRuleList: [leaf({ valueComparisonOperator: 'IS_NOT_EMPTY', secondValueSource: null, secondValue: null })] }],
+    [
+      'unary operator without second value',
+      { conditionRuleList: [leaf({ valueComparisonOperator: 'IS_NOT_EMPTY', secondValueSource: null, secondValue: null })] },
+    ],
     ['empty secondValue string', { conditionRuleList: [leaf({ secondValue: '' })] }],
     ['IN with list string', { conditionRuleList: [leaf({ valueComparisonOperator: 'IN', secondValue: 'A,B,C' })] }],
     [
       'VARIABLE second operand',
-      { conditionRuleList: [leaf({ secondValueSource: 'VARIABLE', secondValue: undefined, secondVariable: { type: 'PARAMETER', paramType: 'QUERY', paramName: 'tier' } })] },
+      {
+        conditionRuleList: [
+          leaf({ secondValueSource: 'VARIABLE', secondValue: undefined, secondVariable: { type: 'PARAMETER', paramType: 'QUERY', paramName: 'tier' } }),
+        ],
+      },
     ],
     ['second variable by id', { conditionRuleList: [leaf({ secondValueSource: 'VARIABLE', secondVariable: { id: 'var-1' } })] }],
   ];
@@ -90,7 +100,12 @@ describe('policyCondition', () => {
       'is required when valueComparisonOperator is EQ',
     ],
     ['bad secondValueSource', { conditionRuleList: [leaf({ secondValueSource: 'CONSTANT' })] }, `${C}[0].secondValueSource`, 'must be one of VALUE, VARIABLE'],
-    ['VALUE without secondValue', { conditionRuleList: [leaf({ secondValue: undefined })] }, `${C}[0].secondValue`, 'is required when secondValueSource is VALUE'],
+    [
+      'VALUE without secondValue',
+      { conditionRuleList: [leaf({ secondValue: undefined })] },
+      `${C}[0].secondValue`,
+      'is required when secondValueSource is VALUE',
+    ],
     ['secondValue not a string', { conditionRuleList: [leaf({ secondValue: 5 })] }, `${C}[0].secondValue`, 'must be a string'],
     [
       'VARIABLE without secondVariable',
@@ -106,11 +121,23 @@ describe('policyCondition', () => {
     ],
     [
       'error deep inside nested groups',
-      { conditionRuleList: [{ conditionCriteria: 'AND', conditionRuleList: [leaf(), { conditionCriteria: 'OR', conditionRuleList: [leaf({ valueComparisonOperator: 'LIKE' })] }] }] },
+      {
+        conditionRuleList: [
+          {
+            conditionCriteria: 'AND',
+            conditionRuleList: [leaf(), { conditionCriteria: 'OR', conditionRuleList: [leaf({ valueComparisonOperator: 'LIKE' })] }],
+          },
+        ],
+      },
       `${C}[0].conditionRuleList[1].conditionRuleList[0].valueComparisonOperator`,
-      expect.stringMatching(/^must be one of LT, /) as unknown as string,
+      expect.stringMatching(/^must be one of LT, /),
     ],
-    ['nested list not an array', { conditionRuleList: [{ conditionCriteria: 'AND', conditionRuleList: 'x' }] }, `${C}[0].conditionRuleList`, 'must be an array'],
+    [
+      'nested list not an array',
+      { conditionRuleList: [{ conditionCriteria: 'AND', conditionRuleList: 'x' }] },
+      `${C}[0].conditionRuleList`,
+      'must be an array',
+    ],
   ];
 
   it.each(invalidConditions)('rejects %s', (_name, condition, path, message) => {
@@ -178,11 +205,7 @@ describe('variable object', () => {
     ['a string', 'X-User', [[V, 'must be a variable object']]],
     ['an array', [], [[V, 'must be a variable object']]],
     ['empty object', {}, [[`${V}.type`, 'is required when no id is given']]],
-    [
-      'unknown type',
-      { type: 'COOKIE' },
-      [[`${V}.type`, 'must be one of HEADER, PARAMETER, BODY, CONTEXT_VALUES, CUSTOM, CONTEXT, SCRIPT']],
-    ],
+    ['unknown type', { type: 'COOKIE' }, [[`${V}.type`, 'must be one of HEADER, PARAMETER, BODY, CONTEXT_VALUES, CUSTOM, CONTEXT, SCRIPT']]],
     ['name not a string', { name: 5, type: 'HEADER', headerName: 'h' }, [[`${V}.name`, 'must be a string']]],
     ['HEADER blank headerName', { type: 'HEADER', headerName: ' ' }, [[`${V}.headerName`, 'is required when type is HEADER']]],
     [

@@ -31,8 +31,22 @@ export const SCRIPT_LANGUAGES = ['GROOVY', 'JAVASCRIPT'] as const;
 const CONDITION_CRITERIA = ['VALUE', 'NOT', 'AND', 'OR'] as const;
 const VARIABLE_DATA_TYPES = ['STRING', 'NUMBER', 'NUMERIC', 'DATE', 'BOOLEAN'] as const;
 const COMPARISON_OPERATORS = [
-  'LT', 'LE', 'GT', 'GE', 'EQ', 'NE', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'NOT_CONTAINS',
-  'IS_EMPTY', 'IS_NOT_EMPTY', 'IS_EXISTS', 'IS_NOT_EXISTS', 'IN', 'NOT_IN',
+  'LT',
+  'LE',
+  'GT',
+  'GE',
+  'EQ',
+  'NE',
+  'STARTS_WITH',
+  'ENDS_WITH',
+  'CONTAINS',
+  'NOT_CONTAINS',
+  'IS_EMPTY',
+  'IS_NOT_EMPTY',
+  'IS_EXISTS',
+  'IS_NOT_EXISTS',
+  'IN',
+  'NOT_IN',
 ] as const;
 export const UNARY_OPERATORS: readonly string[] = ['IS_EMPTY', 'IS_NOT_EMPTY', 'IS_EXISTS', 'IS_NOT_EXISTS'];
 export const VALUE_SOURCES = ['VALUE', 'VARIABLE'] as const;
@@ -60,18 +74,14 @@ const VARIABLE_SPEC: ObjectSpec = {
     requireWhen((o) => o.type === 'PARAMETER' && o.paramType === 'PATH', 'paramType is PATH', ['paramPath']),
     // Per-policy pages use `{type: BODY, bodyJsonPath}` without messageContentType: accepted.
     requireWhen((o) => o.type === 'BODY' && isBlank(o.bodyJsonPath), 'type is BODY', ['messageContentType']),
-    requireWhen(
-      (o) => o.type === 'BODY' && o.messageContentType === 'JSON' && isBlank(o.bodyJsonPath),
-      'messageContentType is JSON',
-      ['jsonPathValue'],
-    ),
+    requireWhen((o) => o.type === 'BODY' && o.messageContentType === 'JSON' && isBlank(o.bodyJsonPath), 'messageContentType is JSON', ['jsonPathValue']),
     requireWhen((o) => o.type === 'BODY' && o.messageContentType === 'XML', 'messageContentType is XML', ['xpathValue']),
-    requireWhen((o) => o.type === 'CONTEXT_VALUES' || o.type === 'CONTEXT', (o) => `type is ${String(o.type)}`, ['contextValue']),
     requireWhen(
-      (o) => (o.type === 'CUSTOM' || o.type === 'SCRIPT') && o.initWithScript === true,
-      'initWithScript is true',
-      ['scriptLanguage', 'scriptBody'],
+      (o) => o.type === 'CONTEXT_VALUES' || o.type === 'CONTEXT',
+      (o) => `type is ${String(o.type)}`,
+      ['contextValue'],
     ),
+    requireWhen((o) => (o.type === 'CUSTOM' || o.type === 'SCRIPT') && o.initWithScript === true, 'initWithScript is true', ['scriptLanguage', 'scriptBody']),
   ],
 };
 
@@ -96,9 +106,7 @@ const CONDITION_LEAF_SPEC: ObjectSpec = {
     requireWhen((o) => isBinaryComparison(o) && o.secondValueSource === 'VALUE', 'secondValueSource is VALUE', ['secondValue'], {
       allowEmptyString: true,
     }),
-    requireWhen((o) => isBinaryComparison(o) && o.secondValueSource === 'VARIABLE', 'secondValueSource is VARIABLE', [
-      'secondVariable',
-    ]),
+    requireWhen((o) => isBinaryComparison(o) && o.secondValueSource === 'VARIABLE', 'secondValueSource is VARIABLE', ['secondVariable']),
   ],
 };
 

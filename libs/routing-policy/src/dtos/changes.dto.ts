@@ -24,7 +24,7 @@ export const L7_ACTIONS = ['REDIRECT_TO_URL', 'REDIRECT_PREFIX', 'REDIRECT_TO_PO
 export type L7Action = (typeof L7_ACTIONS)[number];
 export const REDIRECT_HTTP_CODES = [301, 302, 303, 307, 308] as const;
 /** Gcore's name pattern for L7 policies (from its published schema). */
-export const GCORE_L7_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z 0-9._\-]{1,61}[a-zA-Z0-9._]$/;
+export const GCORE_L7_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z 0-9._-]{1,61}[a-zA-Z0-9._]$/;
 /** Largest integer the providers' int32 fields hold (positions, orders, region ids, days). */
 export const INT32_MAX = 2147483647;
 /** An absolute path (`/api/v1/policies`): printable ASCII, no `\`, not protocol-relative (`//host`). */
@@ -43,28 +43,36 @@ export class GcoreL7PolicyChangesDto {
    * When omitted, the gateway reads the policy and sends its current action and target field, as Gcore's PATCH requires them.
    * @example "REDIRECT_TO_URL"
    */
-  @IsOptionalNonNull() @IsIn(L7_ACTIONS)
+  @IsOptionalNonNull()
+  @IsIn(L7_ACTIONS)
   action?: L7Action;
 
   /**
    * Policy name: 3-63 characters, letters, digits, space, `.`, `_`, `-`.
    * @example "redirect-to-new-site"
    */
-  @IsOptionalNonNull() @IsString() @Matches(GCORE_L7_NAME_PATTERN, { message: 'must match ^[a-zA-Z0-9][a-zA-Z 0-9._\\-]{1,61}[a-zA-Z0-9._]$' })
+  @IsOptionalNonNull()
+  @IsString()
+  @Matches(GCORE_L7_NAME_PATTERN, { message: 'must match ^[a-zA-Z0-9][a-zA-Z 0-9._\\-]{1,61}[a-zA-Z0-9._]$' })
   name?: string;
 
   /**
    * Position of the policy in its listener, starting at 1.
    * @example 1
    */
-  @IsOptionalNonNull() @IsInt() @Min(1) @Max(INT32_MAX)
+  @IsOptionalNonNull()
+  @IsInt()
+  @Min(1)
+  @Max(INT32_MAX)
   position?: number;
 
   /**
    * Target URL for REDIRECT_TO_URL.
    * @example "https://example.com/new"
    */
-  @IsOptionalNonNull() @IsUrl(HTTP_URL) @MaxLength(2048)
+  @IsOptionalNonNull()
+  @IsUrl(HTTP_URL)
+  @MaxLength(2048)
   redirectUrl?: string;
 
   /**
@@ -73,28 +81,37 @@ export class GcoreL7PolicyChangesDto {
    */
   @ApiPropertyOptional({ maxLength: 2048 })
   @IsOptionalNonNull()
-  @ValidateBy({ name: 'isRedirectPrefix', validator: { validate: isRedirectPrefix, defaultMessage: () => 'must be an absolute path starting with "/" or an http(s) URL, at most 2048 characters' } })
+  @ValidateBy({
+    name: 'isRedirectPrefix',
+    validator: { validate: isRedirectPrefix, defaultMessage: () => 'must be an absolute path starting with "/" or an http(s) URL, at most 2048 characters' },
+  })
   redirectPrefix?: string;
 
   /**
    * Pool id for REDIRECT_TO_POOL.
    * @example "b1b2c3d4-0000-4000-8000-000000000001"
    */
-  @IsOptionalNonNull() @IsUUID('all')
+  @IsOptionalNonNull()
+  @IsUUID('all')
   redirectPoolId?: string;
 
   /**
    * HTTP code of a redirect; only with REDIRECT_TO_URL or REDIRECT_PREFIX.
    * @example 301
    */
-  @IsOptionalNonNull() @IsIn(REDIRECT_HTTP_CODES)
+  @IsOptionalNonNull()
+  @IsIn(REDIRECT_HTTP_CODES)
   redirectHttpCode?: number;
 
   /**
    * The FULL list of tags of the policy: it replaces the current list (L7 policy tags are plain strings, not a merge patch).
    * @example ["web", "blue"]
    */
-  @IsOptionalNonNull() @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(255, { each: true })
+  @IsOptionalNonNull()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @MaxLength(255, { each: true })
   tags?: string[];
 }
 
@@ -121,43 +138,56 @@ export class LoadBalancerLoggingDto {
    * Log forwarding on or off (not nullable).
    * @example true
    */
-  @IsOptionalNonNull() @IsBoolean()
+  @IsOptionalNonNull()
+  @IsBoolean()
   enabled?: boolean;
 
   /**
    * Log topic; null clears it (Gcore: string | null).
    * @example "lb-logs"
    */
-  @IsOptionalNullable() @IsString() @MaxLength(255)
+  @IsOptionalNullable()
+  @IsString()
+  @MaxLength(255)
   topicName?: string | null;
 
   /**
    * Region of the log destination; null clears it (Gcore: int | null).
    * @example 76
    */
-  @IsOptionalNullable() @IsInt() @Min(1) @Max(INT32_MAX)
+  @IsOptionalNullable()
+  @IsInt()
+  @Min(1)
+  @Max(INT32_MAX)
   destinationRegionId?: number | null;
 
   /** Log retention; null clears it (Gcore: object | null). */
-  @IsOptionalNullable() @ValidateNested() @Type(() => RetentionPolicyDto)
+  @IsOptionalNullable()
+  @ValidateNested()
+  @Type(() => RetentionPolicyDto)
   retentionPolicy?: RetentionPolicyDto | null;
 }
 
 /** Changes to a Gcore load balancer; send only what changes. */
 export class GcoreLoadBalancerChangesDto {
   /** @example "lb-web-renamed" */
-  @IsOptionalNonNull() @IsString() @Matches(/^\S(.{0,253}\S)?$/, { message: 'must be 1-255 characters without leading or trailing spaces' })
+  @IsOptionalNonNull()
+  @IsString()
+  @Matches(/^\S(.{0,253}\S)?$/, { message: 'must be 1-255 characters without leading or trailing spaces' })
   name?: string;
 
   /**
    * Preferred member connectivity.
    * @example "L3"
    */
-  @IsOptionalNonNull() @IsIn(['L2', 'L3'])
+  @IsOptionalNonNull()
+  @IsIn(['L2', 'L3'])
   preferredConnectivity?: 'L2' | 'L3';
 
   /** Log forwarding changes; the object is not nullable (its topicName, destinationRegionId and retentionPolicy are). */
-  @IsOptionalNonNull() @ValidateNested() @Type(() => LoadBalancerLoggingDto)
+  @IsOptionalNonNull()
+  @ValidateNested()
+  @Type(() => LoadBalancerLoggingDto)
   logging?: LoadBalancerLoggingDto;
 
   /**
@@ -165,7 +195,8 @@ export class GcoreLoadBalancerChangesDto {
    * and `null` instead of an object removes every user tag. Read-only tags never change.
    * @example {"team": "edge", "legacy": null}
    */
-  @IsOptionalNullable() @IsObject()
+  @IsOptionalNullable()
+  @IsObject()
   tags?: Record<string, string | null> | null;
 }
 
@@ -181,29 +212,37 @@ export const APINIZER_ENDPOINT_HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', '
 /** Changes to an Apinizer policy; the gateway builds the full PUT body from the current policy. */
 export class ApinizerPolicyChangesDto {
   /** @example "ALL" */
-  @IsOptionalNonNull() @IsIn(APINIZER_TARGET_SCOPES)
+  @IsOptionalNonNull()
+  @IsIn(APINIZER_TARGET_SCOPES)
   targetScope?: ApinizerTargetScope;
 
   /**
    * Endpoint path, required with targetScope ENDPOINT.
    * @example "/pets"
    */
-  @IsOptionalNonNull() @IsString() @MaxLength(1024)
+  @IsOptionalNonNull()
+  @IsString()
+  @MaxLength(1024)
   targetEndpoint?: string;
 
   /** @example "GET" */
-  @IsOptionalNonNull() @IsIn(APINIZER_ENDPOINT_HTTP_METHODS)
+  @IsOptionalNonNull()
+  @IsIn(APINIZER_ENDPOINT_HTTP_METHODS)
   targetEndpointHTTPMethod?: string;
 
   /** @example "REQUEST" */
-  @IsOptionalNonNull() @IsIn(APINIZER_TARGET_PIPELINES)
+  @IsOptionalNonNull()
+  @IsIn(APINIZER_TARGET_PIPELINES)
   targetPipeline?: ApinizerTargetPipeline;
 
   /**
    * 1-based position in its list; omitted keeps the current position (null is refused: omit the field instead).
    * @example 1
    */
-  @IsOptionalNonNull() @IsInt() @Min(1) @Max(INT32_MAX)
+  @IsOptionalNonNull()
+  @IsInt()
+  @Min(1)
+  @Max(INT32_MAX)
   order?: number;
 
   /**
@@ -211,14 +250,19 @@ export class ApinizerPolicyChangesDto {
    * deployTargetEnvironmentNameList must name at least one environment.
    * @example false
    */
-  @IsOptionalNonNull() @IsBoolean()
+  @IsOptionalNonNull()
+  @IsBoolean()
   deploy?: boolean;
 
   /**
    * Environments to deploy to; required (non-empty) with deploy: true, as Apinizer's behaviour with an empty list is undocumented.
    * @example ["dev"]
    */
-  @IsOptionalNonNull() @IsArray() @ArrayMaxSize(50) @IsString({ each: true })
+  @IsOptionalNonNull()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  // eslint-disable-next-line no-control-regex -- refuses control characters on purpose
   @Matches(/^[^\u0000-\u001f\u007f]{1,200}$/, { each: true, message: 'each value must be 1-200 characters without control characters' })
   deployTargetEnvironmentNameList?: string[];
 
@@ -227,7 +271,8 @@ export class ApinizerPolicyChangesDto {
    * complete policy instead.
    * @example {"messageCountForInterval": 200}
    */
-  @IsOptionalNonNull() @IsObject()
+  @IsOptionalNonNull()
+  @IsObject()
   policy?: Record<string, unknown>;
 
   /**
@@ -236,6 +281,7 @@ export class ApinizerPolicyChangesDto {
    * `policy.type` and every required field of the type must be sent.
    * @example false
    */
-  @IsOptionalNonNull() @IsBoolean()
+  @IsOptionalNonNull()
+  @IsBoolean()
   replacePolicy?: boolean;
 }

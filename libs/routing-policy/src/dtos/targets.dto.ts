@@ -1,6 +1,7 @@
 import { IsIn, IsInt, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 
 /** Names safe to put in an Apinizer URL path: no slashes, backslashes, percent-escapes, control characters or dot segments. */
+// eslint-disable-next-line no-control-regex -- refuses control characters on purpose
 export const APINIZER_NAME_PATTERN = /^(?!\.{1,2}$)[^/\\%\u0000-\u001f\u007f]{1,200}$/;
 
 /** What every Gcore Cloud resource target has: the provider, project, region and resource id. */
@@ -13,14 +14,18 @@ abstract class GcoreResourceTargetDto {
    * Gcore project id.
    * @example 1
    */
-  @IsInt() @Min(1) @Max(2147483647)
+  @IsInt()
+  @Min(1)
+  @Max(2147483647)
   projectId: number;
 
   /**
    * Gcore region id.
    * @example 76
    */
-  @IsInt() @Min(1) @Max(2147483647)
+  @IsInt()
+  @Min(1)
+  @Max(2147483647)
   regionId: number;
 
   /**
@@ -59,22 +64,23 @@ export class ApinizerPolicyTargetDto {
    * Apinizer project name.
    * @example "demo"
    */
-  @IsString() @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", "%", control characters or dot segments' })
+  @IsString()
+  @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", "%", control characters or dot segments' })
   projectName: string;
 
   /**
    * API proxy name.
    * @example "petstore"
    */
-  @IsString() @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", "%", control characters or dot segments' })
+  @IsString()
+  @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", "%", control characters or dot segments' })
   apiProxyName: string;
 
   /**
    * Policy name (unique within the proxy).
    * @example "rate-limit"
    */
-  @IsString() @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", "%", control characters or dot segments' })
+  @IsString()
+  @Matches(APINIZER_NAME_PATTERN, { message: 'must be 1-200 characters without "/", "\\", "%", control characters or dot segments' })
   policyName: string;
 }
-
-export type TargetDto = GcoreL7PolicyTargetDto | GcoreLoadBalancerTargetDto | ApinizerPolicyTargetDto;

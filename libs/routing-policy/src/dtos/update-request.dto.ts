@@ -57,20 +57,25 @@ export class RoutingPolicyUpdateRequestDto {
    * Plan only: read and merge everything, write nothing, answer 200 with each result's plan.
    * @example false
    */
-  @IsOptionalNonNull() @IsBoolean()
+  @IsOptionalNonNull()
+  @IsBoolean()
   dryRun?: boolean;
 
   /**
    * This operation's events are also sent here, signed with the callbackSecret returned once in the 202 answer.
    * @example "https://hooks.example.com/routing"
    */
-  @IsOptionalNonNull() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }) @MaxLength(2048)
+  @IsOptionalNonNull()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @MaxLength(2048)
   callbackUrl?: string;
 
   /**
    * Any client string, echoed in the operation and its events.
    * @example "change-1234"
    */
-  @IsOptionalNonNull() @IsString() @MaxLength(200)
+  @IsOptionalNonNull()
+  @IsString()
+  @MaxLength(200)
   reference?: string;
 }

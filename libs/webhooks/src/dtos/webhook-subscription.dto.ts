@@ -9,18 +9,25 @@ export class CreateWebhookSubscriptionDto {
    * Where events are POSTed (http or https; private and loopback addresses are refused unless the gateway allows them).
    * @example "https://hooks.example.com/routing-policy"
    */
-  @IsString() @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }) @MaxLength(2048)
+  @IsString()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @MaxLength(2048)
   url: string;
 
   /**
    * Event types to receive, or ["*"] for all.
    * @example ["operation.completed"]
    */
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @IsIn(SUBSCRIBABLE_EVENTS, { each: true })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(10)
+  @IsIn(SUBSCRIBABLE_EVENTS, { each: true })
   events: string[];
 
   /** @example "Platform audit trail" */
-  @IsOptionalNonNull() @IsString() @MaxLength(500)
+  @IsOptionalNonNull()
+  @IsString()
+  @MaxLength(500)
   description?: string;
 }
 

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { OutboundUrlGuard } from '@rpg/common';
+import { OutboundUrlPolicy } from '@rpg/common';
 import type { AppConfig } from '@rpg/config';
 import { JobProducer, QUEUES, queuePrefix } from '@rpg/queues';
 import { RedisKeys } from '@rpg/redis';
@@ -27,9 +27,17 @@ describe('webhook management use cases', () => {
   const deliveries = new WebhookDeliveryStore(redis, keys);
   const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection: { url: REDIS_URL } as never, prefix: queuePrefix(PREFIX) }));
   const byName = (name: string) => queues.find((q) => q.name === name)!;
-  const jobs = new JobProducer(...([QUEUES.providerCalls, QUEUES.gcoreTasks, QUEUES.webhookEvents, QUEUES.webhookDeliveries, QUEUES.maintenance].map(byName) as [Queue, Queue, Queue, Queue, Queue]));
+  const jobs = new JobProducer(
+    ...([QUEUES.providerCalls, QUEUES.gcoreTasks, QUEUES.webhookEvents, QUEUES.webhookDeliveries, QUEUES.maintenance].map(byName) as [
+      Queue,
+      Queue,
+      Queue,
+      Queue,
+      Queue,
+    ]),
+  );
   const getSubscription = new GetWebhookSubscriptionUseCase(subscriptions);
-  const create = new CreateWebhookSubscriptionUseCase(subscriptions, new OutboundUrlGuard(config));
+  const create = new CreateWebhookSubscriptionUseCase(subscriptions, new OutboundUrlPolicy(config));
   const remove = new DeleteWebhookSubscriptionUseCase(subscriptions);
   const rotate = new RotateWebhookSecretUseCase(subscriptions, getSubscription);
   const listDeliveries = new ListWebhookDeliveriesUseCase(deliveries, getSubscription);
@@ -56,7 +64,11 @@ describe('webhook management use cases', () => {
     nextRetryAt: null,
     attempts: [{ attempt: 1, startedAt: new Date().toISOString(), durationMs: 5, statusCode: 500, error: null }],
   });
-  const status = (promise: Promise<unknown>) => promise.then(() => 'resolved', (e: { getStatus?: () => number }) => e.getStatus?.());
+  const status = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'resolved',
+      (e: { getStatus?: () => number }) => e.getStatus?.(),
+    );
 
   it('create refuses a loopback URL (400) and stores an allowed one, its secret returned once', async () => {
     await expect(status(create.execute({ url: 'http://127.0.0.1:9/hook', events: ['*'] }))).resolves.toBe(400);

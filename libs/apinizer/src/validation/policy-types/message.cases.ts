@@ -29,9 +29,19 @@ export const MESSAGE_CASES: TypeCase[] = [
         path: 'schemaDefinitionList[0].schemaBody',
         message: 'must be valid JSON',
       },
-      { name: 'missing schemaBody', edit: (p) => delete p.schemaDefinitionList[0].schemaBody, path: 'schemaDefinitionList[0].schemaBody', message: 'is required' },
+      {
+        name: 'missing schemaBody',
+        edit: (p) => delete p.schemaDefinitionList[0].schemaBody,
+        path: 'schemaDefinitionList[0].schemaBody',
+        message: 'is required',
+      },
       { name: 'missing pathForBody', edit: (p) => delete p.pathForBody, path: 'pathForBody', message: 'is required for policy-json-schema-validation' },
-      { name: 'negative schemaNo', edit: (p) => (p.schemaDefinitionList[0].schemaNo = -1), path: 'schemaDefinitionList[0].schemaNo', message: 'must be an integer >= 0' },
+      {
+        name: 'negative schemaNo',
+        edit: (p) => (p.schemaDefinitionList[0].schemaNo = -1),
+        path: 'schemaDefinitionList[0].schemaNo',
+        message: 'must be an integer >= 0',
+      },
     ],
   },
   {
@@ -258,7 +268,12 @@ export const MESSAGE_CASES: TypeCase[] = [
     },
     invalid: [
       { name: 'empty actionList', edit: (p) => (p.actionList = []), path: 'actionList', message: 'must contain at least one item' },
-      { name: 'ADD without targetVar', edit: (p) => delete p.actionList[0].targetVar, path: 'actionList[0].targetVar', message: 'is required when actionType is ADD' },
+      {
+        name: 'ADD without targetVar',
+        edit: (p) => delete p.actionList[0].targetVar,
+        path: 'actionList[0].targetVar',
+        message: 'is required when actionType is ADD',
+      },
       {
         name: 'bad actionType',
         edit: (p) => (p.actionList[3].actionType = 'NOOP'),
@@ -283,7 +298,12 @@ export const MESSAGE_CASES: TypeCase[] = [
         path: 'actionList[1].targetVar',
         message: 'is required when targetValSource is VARIABLE',
       },
-      { name: 'DELETE without sourceVar', edit: (p) => delete p.actionList[2].sourceVar, path: 'actionList[2].sourceVar', message: 'is required when actionType is DELETE' },
+      {
+        name: 'DELETE without sourceVar',
+        edit: (p) => delete p.actionList[2].sourceVar,
+        path: 'actionList[2].sourceVar',
+        message: 'is required when actionType is DELETE',
+      },
     ],
   },
   {

@@ -1,15 +1,55 @@
 /** Policy types that read or rewrite a message (§4): scripts, schema validation, API calls, redaction, rules, transformations. */
-import { Check, FieldSpec, Obj, ObjectSpec, bool, err, int, is, isBlank, isMissing, join, list, nonEmptyList, obj, oneOf, policy, req, requireWhen, str } from '../policy-spec.engine';
+import {
+  Check,
+  FieldSpec,
+  Obj,
+  ObjectSpec,
+  bool,
+  err,
+  int,
+  is,
+  isBlank,
+  isMissing,
+  join,
+  list,
+  nonEmptyList,
+  obj,
+  oneOf,
+  policy,
+  req,
+  requireWhen,
+  str,
+} from '../policy-spec.engine';
 import { jsonText } from '../value-checks';
 import { SCRIPT_LANGUAGES, VALUE_SOURCES, variable } from '../variable-and-condition';
 
 const CALL_HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE'] as const;
 const ACTION_TIME_UNITS = ['MILLISECOND', 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'YEAR'] as const;
 const MODIFY_OPERATORS = [
-  'ADD', 'SUBTRACT', 'MULTIPLY', 'DIVIDE', 'MODULUS', 'POWER',
-  'CONCAT', 'REPLACE_IN', 'REPLACE_WITH', 'REPLACE_FIRST', 'SUBSTRING', 'MASK', 'FORMAT', 'TRANSFORM', 'INSERT',
-  'TRIM', 'ENCODE', 'DECODE', 'URL_ENCODE', 'URL_DECODE', 'EXTRACT_JWT_HEADER_CLAIM', 'EXTRACT_JWT_BODY_CLAIM',
-  'ADD_TEMPORAL', 'SUBTRACT_TEMPORAL',
+  'ADD',
+  'SUBTRACT',
+  'MULTIPLY',
+  'DIVIDE',
+  'MODULUS',
+  'POWER',
+  'CONCAT',
+  'REPLACE_IN',
+  'REPLACE_WITH',
+  'REPLACE_FIRST',
+  'SUBSTRING',
+  'MASK',
+  'FORMAT',
+  'TRANSFORM',
+  'INSERT',
+  'TRIM',
+  'ENCODE',
+  'DECODE',
+  'URL_ENCODE',
+  'URL_DECODE',
+  'EXTRACT_JWT_HEADER_CLAIM',
+  'EXTRACT_JWT_BODY_CLAIM',
+  'ADD_TEMPORAL',
+  'SUBTRACT_TEMPORAL',
 ] as const;
 
 const SCHEMA_DEFINITION = (schemaBodyCheck?: Check): FieldSpec =>
@@ -208,16 +248,11 @@ export const MESSAGE_POLICY_SPECS: Readonly<Record<string, ObjectSpec>> = {
 
   'policy-json-transformation': policy(
     { transformationType: oneOf(['JSON2JSON', 'JSON2XML']), joltValue: str() },
-    requireWhen((o) => isMissing(o.transformationType) || o.transformationType === 'JSON2JSON', 'transformationType is JSON2JSON', [
-      'joltValue',
-    ]),
+    requireWhen((o) => isMissing(o.transformationType) || o.transformationType === 'JSON2JSON', 'transformationType is JSON2JSON', ['joltValue']),
   ),
 
   'policy-xml-transformation': policy(
     { transformationType: oneOf(['XML2XML', 'XML2JSON']), xsltValue: str() },
-    requireWhen((o) => isMissing(o.transformationType) || o.transformationType === 'XML2XML', 'transformationType is XML2XML', [
-      'xsltValue',
-    ]),
+    requireWhen((o) => isMissing(o.transformationType) || o.transformationType === 'XML2XML', 'transformationType is XML2XML', ['xsltValue']),
   ),
-
 };

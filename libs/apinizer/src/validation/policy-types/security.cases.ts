@@ -119,7 +119,14 @@ export const SECURITY_CASES: TypeCase[] = [
     type: 'policy-auth-clear-text',
     valid: { type: 'policy-auth-clear-text', usernameVar: header('X-User'), passwordVar: header('X-Pass') },
     alsoValid: [{ name: 'no password check', edit: (p) => ((p.checkPassword = false), delete p.passwordVar) }],
-    invalid: [{ name: 'checkPassword default without passwordVar', edit: (p) => delete p.passwordVar, path: 'passwordVar', message: 'is required when checkPassword is true' }],
+    invalid: [
+      {
+        name: 'checkPassword default without passwordVar',
+        edit: (p) => delete p.passwordVar,
+        path: 'passwordVar',
+        message: 'is required when checkPassword is true',
+      },
+    ],
   },
   {
     type: 'policy-auth-digest',
@@ -153,7 +160,12 @@ export const SECURITY_CASES: TypeCase[] = [
         message: 'is required for policy-api-authentication unless authApiName is set',
       },
       { name: 'list without sendType', edit: (p) => delete p.sendType, path: 'sendType', message: 'is required when apiAuthCondExpressionList is used' },
-      { name: 'item without password', edit: (p) => delete p.apiAuthCondExpressionList[0].password, path: 'apiAuthCondExpressionList[0].password', message: 'is required' },
+      {
+        name: 'item without password',
+        edit: (p) => delete p.apiAuthCondExpressionList[0].password,
+        path: 'apiAuthCondExpressionList[0].password',
+        message: 'is required',
+      },
       {
         name: 'BODY_INJECTION without paths',
         edit: (p) => (p.sendType = 'BODY_INJECTION'),
@@ -173,7 +185,9 @@ export const SECURITY_CASES: TypeCase[] = [
   {
     type: 'policy-ws-security-username',
     valid: { type: 'policy-ws-security-username', username: 'u', password: 'p', passwordType: 'PasswordDigest', nonce: true, created: true },
-    invalid: [{ name: 'bad passwordType', edit: (p) => (p.passwordType = 'Plain'), path: 'passwordType', message: 'must be one of PasswordText, PasswordDigest' }],
+    invalid: [
+      { name: 'bad passwordType', edit: (p) => (p.passwordType = 'Plain'), path: 'passwordType', message: 'must be one of PasswordText, PasswordDigest' },
+    ],
   },
   {
     type: 'policy-ws-security-timestamp',

@@ -21,16 +21,10 @@ const TOKEN_FIELDS: Record<string, FieldSpec> = {
   managedFromThisPolicy: bool(),
   jwtSignatureAlgorithm: oneOf(JWT_ALGORITHMS),
 };
-const TOKEN_EXPIRY_RULE = requireWhen(is('tokenNeverExpires', false), 'tokenNeverExpires is false', [
-  'tokenExpiresInAmount',
-  'tokenExpiresInUnit',
-]);
+const TOKEN_EXPIRY_RULE = requireWhen(is('tokenNeverExpires', false), 'tokenNeverExpires is false', ['tokenExpiresInAmount', 'tokenExpiresInUnit']);
 
 export const SECURITY_POLICY_SPECS: Readonly<Record<string, ObjectSpec>> = {
-  'policy-auth-basic': policy(
-    { usernameVar: req(variable()), clearAuth: bool(), ...USER_HEADER_FIELDS },
-    USER_HEADER_RULE,
-  ),
+  'policy-auth-basic': policy({ usernameVar: req(variable()), clearAuth: bool(), ...USER_HEADER_FIELDS }, USER_HEADER_RULE),
 
   'policy-auth-clear-text': policy(
     { usernameVar: req(variable()), checkPassword: bool(), passwordVar: variable(), ...USER_HEADER_FIELDS },
@@ -38,10 +32,7 @@ export const SECURITY_POLICY_SPECS: Readonly<Record<string, ObjectSpec>> = {
     USER_HEADER_RULE,
   ),
 
-  'policy-auth-digest': policy(
-    { usernameVar: req(variable()), passwordVar: req(variable()), ...USER_HEADER_FIELDS },
-    USER_HEADER_RULE,
-  ),
+  'policy-auth-digest': policy({ usernameVar: req(variable()), passwordVar: req(variable()), ...USER_HEADER_FIELDS }, USER_HEADER_RULE),
 
   'policy-auth-jwt': policy({ ...TOKEN_FIELDS, jwtSignatureAlgorithm: req(oneOf(JWT_ALGORITHMS)) }, TOKEN_EXPIRY_RULE),
 

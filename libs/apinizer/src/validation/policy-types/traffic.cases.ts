@@ -180,8 +180,18 @@ export const TRAFFIC_CASES: TypeCase[] = [
         message: 'must be one of MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY, ALL',
       },
       { name: 'CUSTOM day 32', edit: (p) => (p.restrictionList[1].day = 32), path: 'restrictionList[1].day', message: 'must be an integer between 0 and 31' },
-      { name: 'CUSTOM month 13', edit: (p) => (p.restrictionList[1].month = 13), path: 'restrictionList[1].month', message: 'must be an integer between 0 and 12' },
-      { name: 'CUSTOM without month', edit: (p) => delete p.restrictionList[1].month, path: 'restrictionList[1].month', message: 'is required when dayType is CUSTOM' },
+      {
+        name: 'CUSTOM month 13',
+        edit: (p) => (p.restrictionList[1].month = 13),
+        path: 'restrictionList[1].month',
+        message: 'must be an integer between 0 and 12',
+      },
+      {
+        name: 'CUSTOM without month',
+        edit: (p) => delete p.restrictionList[1].month,
+        path: 'restrictionList[1].month',
+        message: 'is required when dayType is CUSTOM',
+      },
       {
         name: 'wholeDay false without endSecond',
         edit: (p) => delete p.restrictionList[0].endSecond,
@@ -195,7 +205,12 @@ export const TRAFFIC_CASES: TypeCase[] = [
         message: 'is required when wholeDay is false',
       },
       { name: 'hour 25', edit: (p) => (p.restrictionList[0].endHour = 25), path: 'restrictionList[0].endHour', message: 'must be an integer between 0 and 24' },
-      { name: 'bad dayType', edit: (p) => (p.restrictionList[0].dayType = 'DAILY'), path: 'restrictionList[0].dayType', message: 'must be one of WEEK, CUSTOM' },
+      {
+        name: 'bad dayType',
+        edit: (p) => (p.restrictionList[0].dayType = 'DAILY'),
+        path: 'restrictionList[0].dayType',
+        message: 'must be one of WEEK, CUSTOM',
+      },
       { name: 'bad actionType', edit: (p) => (p.actionType = 'DENY'), path: 'actionType', message: 'must be one of ALLOW, RESTRICT' },
       { name: 'missing restrictionList', edit: (p) => delete p.restrictionList, path: 'restrictionList', message: 'is required for policy-time-restriction' },
     ],
@@ -236,7 +251,12 @@ export const TRAFFIC_CASES: TypeCase[] = [
       { name: 'ALWAYS with no rules', edit: (p) => (p.assertionCondition = { criteria: 'ALWAYS', rules: [] }) },
     ],
     invalid: [
-      { name: 'empty identity list', edit: (p) => (p.clientIdentityVariableList = []), path: 'clientIdentityVariableList', message: 'must contain at least one item' },
+      {
+        name: 'empty identity list',
+        edit: (p) => (p.clientIdentityVariableList = []),
+        path: 'clientIdentityVariableList',
+        message: 'must contain at least one item',
+      },
       {
         name: 'identity item invalid',
         edit: (p) => (p.clientIdentityVariableList[0] = { type: 'PARAMETER', paramType: 'QUERY' }),
@@ -250,8 +270,18 @@ export const TRAFFIC_CASES: TypeCase[] = [
         message: 'is required for policy-client-ban',
       },
       { name: 'zero ban time', edit: (p) => (p.banTimeInSeconds = 0), path: 'banTimeInSeconds', message: 'must be an integer > 0' },
-      { name: 'bad calc type', edit: (p) => (p.thresholdCalculationType = 'RATIO'), path: 'thresholdCalculationType', message: 'must be one of COUNT, PERCENT' },
-      { name: 'missing assertionCondition', edit: (p) => delete p.assertionCondition, path: 'assertionCondition', message: 'is required for policy-client-ban' },
+      {
+        name: 'bad calc type',
+        edit: (p) => (p.thresholdCalculationType = 'RATIO'),
+        path: 'thresholdCalculationType',
+        message: 'must be one of COUNT, PERCENT',
+      },
+      {
+        name: 'missing assertionCondition',
+        edit: (p) => delete p.assertionCondition,
+        path: 'assertionCondition',
+        message: 'is required for policy-client-ban',
+      },
       {
         name: 'bad criteria',
         edit: (p) => (p.assertionCondition.criteria = 'SOMETIMES'),

@@ -1,5 +1,24 @@
 /** Policy types that limit traffic (§4): rate limits, quotas, IP lists, message sizes, time windows, client bans. */
-import { FieldSpec, ObjectSpec, PolicyFieldError, bool, custom, err, int, is, isObj, list, nonEmptyList, obj, objectOf, oneOf, policy, req, requireWhen, str } from '../policy-spec.engine';
+import {
+  FieldSpec,
+  ObjectSpec,
+  PolicyFieldError,
+  bool,
+  custom,
+  err,
+  int,
+  is,
+  isObj,
+  list,
+  nonEmptyList,
+  obj,
+  objectOf,
+  oneOf,
+  policy,
+  req,
+  requireWhen,
+  str,
+} from '../policy-spec.engine';
 import { ipOrCidr } from '../value-checks';
 import { UNARY_OPERATORS, validatePolicyCondition, variable } from '../variable-and-condition';
 
@@ -103,14 +122,7 @@ export const TRAFFIC_POLICY_SPECS: Readonly<Record<string, ObjectSpec>> = {
           },
           requireWhen(is('dayType', 'WEEK'), 'dayType is WEEK', ['enumWeekDayList']),
           requireWhen(is('dayType', 'CUSTOM'), 'dayType is CUSTOM', ['day', 'month']),
-          requireWhen((o) => o.wholeDay !== true, 'wholeDay is false', [
-            'startHour',
-            'startMinute',
-            'startSecond',
-            'endHour',
-            'endMinute',
-            'endSecond',
-          ]),
+          requireWhen((o) => o.wholeDay !== true, 'wholeDay is false', ['startHour', 'startMinute', 'startSecond', 'endHour', 'endMinute', 'endSecond']),
         ),
       ),
     ),

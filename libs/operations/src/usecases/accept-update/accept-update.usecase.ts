@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { OutboundUrlGuard } from '@rpg/common';
-import { GatewayMetrics } from '@rpg/observability';
+import { OutboundUrlPolicy } from '@rpg/common';
+import { ServiceMetrics } from '@rpg/observability';
 import { JobProducer } from '@rpg/queues';
 import { Operation } from '@rpg/routing-policy';
 import { newSortableId } from '../../operation-id';
@@ -22,13 +22,13 @@ export interface AcceptedOperation {
 export class AcceptUpdateUseCase {
   constructor(
     private readonly store: OperationStore,
-    private readonly urlGuard: OutboundUrlGuard,
-    private readonly metrics: GatewayMetrics,
+    private readonly urlPolicy: OutboundUrlPolicy,
+    private readonly metrics: ServiceMetrics,
     private readonly jobs: JobProducer,
   ) {}
 
   async execute({ request, apiKeyName }: AcceptUpdateCommand): Promise<AcceptedOperation> {
-    if (request.callbackUrl) await this.urlGuard.assertAllowed(request.callbackUrl, 'callbackUrl');
+    if (request.callbackUrl) await this.urlPolicy.assertAllowed(request.callbackUrl, 'callbackUrl');
     const now = new Date();
     const id = newSortableId('op_', now.getTime());
     const createdAt = now.toISOString();

@@ -6,4 +6,3 @@ export interface ExecuteTargetCommand {
   /** The job running this (queue, name, id), for the log line of an internal error. */
   job?: { queue: string; name: string; id?: string; attemptsMade?: number };
 }
-

@@ -1,14 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ProviderAdapterRegistry } from '@rpg/providers';
-import {
-  ERROR_CODES,
-  EXTERNAL_TASK_WATCHER,
-  ExternalTaskWatcher,
-  ProviderError,
-  TERMINAL_RESULT_STATUSES,
-  Update,
-  formatTargetRef,
-} from '@rpg/routing-policy';
+import { ERROR_CODES, EXTERNAL_TASK_WATCHER, ExternalTaskWatcher, ProviderError, TERMINAL_RESULT_STATUSES, Update, formatTargetRef } from '@rpg/routing-policy';
 import { ReportedJobError, classifyJobError, internalErrorLogLine, isTransientInfrastructureError } from '@rpg/queues';
 import { OperationStore } from '../../operation.store';
 import { TargetCompletion } from '../../target-completion.service';
@@ -17,14 +9,18 @@ import { ExecuteTargetCommand } from './execute-target.command';
 
 /** What the result says about a bug: no stack, nothing internal; the operation id finds the log line. */
 export const INTERNAL_ERROR_MESSAGE =
-  'The gateway failed internally (not a provider answer) while applying this update and did not retry it; look up the target before sending it again. The gateway logs hold the details under this operation id.';
+  'The gateway failed internally (not a provider answer) while applying this update and did not retry it; look up the target before sending it again. ' +
+  'The gateway logs hold the details under this operation id.';
 
 /**
  * Thrown when a target hit a bug and even recording its failure failed: running the job again would repeat the bug, so
  * it must not retry (an UnrecoverableError: BullMQ fails the job at once). Already logged.
  */
 export class TargetInternalError extends ReportedJobError {
-  constructor(readonly operationId: string, readonly index: number) {
+  constructor(
+    readonly operationId: string,
+    readonly index: number,
+  ) {
     super(`target ${operationId}#${index} failed internally`);
   }
 }

@@ -29,7 +29,11 @@ export class RecordTaskStateUseCase {
     const failed = tasks.find((t) => t!.state === 'ERROR');
     await this.endTarget(
       waiter,
-      failed ? (settled.task.id === failed.id && settled.failure ? settled.failure : { code: 'TASK_FAILED', message: `Gcore task ${failed.id} ended in ERROR: ${failed.error ?? 'no error text'}`, providerBody: failed }) : undefined,
+      failed
+        ? settled.task.id === failed.id && settled.failure
+          ? settled.failure
+          : { code: 'TASK_FAILED', message: `Gcore task ${failed.id} ended in ERROR: ${failed.error ?? 'no error text'}`, providerBody: failed }
+        : undefined,
     );
   }
 

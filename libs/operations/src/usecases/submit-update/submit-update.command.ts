@@ -5,4 +5,3 @@ export interface SubmitUpdateCommand {
   /** Prefer: wait=N, in seconds (0..60). */
   waitSeconds?: number;
 }
-

@@ -68,7 +68,12 @@ export class SubmitUpdateUseCase {
     for (let attempt = 0; attempt < 100; attempt++) {
       const claim = await this.idempotency.claim(apiKeyName, key, bodyHash);
       if (claim.kind === 'mismatch') {
-        throw new ProblemException(422, 'idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', [{ path: 'Idempotency-Key', message: 'was used with another body' }]);
+        throw new ProblemException({
+          status: 422,
+          slug: 'idempotency-key-reused',
+          detail: 'This Idempotency-Key was already used with a different request body.',
+          errors: [{ path: 'Idempotency-Key', message: 'was used with another body' }],
+        });
       }
       if (claim.kind === 'replay') {
         const stored = await this.store.get(claim.operationId);
@@ -89,6 +94,10 @@ export class SubmitUpdateUseCase {
         throw error;
       }
     }
-    throw new ProblemException(409, 'idempotency-key-busy', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+    throw new ProblemException({
+      status: 409,
+      slug: 'idempotency-key-busy',
+      detail: 'A request with this Idempotency-Key is still being processed; retry shortly.',
+    });
   }
 }

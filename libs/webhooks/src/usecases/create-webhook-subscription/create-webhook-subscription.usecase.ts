@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OutboundUrlGuard } from '@rpg/common';
+import { OutboundUrlPolicy } from '@rpg/common';
 import { WebhookSubscription, WebhookSubscriptionStore } from '../../webhook-subscription.store';
 import { CreateWebhookSubscriptionCommand } from './create-webhook-subscription.command';
 
@@ -8,11 +8,11 @@ import { CreateWebhookSubscriptionCommand } from './create-webhook-subscription.
 export class CreateWebhookSubscriptionUseCase {
   constructor(
     private readonly subscriptions: WebhookSubscriptionStore,
-    private readonly urlGuard: OutboundUrlGuard,
+    private readonly urlPolicy: OutboundUrlPolicy,
   ) {}
 
   async execute(command: CreateWebhookSubscriptionCommand): Promise<{ subscription: WebhookSubscription; secret: string }> {
-    await this.urlGuard.assertAllowed(command.url, 'url');
+    await this.urlPolicy.assertAllowed(command.url, 'url');
     return this.subscriptions.create({ url: command.url, events: command.events, description: command.description });
   }
 }

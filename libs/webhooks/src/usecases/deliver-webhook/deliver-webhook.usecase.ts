@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Agent, Dispatcher, request } from 'undici';
-import { OutboundUrlGuard, OutboundUrlRefused } from '@rpg/common';
+import { Agent, request } from 'undici';
+import { OutboundUrlPolicy, OutboundUrlRefused } from '@rpg/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
-import { GatewayMetrics } from '@rpg/observability';
+import { ServiceMetrics } from '@rpg/observability';
 import { OperationStore } from '@rpg/operations';
 import { parseRetryAfterMs } from '@rpg/provider-http';
 import { signWebhook } from '../../webhook-signer';
@@ -30,8 +30,8 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     private readonly deliveries: WebhookDeliveryStore,
     private readonly subscriptions: WebhookSubscriptionStore,
     private readonly operations: OperationStore,
-    private readonly guard: OutboundUrlGuard,
-    private readonly metrics: GatewayMetrics,
+    private readonly urlPolicy: OutboundUrlPolicy,
+    private readonly metrics: ServiceMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.agent = new Agent({
@@ -39,7 +39,7 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
       keepAliveTimeout: 10_000,
       headersTimeout: WEBHOOK_ATTEMPT_TIMEOUT_MS,
       bodyTimeout: WEBHOOK_ATTEMPT_TIMEOUT_MS,
-      connect: { timeout: 5_000, lookup: guard.guardedLookup as never },
+      connect: { timeout: 5_000, lookup: urlPolicy.guardedLookup },
     });
   }
 
@@ -54,7 +54,13 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     if (delivery.status !== 'PENDING') return { kind: 'done', delivery, next: await this.deliveries.releaseLane(delivery) };
     const secrets = await this.secretsFor(delivery);
     if (!secrets) {
-      const skipped = { attempt: delivery.attempts.length + 1, startedAt: new Date().toISOString(), durationMs: 0, statusCode: null, error: 'The subscription was deleted or disabled' };
+      const skipped = {
+        attempt: delivery.attempts.length + 1,
+        startedAt: new Date().toISOString(),
+        durationMs: 0,
+        statusCode: null,
+        error: 'The subscription was deleted or disabled',
+      };
       this.logAttempt(delivery, skipped, 'FAILED', null);
       return this.finish(delivery, 'FAILED', skipped);
     }
@@ -65,13 +71,17 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     let error: string | null = null;
     let retryAfterMs: number | undefined;
     try {
-      await this.guard.check(delivery.url);
-      const headers = { 'content-type': 'application/json', 'user-agent': 'routing-policy-gateway-webhooks/1', ...signWebhook(secrets, delivery.eventId, delivery.body) };
+      await this.urlPolicy.check(delivery.url);
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': 'routing-policy-gateway-webhooks/1',
+        ...signWebhook(secrets, delivery.eventId, delivery.body),
+      };
       const res = await request(delivery.url, {
         method: 'POST',
         headers,
         body: delivery.body,
-        dispatcher: this.agent as Dispatcher,
+        dispatcher: this.agent,
         signal: AbortSignal.timeout(WEBHOOK_ATTEMPT_TIMEOUT_MS),
       });
       statusCode = res.statusCode;
@@ -92,7 +102,10 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
       await this.subscriptions.disable(delivery.subscriptionId, 'The endpoint answered 410 Gone');
       const gone = { ...attempt, error: 'endpoint answered 410 Gone: subscription disabled' };
       this.logAttempt(delivery, gone, 'FAILED', null);
-      this.logger.warn({ subscriptionId: delivery.subscriptionId, eventId: delivery.eventId, endpoint: hostOf(delivery.url) }, 'webhook subscription disabled: the endpoint answered 410 Gone');
+      this.logger.warn(
+        { subscriptionId: delivery.subscriptionId, eventId: delivery.eventId, endpoint: hostOf(delivery.url) },
+        'webhook subscription disabled: the endpoint answered 410 Gone',
+      );
       return this.finish(delivery, 'FAILED', gone);
     }
     this.metrics.webhookAttempts.inc({ outcome: statusCode === null ? 'error' : 'http_error' });
@@ -113,7 +126,12 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
   }
 
   /** One line per attempt: who, which event, how it went and what happens next. Never the URL's path, the body or a secret. */
-  private logAttempt(delivery: WebhookDelivery, attempt: WebhookDelivery['attempts'][number], status: WebhookDelivery['status'], nextRetryAt: string | null): void {
+  private logAttempt(
+    delivery: WebhookDelivery,
+    attempt: WebhookDelivery['attempts'][number],
+    status: WebhookDelivery['status'],
+    nextRetryAt: string | null,
+  ): void {
     const line = {
       deliveryId: delivery.id,
       subscriptionId: delivery.subscriptionId,
@@ -129,7 +147,8 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
       nextRetryAt,
     };
     const outcome = attempt.statusCode !== null ? String(attempt.statusCode) : (attempt.error ?? 'error');
-    const text = `webhook attempt ${attempt.attempt} of ${delivery.eventType} → ${outcome} in ${attempt.durationMs} ms; ${nextRetryAt ? `retry at ${nextRetryAt}` : status}`;
+    const then = nextRetryAt ? `retry at ${nextRetryAt}` : status;
+    const text = `webhook attempt ${attempt.attempt} of ${delivery.eventType} → ${outcome} in ${attempt.durationMs} ms; ${then}`;
     if (status === 'SUCCEEDED') this.logger.log(line, text);
     else this.logger.warn(line, text);
   }

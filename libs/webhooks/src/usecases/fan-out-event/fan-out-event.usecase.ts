@@ -19,7 +19,9 @@ export class FanOutEventUseCase {
   ) {}
 
   async execute(command: FanOutEventCommand): Promise<number> {
-    const subs = (await this.subscriptions.list()).filter((s) => s.status === 'ENABLED' && (!command.onlySubscriptionIds || command.onlySubscriptionIds.includes(s.id)));
+    const subs = (await this.subscriptions.list()).filter(
+      (s) => s.status === 'ENABLED' && (!command.onlySubscriptionIds || command.onlySubscriptionIds.includes(s.id)),
+    );
     const callbackUrls = new Map<string, string | undefined>();
     const ready: string[] = [];
     let count = 0;

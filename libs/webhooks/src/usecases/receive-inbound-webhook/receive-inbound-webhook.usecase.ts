@@ -95,15 +95,25 @@ export class ReceiveInboundWebhookUseCase {
     } catch (error) {
       const reason = rejectionReason(error);
       // never the signature, the secret or the body: the source, the reason and the claimed id and time only
-      this.logger.warn({ source, reason, webhookId: headerText(headers['webhook-id']), webhookTimestamp: headerText(headers['webhook-timestamp']) }, `inbound webhook rejected: ${reason}`);
-      throw new ProblemException(401, 'invalid-signature', 'The webhook signature is missing or invalid, or its timestamp is more than 5 minutes off.');
+      this.logger.warn(
+        { source, reason, webhookId: headerText(headers['webhook-id']), webhookTimestamp: headerText(headers['webhook-timestamp']) },
+        `inbound webhook rejected: ${reason}`,
+      );
+      throw new ProblemException({
+        status: 401,
+        slug: 'invalid-signature',
+        detail: 'The webhook signature is missing or invalid, or its timestamp is more than 5 minutes off.',
+      });
     }
     const event = payload as { type?: unknown; data?: unknown };
     if (!event || typeof event !== 'object' || typeof event.type !== 'string') {
       throw ProblemException.validation([{ path: 'type', message: 'must be a string' }]);
     }
     if (!(Object.values(INBOUND_EVENT_TYPES) as string[]).includes(event.type)) {
-      throw ProblemException.unprocessable([{ path: 'type', message: `must be one of ${Object.values(INBOUND_EVENT_TYPES).join(', ')}` }], `Unknown event type "${event.type}".`);
+      throw ProblemException.unprocessable(
+        [{ path: 'type', message: `must be one of ${Object.values(INBOUND_EVENT_TYPES).join(', ')}` }],
+        `Unknown event type "${event.type}".`,
+      );
     }
     return { id: String(headers['webhook-id']), type: event.type, data: event.data };
   }

@@ -20,9 +20,11 @@ export class ReplayWebhookDeliveryUseCase {
   async execute({ subscriptionId, deliveryId }: ReplayWebhookDeliveryCommand): Promise<WebhookDelivery> {
     const sub = await this.getSubscription.execute({ subscriptionId });
     const delivery = await this.deliveries.get(deliveryId);
-    if (!delivery || delivery.subscriptionId !== sub.id) throw ProblemException.notFound(`Delivery ${deliveryId} of subscription ${subscriptionId} does not exist.`);
-    if (delivery.status === 'PENDING') throw new ProblemException(409, 'delivery-in-progress', 'This delivery is still being attempted; replay it once it has ended.');
-    if (sub.status !== 'ENABLED') throw new ProblemException(409, 'subscription-disabled', 'The subscription is disabled.');
+    if (!delivery || delivery.subscriptionId !== sub.id)
+      throw ProblemException.notFound(`Delivery ${deliveryId} of subscription ${subscriptionId} does not exist.`);
+    if (delivery.status === 'PENDING')
+      throw new ProblemException({ status: 409, slug: 'delivery-in-progress', detail: 'This delivery is still being attempted; replay it once it has ended.' });
+    if (sub.status !== 'ENABLED') throw new ProblemException({ status: 409, slug: 'subscription-disabled', detail: 'The subscription is disabled.' });
     delivery.status = 'PENDING';
     delivery.runStartedAtAttempt = delivery.attempts.length;
     delivery.nextRetryAt = new Date().toISOString();

@@ -1,9 +1,9 @@
 import { LookupAddress } from 'node:dns';
 import { AppConfig } from '@rpg/config';
 import { ProblemException } from './problem';
-import { OutboundUrlGuard, OutboundUrlRefused, embeddedIPv4, isBlockedAddress } from './outbound-url.guard';
+import { OutboundUrlPolicy, OutboundUrlRefused, embeddedIPv4, isBlockedAddress } from './outbound-url.policy';
 
-const guard = (allowPrivateNetworks: boolean) => new OutboundUrlGuard({ webhooks: { allowPrivateNetworks } } as unknown as AppConfig);
+const policy = (allowPrivateNetworks: boolean) => new OutboundUrlPolicy({ webhooks: { allowPrivateNetworks } } as unknown as AppConfig);
 
 describe('embeddedIPv4', () => {
   it.each([
@@ -61,15 +61,23 @@ describe('isBlockedAddress', () => {
     expect(isBlockedAddress(address)).toBe(true);
   });
 
-  it.each(['8.8.8.8', '93.184.215.14', '172.32.0.1', '100.128.0.1', '11.0.0.1', '2606:4700:4700::1111', '2a00:1450:4001::200e', '::ffff:8.8.8.8', '::ffff:808:808', '64:ff9b::808:808'])(
-    'allows %s',
-    (address) => {
-      expect(isBlockedAddress(address)).toBe(false);
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '93.184.215.14',
+    '172.32.0.1',
+    '100.128.0.1',
+    '11.0.0.1',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001::200e',
+    '::ffff:8.8.8.8',
+    '::ffff:808:808',
+    '64:ff9b::808:808',
+  ])('allows %s', (address) => {
+    expect(isBlockedAddress(address)).toBe(false);
+  });
 });
 
-describe('OutboundUrlGuard.check', () => {
+describe('OutboundUrlPolicy.check', () => {
   it.each([
     ['http://127.0.0.1/hook', /loopback|private/],
     ['http://localhost:8080/hook', /loopback|private/],
@@ -84,44 +92,51 @@ describe('OutboundUrlGuard.check', () => {
     ['http://user:pass@example.com/', /credentials/],
     ['not a url', /valid URL/],
   ])('refuses %s', async (url, reason) => {
-    await expect(guard(false).check(url)).rejects.toThrow(reason);
-    await expect(guard(false).check(url)).rejects.toBeInstanceOf(OutboundUrlRefused);
+    await expect(policy(false).check(url)).rejects.toThrow(reason);
+    await expect(policy(false).check(url)).rejects.toBeInstanceOf(OutboundUrlRefused);
   });
 
   it('accepts a public address', async () => {
-    await expect(guard(false).check('https://93.184.215.14/hook')).resolves.toBeUndefined();
-    await expect(guard(false).check('http://[2606:4700:4700::1111]:8443/x')).resolves.toBeUndefined();
+    await expect(policy(false).check('https://93.184.215.14/hook')).resolves.toBeUndefined();
+    await expect(policy(false).check('http://[2606:4700:4700::1111]:8443/x')).resolves.toBeUndefined();
   });
 
   it('allows private targets only when WEBHOOK_ALLOW_PRIVATE_NETWORKS=true, but never other schemes or credentials', async () => {
-    await expect(guard(true).check('http://127.0.0.1:3000/hook')).resolves.toBeUndefined();
-    await expect(guard(true).check('http://localhost/hook')).resolves.toBeUndefined();
-    await expect(guard(true).check('ftp://127.0.0.1/')).rejects.toThrow(OutboundUrlRefused);
-    await expect(guard(true).check('http://a:b@127.0.0.1/')).rejects.toThrow(OutboundUrlRefused);
+    await expect(policy(true).check('http://127.0.0.1:3000/hook')).resolves.toBeUndefined();
+    await expect(policy(true).check('http://localhost/hook')).resolves.toBeUndefined();
+    await expect(policy(true).check('ftp://127.0.0.1/')).rejects.toThrow(OutboundUrlRefused);
+    await expect(policy(true).check('http://a:b@127.0.0.1/')).rejects.toThrow(OutboundUrlRefused);
   });
 
   it('assertAllowed turns a refusal into a 400 naming the field', async () => {
-    const error = await guard(false).assertAllowed('http://10.0.0.1/', 'callbackUrl').then(() => null, (e: unknown) => e);
+    const error = await policy(false)
+      .assertAllowed('http://10.0.0.1/', 'callbackUrl')
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(ProblemException);
     expect(error).toMatchObject({ slug: 'validation-failed', errors: [{ path: 'callbackUrl', message: expect.stringMatching(/private/) }] });
     expect((error as ProblemException).getStatus()).toBe(400);
   });
 });
 
-describe('OutboundUrlGuard.guardedLookup (connect-time check)', () => {
-  const lookup = (g: OutboundUrlGuard, host: string, options: object = {}) =>
-    new Promise<{ err: Error | null; address: string | LookupAddress[] }>((resolve) => g.guardedLookup(host, options, (err, address) => resolve({ err, address })));
+describe('OutboundUrlPolicy.guardedLookup (connect-time check)', () => {
+  const lookup = (g: OutboundUrlPolicy, host: string, options: object = {}) =>
+    new Promise<{ err: Error | null; address: string | LookupAddress[] }>((resolve) =>
+      g.guardedLookup(host, options, (err, address) => resolve({ err, address })),
+    );
 
   it('refuses a name resolving to loopback', async () => {
-    const { err } = await lookup(guard(false), 'localhost');
+    const { err } = await lookup(policy(false), 'localhost');
     expect(err).toBeInstanceOf(OutboundUrlRefused);
   });
 
   it('resolves it when private networks are allowed (single and all forms)', async () => {
-    const one = await lookup(guard(true), 'localhost');
+    const one = await lookup(policy(true), 'localhost');
     expect(one.err).toBeNull();
     expect(typeof one.address).toBe('string');
-    const all = await lookup(guard(true), 'localhost', { all: true });
+    const all = await lookup(policy(true), 'localhost', { all: true });
     expect(all.err).toBeNull();
     expect(Array.isArray(all.address)).toBe(true);
   });

@@ -60,7 +60,7 @@ export class OutboundUrlRefused extends Error {}
  * resolves to must be public — unless WEBHOOK_ALLOW_PRIVATE_NETWORKS=true. Used on subscribe and again at each delivery.
  */
 @Injectable()
-export class OutboundUrlGuard {
+export class OutboundUrlPolicy {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   get allowPrivate(): boolean {
@@ -77,6 +77,7 @@ export class OutboundUrlGuard {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OutboundUrlRefused('must use http or https');
     if (url.username || url.password) throw new OutboundUrlRefused('must not contain credentials');
+    // eslint-disable-next-line no-control-regex -- refuses control characters on purpose
     if (/[\r\n\u0000-\u001f\u007f\s]/.test(raw)) throw new OutboundUrlRefused('must not contain control characters or spaces');
     if (this.allowPrivate) return;
     const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -96,9 +97,13 @@ export class OutboundUrlGuard {
   }
 
   /** A DNS lookup for sockets that refuses blocked addresses at connect time (DNS may change after the check). */
-  readonly guardedLookup = (hostname: string, options: object, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void): void => {
+  readonly guardedLookup = (
+    hostname: string,
+    options: object,
+    callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
     dns
-      .lookup(hostname, { ...(options as object), all: true })
+      .lookup(hostname, { ...options, all: true })
       .then((list) => {
         const blocked = !this.allowPrivate && list.find((a) => isBlockedAddress(a.address));
         if (blocked) return callback(new OutboundUrlRefused(`${hostname} resolves to a blocked address (${blocked.address})`), '', 4);
