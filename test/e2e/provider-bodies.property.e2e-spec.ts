@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import fc from 'fast-check';
@@ -7,9 +7,12 @@ import { Harness, SEED, apinizerTarget, auth, lbTarget, l7Target, sandboxControl
 /**
  * Property tests over the unified changes: whatever a caller sends, the gateway answers 2xx or a 4xx problem (never a 5xx),
  * and every body it sends (or plans to send) has the provider's documented shape. The Gcore L7 body is checked against
- * the published schema in ../shared/reference (the authority, not our copy), plus its 301/302/303/307/308 rule.
+ * the published schema in ../shared/reference (the authority; its copy in libs/gcore when ../shared is absent), plus its 301/302/303/307/308 rule.
  */
-const SCHEMA_PATH = join(__dirname, '../../../shared/reference/gcore-l7-update.schema.json');
+/** The published schema in ../shared/reference (the authority); a checkout without ../shared falls back to the lib's copy, which must match it. */
+const SHARED_SCHEMA_PATH = join(__dirname, '../../../shared/reference/gcore-l7-update.schema.json');
+const LIB_SCHEMA_PATH = join(__dirname, '../../libs/gcore/src/schema/l7-update.schema.json');
+const SCHEMA_PATH = existsSync(SHARED_SCHEMA_PATH) ? SHARED_SCHEMA_PATH : LIB_SCHEMA_PATH;
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateL7Body = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
 
@@ -194,6 +197,13 @@ function callProblems(call: { method: string; path: string; body: unknown }): st
 function describeCase(body: unknown): string {
   return JSON.stringify(body).slice(0, 600);
 }
+
+describe('the L7 schema the gateway validates with', () => {
+  it('is the published one from ../shared/reference', () => {
+    if (!existsSync(SHARED_SCHEMA_PATH)) return; // a checkout without ../shared has only the copy
+    expect(JSON.parse(readFileSync(LIB_SCHEMA_PATH, 'utf8'))).toEqual(JSON.parse(readFileSync(SHARED_SCHEMA_PATH, 'utf8')));
+  });
+});
 
 describe('provider bodies (property): every accepted change yields documented provider bodies, no input yields a 5xx', () => {
   let h: Harness;
