@@ -1,5 +1,5 @@
 import type { ApinizerPolicyTarget } from '@rpg/routing-policy';
-import { checkApinizerChanges, sameApinizerPolicyName } from './apinizer-changes.check';
+import { checkApinizerNameAndReplacement, sameApinizerPolicyName } from './apinizer-changes.check';
 
 type Obj = Record<string, any>;
 
@@ -10,13 +10,13 @@ const THROTTLING = {
   messageCountForInterval: 5,
   throttlingInterval: 'ONE_HOUR',
 };
-const check = (changes: Obj) => checkApinizerChanges(target, changes);
+const check = (changes: Obj) => checkApinizerNameAndReplacement(target, changes);
 const paths = (changes: Obj) =>
   check(changes)
     .map((e) => e.path)
     .sort();
 
-describe('checkApinizerChanges (decided from the request alone, before anything is stored)', () => {
+describe('checkApinizerNameAndReplacement (decided from the request alone, before anything is stored)', () => {
   it.each<[string, Obj]>([
     ['no policy', { order: 1 }],
     ['a partial policy (the merge needs the provider)', { policy: { messageCountForInterval: 3 } }],

@@ -20,7 +20,7 @@ export function sameApinizerPolicyName(a: string, b: string): boolean {
  * (Apinizer takes the name from the path and cannot rename), a type the Management API cannot update, and a
  * `replacePolicy: true` policy that is not complete. Paths are relative to the update (`changes.policy.name`).
  */
-export function checkApinizerChanges(target: ApinizerPolicyTarget, changes: ApinizerPolicyChangesDto): PolicyFieldError[] {
+export function checkApinizerNameAndReplacement(target: ApinizerPolicyTarget, changes: ApinizerPolicyChangesDto): PolicyFieldError[] {
   const errors: PolicyFieldError[] = [];
   const policy = changes.policy;
   if (policy && 'name' in policy && policy.name !== undefined) {

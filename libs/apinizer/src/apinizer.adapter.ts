@@ -11,7 +11,7 @@ import {
   Target,
   Update,
 } from '@rpg/routing-policy';
-import { checkApinizerChanges } from './apinizer-changes.check';
+import { checkApinizerNameAndReplacement } from './apinizer-changes.check';
 import { ApinizerClient } from './apinizer.client';
 import { ApinizerPolicyConfigStore } from './apinizer-policy-config.store';
 import { ApinizerPolicyMerger, MergeBase, MergedApinizerPolicy } from './apinizer-policy.merger';
@@ -37,7 +37,7 @@ export class ApinizerAdapter implements ProviderAdapter {
   }
 
   checkChanges(update: Update): ChangeFieldError[] {
-    return checkApinizerChanges(update.target as ApinizerPolicyTarget, (update.changes ?? {}) as ApinizerPolicyChangesDto);
+    return checkApinizerNameAndReplacement(update.target as ApinizerPolicyTarget, (update.changes ?? {}) as ApinizerPolicyChangesDto);
   }
 
   async plan(update: Update): Promise<ProviderPlan> {
