@@ -1,6 +1,9 @@
 /** Unit specs beside the code (apps/, libs/) and end-to-end / fault tests in test/. All talk to real Redis. */
 const moduleNameMapper = {
   '^@rpg/(.*)$': '<rootDir>/libs/$1/src',
+  // libs/client is also an ES module package (a browser loads its build as it is), so its relative imports name the
+  // .js file; Jest runs the .ts source, which this finds (a .js file still resolves to itself when no .ts sits beside it)
+  '^(\\.{1,2}/.*)\\.js$': '$1',
 };
 const transform = {
   '^.+\\.ts$': [

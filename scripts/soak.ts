@@ -4,6 +4,7 @@
  * subscriber. Samples memory and backlog every 10 s, then checks: 0 errors, every operation SUCCEEDED, every
  * operation.completed delivered, memory and backlog flat. Exit code 1 when a check fails.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   const env = {
     ...process.env,
     NODE_ENV: 'production',
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
     PORT: String(port),
     REDIS_URL,
     QUEUE_PREFIX: prefix,

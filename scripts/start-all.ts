@@ -64,6 +64,9 @@ async function main(): Promise<void> {
     await waitForHttp(`http://127.0.0.1:${sandboxPort}/apiops/test/healthcheck`, 10_000);
   }
   run('worker', 'worker/src/main.js');
+  // the gateway last, once the worker is up: its closing lines (docs URL, dev key) are then the last a person sees
+  const metricsPort = env.WORKER_METRICS_PORT ?? '9464';
+  if (metricsPort !== '0') await waitForHttp(`http://127.0.0.1:${metricsPort}/health/live`, 20_000).catch(() => undefined);
   run('gateway', 'gateway/src/main.js');
 }
 

@@ -3,6 +3,7 @@
  * / REDIS_URL with a unique key prefix), the provider sandbox (scripts/bench/sandbox-host), a bare Fastify baseline,
  * the gateway and ONE worker, all from dist/, plus the BullMQ queue handles the scenarios pause, resume and count.
  */
+import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { spawnSync } from 'node:child_process';
@@ -180,6 +181,7 @@ export class BenchStack {
     return {
       ...process.env,
       NODE_ENV: 'production',
+      SESSION_SECRET: randomBytes(32).toString('base64url'),
       REDIS_URL: redisUrl,
       QUEUE_PREFIX: prefix,
       API_KEYS: `bench:${apiKey}:*`,

@@ -179,6 +179,9 @@ const BAD_CONFIG: Array<[string, Record<string, string>, string | RegExp, string
   ['INBOUND_WEBHOOK_SECRETS not whsec_', { INBOUND_WEBHOOK_SECRETS: 'ci=plain-inbound-secret' }, 'INBOUND_WEBHOOK_SECRETS', 'plain-inbound-secret'],
   ['REDIS_URL not a redis URL (with a password)', { REDIS_URL: 'http://user:hunter2pass@localhost:6379' }, 'REDIS_URL', 'hunter2pass'],
   ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL', ''],
+  ['NODE_ENV=production without SESSION_SECRET', { NODE_ENV: 'production', API_KEYS: 'ops:a-long-enough-key:*' }, 'SESSION_SECRET', ''],
+  ['SESSION_SECRET too short', { SESSION_SECRET: 'short-session-secret' }, 'SESSION_SECRET', 'short-session-secret'],
+  ['HOST not an address', { HOST: 'not a host!' }, 'HOST', ''],
   ['WEBHOOK_ALLOW_PRIVATE_NETWORKS=yes', { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes' }, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', ''],
 ];
 

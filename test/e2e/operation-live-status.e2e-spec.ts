@@ -1,63 +1,8 @@
 /** Live operation status: the SSE stream of an operation and Prefer: wait on POST /v1/routing-policy-updates. */
-import { IncomingMessage, get as httpGet } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { Harness, READ_KEY, SEED, TERMINAL, auth, finished, l7Target, postUpdates, sandboxControl, startHarness } from '../support/harness';
+import { gatewayPort, readSse } from '../support/sse';
 
 jest.setTimeout(60_000);
-
-/** Makes the gateway listen on a real port (SSE needs a socket) and returns it. */
-async function gatewayPort(h: Harness): Promise<number> {
-  const server = h.gateway.getHttpServer();
-  if (!server.listening) await h.gateway.listen(0, '127.0.0.1');
-  return (server.address() as AddressInfo).port;
-}
-
-interface SseEvent {
-  id?: string;
-  event?: string;
-  data?: string;
-  retry?: string;
-}
-
-/** Reads a whole SSE stream (until the server ends it) with a plain http.get. */
-function readSse(
-  port: number,
-  path: string,
-  headers: Record<string, string> = auth(),
-  timeoutMs = 20_000,
-): Promise<{ res: IncomingMessage; raw: string; events: SseEvent[]; retry?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpGet({ host: '127.0.0.1', port, path, headers }, (res) => {
-      let raw = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (raw += c));
-      res.on('end', () => {
-        clearTimeout(timer);
-        const events: SseEvent[] = [];
-        let retry: string | undefined;
-        for (const block of raw.split('\n\n')) {
-          const e: SseEvent = {};
-          for (const line of block.split('\n')) {
-            if (!line || line.startsWith(':')) continue;
-            const i = line.indexOf(':');
-            const field = line.slice(0, i) as keyof SseEvent;
-            const value = line.slice(i + 1).replace(/^ /, '');
-            e[field] = field === 'data' && e.data !== undefined ? `${e.data}\n${value}` : value;
-          }
-          if (e.retry !== undefined) retry = e.retry;
-          if (e.data !== undefined || e.event !== undefined) events.push(e);
-        }
-        resolve({ res, raw, events, retry });
-      });
-      res.on('error', reject);
-    });
-    const timer = setTimeout(() => {
-      req.destroy();
-      reject(new Error(`SSE stream ${path} did not end within ${timeoutMs} ms`));
-    }, timeoutMs);
-    req.on('error', reject);
-  });
-}
 
 describe('live status: SSE and Prefer: wait', () => {
   let h: Harness;

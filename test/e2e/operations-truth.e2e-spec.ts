@@ -30,7 +30,8 @@ const updateRequested = (data: unknown) => JSON.stringify({ type: 'routing-polic
 
 /** An operation answer without what differs between two answers of the same request (its id and times). */
 function comparable(operation: Record<string, any>): Record<string, any> {
-  const { id: _id, createdAt: _c, updatedAt: _u, completedAt: _d, ...rest } = operation;
+  // who asked differs by design (the inbound source `inbound:<source>`, or the API key's name)
+  const { id: _id, createdAt: _c, updatedAt: _u, completedAt: _d, requestedBy: _r, ...rest } = operation;
   return rest;
 }
 
@@ -67,6 +68,7 @@ describe('operational truth', () => {
       expect(viaWebhook.body).toMatchObject({ dryRun: true, reference: 'ci-dry', status: 'SUCCEEDED' });
       expect(viaWebhook.body.results[0].plan).toEqual([expect.objectContaining({ method: 'PATCH' })]);
       expect(comparable(viaWebhook.body)).toEqual(comparable(viaRest.body));
+      expect([viaWebhook.body.requestedBy, viaRest.body.requestedBy]).toEqual(['inbound:ci', 'admin']);
       // nothing was stored or written: no operation under that id, no PATCH at the provider
       expect((await h.http.get(`/v1/operations/${viaWebhook.body.id}`).set(auth())).status).toBe(404);
       const log = (await sandboxControl(h, 'GET', '/__sandbox/requests')).log as { method: string }[];

@@ -15,6 +15,7 @@ import { InboundWebhooksController } from './controllers/inbound-webhooks.contro
 import { OperationsController } from './controllers/operations.controller';
 import { RoutingPoliciesController } from './controllers/routing-policies.controller';
 import { RoutingPolicyUpdatesController } from './controllers/routing-policy-updates.controller';
+import { StreamTokensController } from './controllers/stream-tokens.controller';
 import { WebhookSubscriptionsController } from './controllers/webhook-subscriptions.controller';
 import { HealthController } from './health/health.controller';
 import { ApiKeyThrottlerGuard } from './security/api-key-throttler.guard';
@@ -39,7 +40,8 @@ export class GatewayModule {
         ThrottlerModule.forRootAsync({
           inject: [APP_CONFIG, REDIS, RedisKeys],
           useFactory: (c: AppConfig, redis: RedisClient, keys: RedisKeys) => ({
-            throttlers: [{ name: 'per-key', ttl: 60_000, limit: c.rateLimitPerMinute }],
+            // named 'default' so the headers are plain X-RateLimit-Limit/-Remaining/-Reset (a name would be appended to each)
+            throttlers: [{ name: 'default', ttl: 60_000, limit: c.rateLimitPerMinute }],
             storage: new RedisThrottlerStorage(redis, keys.key('throttle', '')),
           }),
         }),
@@ -48,6 +50,7 @@ export class GatewayModule {
         RoutingPolicyUpdatesController,
         RoutingPoliciesController,
         OperationsController,
+        StreamTokensController,
         WebhookSubscriptionsController,
         InboundWebhooksController,
         HealthController,

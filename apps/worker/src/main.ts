@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const app = await createWorkerApp(config, logger);
   stopOnSignals(app, logger);
   if (config.workerMetricsPort) {
-    const server = startMetricsServer(app.get(ServiceMetrics), config.workerMetricsPort);
+    const server = startMetricsServer(app.get(ServiceMetrics), config.workerMetricsPort, config.host);
     // a second worker on the same host finds the port taken: it works on without the endpoint instead of crashing
     server.on('error', (error) =>
       logger.warn({ port: config.workerMetricsPort, err: error.message }, 'worker metrics endpoint not started (set WORKER_METRICS_PORT per worker, or 0)'),

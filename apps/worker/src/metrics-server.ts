@@ -2,7 +2,7 @@ import { createServer, Server } from 'node:http';
 import { ServiceMetrics } from '@rpg/observability';
 
 /** The worker has no API: a minimal HTTP listener serves its Prometheus metrics (GET /metrics) and liveness. */
-export function startMetricsServer(metrics: ServiceMetrics, port: number): Server {
+export function startMetricsServer(metrics: ServiceMetrics, port: number, host: string): Server {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
       metrics.registry
@@ -25,6 +25,6 @@ export function startMetricsServer(metrics: ServiceMetrics, port: number): Serve
     res.writeHead(404);
     res.end();
   });
-  server.listen(port, '0.0.0.0');
+  server.listen(port, host);
   return server;
 }

@@ -83,7 +83,7 @@ export interface paths {
         };
         /**
          * Read an operation
-         * @description Status of the operation and of each target: Gcore task ids and states, Apinizer status and deployment result, errors.
+         * @description Status of the operation and of each target: what was asked (`changes`), Gcore task ids and states, Apinizer status and deployment result, errors. `Prefer: wait=N` (N ≤ 60) answers once the operation is terminal or after N s (`Preference-Applied` says so).
          */
         get: operations["OperationsController_get"];
         put?: never;
@@ -102,10 +102,30 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Live status as Server-Sent Events
-         * @description `event: operation.updated` with the operation as data: the current state first, then every change (id = change sequence; `retry:` is sent, and a reconnect with Last-Event-ID gets the current state again). A `: heartbeat` comment every 15 s; the stream ends after the terminal state.
+         * Live status of one operation as Server-Sent Events
+         * @description `event: operation.updated` with the operation as data: the current state first, then every change (id = change sequence; `retry:` is sent). A reconnect with Last-Event-ID gets only what it missed, and 204 once it has seen the terminal state (EventSource then stops). A `: heartbeat` comment keeps it open; the stream ends after the terminal state.
          */
         get: operations["OperationsController_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live changes of all operations as Server-Sent Events (for lists)
+         * @description `event: operation.updated` with the operation as data on every change of any operation (of `status`, when given). The event id is the change's time in ms: a reconnect with Last-Event-ID first gets the operations changed since (among the newest 200). A `: heartbeat` comment keeps it open.
+         */
+        get: operations["OperationsController_allEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -148,6 +168,26 @@ export interface paths {
          * @description Validates, stores the operation and answers 202 with Location; workers then call Gcore and Apinizer. `dryRun: true` answers 200 with the planned provider calls and diffs, writing nothing. `Prefer: wait=N` (N ≤ 60) answers 200 with the finished operation if it ends in time.
          */
         post: operations["RoutingPolicyUpdatesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stream-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get a stream token for EventSource
+         * @description EventSource cannot send Authorization: pass this token as `?access_token=` on the event streams instead. Read-only, valid 5 minutes (checked when a stream connects), optionally bound to one operation; refused (401) on every other route.
+         */
+        post: operations["StreamTokensController_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -398,6 +438,13 @@ export interface components {
             status: string;
             url: string;
         };
+        CreateStreamTokenDto: {
+            /**
+             * @description Bind the token to this operation's stream (it then opens no other).
+             * @example op_01JD8X3Q4M5N6P7R8S9T0V1W2X
+             */
+            operationId?: string;
+        };
         CreateWebhookSubscriptionDto: {
             /** @example Platform audit trail */
             description?: string;
@@ -641,6 +688,11 @@ export interface components {
             /** @example op_01JD8X3Q4M5N6P7R8S9T0V1W2X */
             id: string;
             reference?: string | null;
+            /**
+             * @description The name of the API key that asked for it.
+             * @example web
+             */
+            requestedBy: string;
             results: components["schemas"]["OperationResultDto"][];
             /** @enum {string} */
             status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_SUCCEEDED";
@@ -653,6 +705,8 @@ export interface components {
         };
         OperationResultDto: {
             apinizer?: components["schemas"]["ApinizerResultDto"];
+            /** @description The changes as requested for this target (the target's kind says which shape). */
+            changes: components["schemas"]["GcoreL7PolicyChangesDto"] | components["schemas"]["GcoreLoadBalancerChangesDto"] | components["schemas"]["ApinizerPolicyChangesDto"];
             error?: components["schemas"]["ResultErrorDto"];
             gcore?: components["schemas"]["GcoreResultDto"];
             /** @description Position of the target in the request. */
@@ -661,10 +715,10 @@ export interface components {
             plan?: components["schemas"]["PlannedCallDto"][];
             /** @enum {string} */
             status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
-            /** @description The target as sent. */
+            /** @description The target as sent (its `provider` and `kind` say which). */
             target: {
                 [key: string]: unknown;
-            };
+            } & (components["schemas"]["GcoreL7PolicyTargetDto"] | components["schemas"]["GcoreLoadBalancerTargetDto"] | components["schemas"]["ApinizerPolicyTargetDto"]);
         };
         PlannedCallDto: {
             body: {
@@ -726,7 +780,7 @@ export interface components {
             /**
              * Format: uri
              * @description This operation's events are also sent here, signed with the callbackSecret returned once in the 202 answer.
-             * @example https://hooks.example.com/routing
+             *     Loopback and private addresses are refused unless WEBHOOK_ALLOW_PRIVATE_NETWORKS=true.
              */
             callbackUrl?: string;
             /**
@@ -771,6 +825,15 @@ export interface components {
              *     ]
              */
             updates: (components["schemas"]["GcoreL7PolicyUpdateDto"] | components["schemas"]["GcoreLoadBalancerUpdateDto"] | components["schemas"]["ApinizerPolicyUpdateDto"])[];
+        };
+        StreamTokenDto: {
+            /**
+             * @description When it stops opening streams (at most 5 minutes; a stream already open stays open).
+             * @example 2026-12-02T10:05:00.000Z
+             */
+            expiresAt: string;
+            /** @description Opaque; send it as `?access_token=` on GET /v1/operations/{id}/events or /v1/operations/events. */
+            token: string;
         };
         WebhookDeliveryDto: {
             attempts: components["schemas"]["DeliveryAttemptDto"][];
@@ -980,25 +1043,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "errors": [
+                     *         {
+                     *           "path": "updates[0].changes.redirectHttpCode",
+                     *           "message": "must be one of 301, 302, 303, 307, 308"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1008,25 +1083,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1036,25 +1117,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1064,25 +1151,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "The policy type cannot be changed by an update.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "errors": [
+                     *         {
+                     *           "path": "updates[0].changes.policy.type",
+                     *           "message": "cannot change the policy type (policy-api-based-throttling)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1117,25 +1216,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "errors": [
+                     *         {
+                     *           "path": "updates[0].changes.redirectHttpCode",
+                     *           "message": "must be one of 301, 302, 303, 307, 308"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1145,25 +1256,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1173,25 +1290,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1200,7 +1323,10 @@ export interface operations {
     OperationsController_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `wait=N`: answer when the operation is terminal or after N seconds (at most 60). */
+                Prefer?: string;
+            };
             path: {
                 id: string;
             };
@@ -1222,25 +1348,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1250,25 +1382,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1278,25 +1416,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1304,9 +1448,13 @@ export interface operations {
     };
     OperationsController_events: {
         parameters: {
-            query?: never;
-            header: {
-                "last-event-id": string;
+            query?: {
+                /** @description A stream token (POST /v1/stream-tokens) in place of the Authorization header, for EventSource. Accepted on the two event streams only. */
+                access_token?: unknown;
+            };
+            header?: {
+                /** @description Sent by EventSource when it reconnects: the id of the last event it got. */
+                "Last-Event-ID"?: string;
             };
             path: {
                 id: string;
@@ -1322,31 +1470,44 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description A reconnect after the terminal event: nothing more will come. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Missing or unknown API key. */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1356,25 +1517,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1384,25 +1551,165 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    OperationsController_allEvents: {
+        parameters: {
+            query?: {
+                /** @description A stream token (POST /v1/stream-tokens) in place of the Authorization header, for EventSource. Accepted on the two event streams only. */
+                access_token?: string;
+                /** @description Only operations that change into this status. */
+                status?: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_SUCCEEDED";
+            };
+            header?: {
+                /** @description Sent by EventSource when it reconnects: the id of the last event it got. */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: `errors` lists each field path and message. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "errors": [
+                     *         {
+                     *           "path": "updates[0].changes.redirectHttpCode",
+                     *           "message": "must be one of 301, 302, 303, 307, 308"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The API key lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1435,25 +1742,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "errors": [
+                     *         {
+                     *           "path": "updates[0].changes.redirectHttpCode",
+                     *           "message": "must be one of 301, 302, 303, 307, 308"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1463,25 +1782,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1491,25 +1816,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1518,12 +1849,10 @@ export interface operations {
     RoutingPolicyUpdatesController_create: {
         parameters: {
             query?: never;
-            header: {
-                "idempotency-key": string;
+            header?: {
                 /** @description Scoped to the API key, kept 24 h: the same key and body return the original operation (Idempotent-Replayed: true); another body → 422. */
                 "Idempotency-Key"?: string;
-                prefer: string;
-                /** @description wait=N: wait up to N seconds (max 60) for the operation to finish. */
+                /** @description `wait=N`: wait up to N seconds (max 60) for the operation to finish. */
                 Prefer?: string;
             };
             path?: never;
@@ -1559,25 +1888,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "errors": [
+                     *         {
+                     *           "path": "updates[0].changes.redirectHttpCode",
+                     *           "message": "must be one of 301, 302, 303, 307, 308"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1587,25 +1928,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1615,25 +1962,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1643,25 +1996,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/body-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "detail": "The body exceeds the 1 MiB limit.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1671,25 +2030,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "detail": "Send the body as application/json.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1699,25 +2064,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "The policy type cannot be changed by an update.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "errors": [
+                     *         {
+                     *           "path": "updates[0].changes.policy.type",
+                     *           "message": "cannot change the policy type (policy-api-based-throttling)"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1727,25 +2104,196 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/storage-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "Storage is unavailable; nothing was accepted. Retry later.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    StreamTokensController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateStreamTokenDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTokenDto"];
+                };
+            };
+            /** @description Invalid request: `errors` lists each field path and message. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "errors": [
+                     *         {
+                     *           "path": "updates[0].changes.redirectHttpCode",
+                     *           "message": "must be one of 301, 302, 303, 307, 308"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The API key lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1774,25 +2322,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1802,25 +2356,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1853,25 +2413,37 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "errors": [
+                     *         {
+                     *           "path": "updates[0].changes.redirectHttpCode",
+                     *           "message": "must be one of 301, 302, 303, 307, 308"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1881,25 +2453,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1909,25 +2487,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1958,25 +2542,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -1986,25 +2576,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2014,25 +2610,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2061,25 +2663,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2089,25 +2697,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2117,25 +2731,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2166,25 +2786,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2194,25 +2820,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2222,25 +2854,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2272,25 +2910,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2300,25 +2944,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2328,25 +2978,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2356,25 +3012,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/delivery-in-progress",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This delivery is still being attempted; replay it once it has ended.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2409,25 +3071,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2437,25 +3105,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2465,25 +3139,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2516,25 +3196,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2544,25 +3230,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };
@@ -2572,25 +3264,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
                     "application/problem+json": {
-                        /** @example The request is invalid. */
-                        detail?: string;
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
                         errors?: {
-                            /** @example must be one of 301, 302, 303, 307, 308 */
-                            message?: string;
-                            /** @example updates[0].changes.redirectHttpCode */
-                            path?: string;
+                            message: string;
+                            path: string;
                         }[];
-                        /** @example /v1/routing-policy-updates */
+                        /** @description The request path. */
                         instance?: string;
-                        /** @example 9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44 */
-                        requestId?: string;
-                        /** @example 400 */
-                        status?: number;
-                        /** @example Bad Request */
-                        title?: string;
-                        /** @example https://routing-policy-gateway.dev/problems/validation-failed */
-                        type?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
                     };
                 };
             };

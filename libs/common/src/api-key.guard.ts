@@ -4,14 +4,21 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig, ApiKeyEntry, ApiScope, hashApiKey } from '@rpg/config';
 import { ProblemException } from './problem';
+import { SignedTokenCodec } from './signed-token';
 
 export const REQUIRED_SCOPE = 'rpg:required-scope';
 export const PUBLIC_ROUTE = 'rpg:public-route';
+export const STREAM_TOKEN_ROUTE = 'rpg:stream-token-route';
+/** The query parameter that carries a stream token (EventSource cannot send headers). */
+export const STREAM_TOKEN_PARAM = 'access_token';
 
 /** The scope a route needs; the key must hold it (or `*`). */
 export const RequireScope = (scope: ApiScope) => SetMetadata(REQUIRED_SCOPE, scope);
 /** No API key (health, docs, metrics, inbound webhooks whose signature is the credential). */
 export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
+
+/** A Server-Sent Events route: besides the API key, a stream token in `?access_token=` is accepted (read-only routes only). */
+export const AcceptStreamToken = () => SetMetadata(STREAM_TOKEN_ROUTE, true);
 
 export interface AuthenticatedRequest extends FastifyRequest {
   apiKey?: { name: string; scopes: ReadonlySet<ApiScope> };
@@ -56,11 +63,40 @@ export function authenticate(
   return { name: entry.name, scopes: entry.scopes };
 }
 
+const invalidStreamToken = (detail: string) =>
+  new ProblemException({ status: 401, slug: 'unauthorized', detail, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+
+/**
+ * A stream token (POST /v1/stream-tokens) presented on an SSE route: signed by a gateway sharing SESSION_SECRET, not
+ * expired, its key still configured with the scope, and bound to this operation when it names one.
+ */
+export function authenticateStreamToken(
+  config: AppConfig,
+  tokens: SignedTokenCodec,
+  token: string,
+  scope: ApiScope | undefined,
+  operationId: string | undefined,
+): { name: string; scopes: ReadonlySet<ApiScope> } {
+  const claims = tokens.verify(token, 'stream');
+  if (!claims) throw invalidStreamToken('The stream token is invalid or has expired: get a new one from POST /v1/stream-tokens.');
+  const entry = config.apiKeys.find((k) => k.name === claims.keyName);
+  if (!entry) throw invalidStreamToken('The API key this stream token was issued to no longer exists.');
+  if (scope && !entry.scopes.has(scope)) {
+    throw new ProblemException({ status: 403, slug: 'forbidden', detail: `The API key "${entry.name}" lacks the scope "${scope}".` });
+  }
+  if (claims.operationId && claims.operationId !== operationId) {
+    throw new ProblemException({ status: 403, slug: 'forbidden', detail: 'This stream token is bound to another operation.' });
+  }
+  // read-only whatever the key holds: the token opens streams, nothing else
+  return { name: entry.name, scopes: new Set(scope ? [scope] : []) };
+}
+
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tokens: SignedTokenCodec,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -68,6 +104,18 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const scope = this.reflector.getAllAndOverride<ApiScope | undefined>(REQUIRED_SCOPE, targets);
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query && Object.prototype.hasOwnProperty.call(query, STREAM_TOKEN_PARAM)) {
+      if (!this.reflector.getAllAndOverride<boolean>(STREAM_TOKEN_ROUTE, targets)) {
+        throw invalidStreamToken(`A stream token (?${STREAM_TOKEN_PARAM}=) is accepted only on Server-Sent Events routes; send "Authorization: Bearer <key>".`);
+      }
+      if (request.headers.authorization === undefined) {
+        const token = query[STREAM_TOKEN_PARAM];
+        const params = request.params as Record<string, string> | undefined;
+        request.apiKey = authenticateStreamToken(this.config, this.tokens, typeof token === 'string' ? token : '', scope, params?.id);
+        return true;
+      }
+    }
     request.apiKey = authenticate(this.config, request.headers.authorization, scope);
     return true;
   }

@@ -6,3 +6,4 @@ export * from './api-key.guard';
 export * from './validation';
 export * from './outbound-url.policy';
 export * from './common.module';
+export * from './signed-token';

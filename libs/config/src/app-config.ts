@@ -19,6 +19,10 @@ export interface AppConfig {
   env: string;
   production: boolean;
   port: number;
+  /** Listen address of the gateway and of the worker's metrics endpoint. */
+  host: string;
+  /** Key of the HMAC that signs stream tokens and admin session cookies. */
+  sessionSecret: Buffer;
   redisUrl: string;
   /** Seed nodes of a Redis Cluster; empty for a single Redis (REDIS_URL). */
   redisClusterNodes: RedisNode[];
@@ -49,6 +53,7 @@ export interface AppConfig {
   webhooks: { allowPrivateNetworks: boolean; retryDelaysMs: number[]; inboundSecrets: Map<string, string> };
   operationRetentionDays: number;
   corsOrigins: string[];
+  sseHeartbeatMs: number;
   logLevel: string;
   workerConcurrency: number;
   rateLimitPerMinute: number;
@@ -150,6 +155,11 @@ function buildAppConfig(env: EnvironmentVariables): AppConfig {
   if ((env.APINIZER_USERNAME === undefined) !== (env.APINIZER_PASSWORD === undefined)) {
     throw new ConfigValidationError('Invalid configuration: APINIZER_USERNAME and APINIZER_PASSWORD must be set together');
   }
+  if (production && !env.SESSION_SECRET) {
+    throw new ConfigValidationError(
+      'Invalid configuration: SESSION_SECRET is required when NODE_ENV=production (at least 32 characters, the same on every gateway)',
+    );
+  }
   const sandboxUrl = `http://127.0.0.1:${env.SANDBOX_PORT}`;
   const gcoreUsesSandbox = !env.GCORE_API_URL;
   const apinizerUsesSandbox = !env.APINIZER_API_URL;
@@ -157,6 +167,9 @@ function buildAppConfig(env: EnvironmentVariables): AppConfig {
     env: env.NODE_ENV ?? 'development',
     production,
     port: env.PORT,
+    host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    // development without a secret: random per process (tokens and admin sessions end with a restart)
+    sessionSecret: env.SESSION_SECRET ? Buffer.from(env.SESSION_SECRET, 'utf8') : randomBytes(32),
     redisUrl: env.REDIS_URL,
     redisClusterNodes: parseClusterNodes(env.REDIS_CLUSTER_NODES, env.REDIS_URL),
     queuePrefix: env.QUEUE_PREFIX,
@@ -200,6 +213,7 @@ function buildAppConfig(env: EnvironmentVariables): AppConfig {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
     logLevel: env.LOG_LEVEL,
     workerConcurrency: env.WORKER_CONCURRENCY,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,

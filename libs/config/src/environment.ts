@@ -20,6 +20,19 @@ export class EnvironmentVariables {
   @Max(65535)
   PORT = 3000;
 
+  /** Listen address of the gateway and the worker's metrics (default: 127.0.0.1 in development, 0.0.0.0 in production). */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*|localhost|[A-Za-z0-9.-]+)$/, { message: 'must be an IP address or a host name' })
+  HOST?: string;
+
+  /** Signs stream tokens and browser session cookies; the same on every gateway (required in production, random in development). */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @Matches(/^.{32,}$/s, { message: 'must be at least 32 characters' })
+  SESSION_SECRET?: string;
+
   @IsString()
   @Matches(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
@@ -199,6 +212,13 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(100_000_000)
   RATE_LIMIT_PER_MINUTE = 6000;
+
+  /** Interval of the `: heartbeat` comment on Server-Sent Events streams (keeps proxies and browsers from closing idle streams). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(300_000)
+  SSE_HEARTBEAT_MS = 15_000;
 
   /** The worker's Prometheus endpoint (GET /metrics); 0 disables it. */
   @Transform(toInt)

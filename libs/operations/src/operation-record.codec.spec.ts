@@ -87,7 +87,7 @@ describe('operation record (scripts + codec, real Redis)', () => {
         ],
       },
     });
-    expect(stored.operation.results[1]).toEqual({ index: 1, target: otherUpdate.target, status: 'PENDING' });
+    expect(stored.operation.results[1]).toEqual({ index: 1, target: otherUpdate.target, status: 'PENDING', changes: otherUpdate.changes });
   });
 
   it('a terminal transition releases the lane and names its next entry; the last target ends the operation', async () => {

@@ -103,7 +103,13 @@ export function decodeOperation(stored: Record<string, string>): StoredOperation
   const results: OperationResult[] = updates.map((update, index) => {
     const detailJson = hash[resultField.detail(index)];
     const detail = detailJson ? (JSON.parse(detailJson) as ResultDetail) : {};
-    const result: OperationResult = { index, target: update.target, status: hash[resultField.status(index)] as ResultStatus, ...detail };
+    const result: OperationResult = {
+      index,
+      target: update.target,
+      status: hash[resultField.status(index)] as ResultStatus,
+      changes: update.changes,
+      ...detail,
+    };
     if (detail.gcore) {
       result.gcore = {
         taskIds: detail.gcore.taskIds,
@@ -126,6 +132,7 @@ export function decodeOperation(stored: Record<string, string>): StoredOperation
       completedAt: hash[OPERATION_FIELDS.completedAt] || null,
       reference: meta.reference,
       dryRun: meta.dryRun,
+      requestedBy: meta.apiKeyName,
       results,
     },
   };

@@ -3,6 +3,7 @@ import { RedisConnectionFactory, RedisKeys, RedisClient } from '@rpg/redis';
 import { OperationKeys } from './operation.keys';
 
 type Listener = (seq: number) => void;
+type AnyListener = (operationId: string, seq: number) => void;
 
 /**
  * Change notifications of operations over Redis pub/sub (published by the transition scripts), so any gateway instance
@@ -13,6 +14,9 @@ export class OperationUpdatesListener implements OnApplicationShutdown {
   private subscriber?: RedisClient;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly subscribed = new Map<string, Promise<unknown>>();
+  /** Listeners of every operation's changes (the list stream), over one pattern subscription. */
+  private readonly anyListeners = new Set<AnyListener>();
+  private anySubscribed?: Promise<unknown>;
   private readonly keys: OperationKeys;
 
   constructor(
@@ -30,6 +34,11 @@ export class OperationUpdatesListener implements OnApplicationShutdown {
       this.subscriber = this.connections.create({ enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false });
       this.subscriber.on('message', (channel: string, message: string) => {
         for (const l of this.listeners.get(channel) ?? []) l(Number(message));
+      });
+      const prefix = this.keys.channel('');
+      this.subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
+        if (!channel.startsWith(prefix)) return;
+        for (const l of this.anyListeners) l(channel.slice(prefix.length), Number(message));
       });
     }
     return this.subscriber;
@@ -69,7 +78,28 @@ export class OperationUpdatesListener implements OnApplicationShutdown {
     };
   }
 
+  /** Calls `listener` on every change of any operation until the returned function is called. */
+  async listenAll(listener: AnyListener): Promise<() => Promise<void>> {
+    const pattern = this.keys.channel('*');
+    this.anySubscribed ??= this.connection().psubscribe(pattern);
+    this.anyListeners.add(listener);
+    try {
+      await this.anySubscribed;
+    } catch (error) {
+      this.anyListeners.delete(listener);
+      if (this.anyListeners.size === 0) this.anySubscribed = undefined;
+      throw error;
+    }
+    return async () => {
+      if (!this.anyListeners.delete(listener) || this.anyListeners.size > 0) return;
+      this.anySubscribed = undefined;
+      await this.subscriber?.punsubscribe(pattern).catch(() => undefined);
+    };
+  }
+
   onApplicationShutdown(): void {
+    this.anyListeners.clear();
+    this.anySubscribed = undefined;
     this.listeners.clear();
     this.subscribed.clear();
     this.subscriber?.disconnect();

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { OperationEventPublisher } from './operation-event.publisher';
 import { OperationStore } from './operation.store';
+import { OperationFeed } from './operation-feed';
 import { OperationUpdatesListener } from './operation-updates.listener';
 import { IdempotencyStore } from './idempotency.store';
 import { SubmitUpdateUseCase } from './usecases/submit-update/submit-update.usecase';
@@ -11,6 +12,7 @@ import { ExecuteTargetUseCase } from './usecases/execute-target/execute-target.u
 import { PlanUpdateUseCase } from './usecases/plan-update/plan-update.usecase';
 import { RecordTaskStateUseCase } from './usecases/record-task-state/record-task-state.usecase';
 import { GetOperationUseCase } from './usecases/get-operation/get-operation.usecase';
+import { IssueStreamTokenUseCase } from './usecases/issue-stream-token/issue-stream-token.usecase';
 import { ListOperationsUseCase } from './usecases/list-operations/list-operations.usecase';
 import { RecoverUnconfirmedOperationsUseCase } from './usecases/recover-unconfirmed-operations/recover-unconfirmed-operations.usecase';
 
@@ -18,6 +20,7 @@ const providers = [
   OperationStore,
   OperationEventPublisher,
   OperationUpdatesListener,
+  OperationFeed,
   TargetCompletion,
   AcceptUpdateUseCase,
   PlanUpdateUseCase,
@@ -26,6 +29,7 @@ const providers = [
   SubmitUpdateUseCase,
   GetOperationUseCase,
   ListOperationsUseCase,
+  IssueStreamTokenUseCase,
 ];
 
 /** Operations: the Redis store, status rules and the use cases that accept, plan and read operations (gateway and worker). */

@@ -81,6 +81,8 @@ export interface OperationResult extends ResultDetail {
   index: number;
   target: Target;
   status: ResultStatus;
+  /** The changes as requested for this target (a history view shows what was asked). */
+  changes: Update['changes'];
 }
 
 export interface Operation {
@@ -91,6 +93,8 @@ export interface Operation {
   completedAt: string | null;
   reference: string | null;
   dryRun: boolean;
+  /** The name of the API key that asked for it. */
+  requestedBy: string;
   results: OperationResult[];
 }
 

@@ -1,28 +1,40 @@
-import { BeforeApplicationShutdown, Controller, Get, Headers, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { BeforeApplicationShutdown, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RequireScope } from '@rpg/common';
-import { GetOperationUseCase, ListOperationsUseCase, OperationStore, OperationUpdatesListener } from '@rpg/operations';
-import { OperationDto, OperationPageDto, TERMINAL_OPERATION_STATUSES } from '@rpg/routing-policy';
+import { AcceptStreamToken, RequireScope } from '@rpg/common';
+import { APP_CONFIG, AppConfig } from '@rpg/config';
+import { GetOperationUseCase, honouredWaitSeconds, ListOperationsUseCase, OperationFeed } from '@rpg/operations';
+import { OperationDto, OperationPageDto } from '@rpg/routing-policy';
 import { ListOperationsQueryDto } from '../dtos/list-operations-query.dto';
+import { OperationEventsQueryDto } from '../dtos/operation-events-query.dto';
+import { parsePreferWait } from '../http/prefer-wait';
+import { SseStream, lastEventIdOf } from '../http/sse-stream';
 import { ProblemResponses } from './problem-responses';
 
-const HEARTBEAT_MS = 15_000;
+const STREAM_TOKEN_QUERY = {
+  name: 'access_token',
+  required: false,
+  description: 'A stream token (POST /v1/stream-tokens) in place of the Authorization header, for EventSource. Accepted on the two event streams only.',
+} as const;
+const LAST_EVENT_ID_HEADER = {
+  name: 'Last-Event-ID',
+  required: false,
+  description: 'Sent by EventSource when it reconnects: the id of the last event it got.',
+} as const;
 
 @ApiTags('operations')
 @ApiBearerAuth()
 @Controller('v1/operations')
 export class OperationsController implements BeforeApplicationShutdown {
-  /** The `finish` of every open SSE stream. */
-  private readonly streams = new Set<() => Promise<void>>();
+  /** Every open event stream, ended at shutdown. */
+  private readonly streams = new Set<SseStream>();
   private closing = false;
 
   constructor(
     private readonly listOperations: ListOperationsUseCase,
     private readonly getOperation: GetOperationUseCase,
-    // the live stream reads the store itself: it re-reads on every change notice, not through a use case
-    private readonly store: OperationStore,
-    private readonly updates: OperationUpdatesListener,
+    private readonly feed: OperationFeed,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -35,95 +47,85 @@ export class OperationsController implements BeforeApplicationShutdown {
     return page as OperationPageDto;
   }
 
+  @Get('events')
+  @RequireScope('operations.read')
+  @AcceptStreamToken()
+  @ApiOperation({
+    summary: 'Live changes of all operations as Server-Sent Events (for lists)',
+    description:
+      '`event: operation.updated` with the operation as data on every change of any operation (of `status`, when given). ' +
+      "The event id is the change's time in ms: a reconnect with Last-Event-ID first gets the operations changed since (among the newest 200). " +
+      'A `: heartbeat` comment keeps it open.',
+  })
+  @ApiQuery(STREAM_TOKEN_QUERY)
+  @ApiHeader(LAST_EVENT_ID_HEADER)
+  @ApiProduces('text/event-stream')
+  @ApiResponse({ status: 200, description: 'text/event-stream' })
+  @ProblemResponses(400, 401, 403)
+  async allEvents(@Query() query: OperationEventsQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const stream = this.open(reply, req);
+    if (stream) await this.feed.followAll(stream, { status: query.status }, lastEventIdOf(req));
+  }
+
   @Get(':id')
   @RequireScope('operations.read')
   @ApiOperation({
     summary: 'Read an operation',
-    description: 'Status of the operation and of each target: Gcore task ids and states, Apinizer status and deployment result, errors.',
+    description:
+      'Status of the operation and of each target: what was asked (`changes`), Gcore task ids and states, Apinizer status and deployment result, errors. ' +
+      '`Prefer: wait=N` (N ≤ 60) answers once the operation is terminal or after N s (`Preference-Applied` says so).',
   })
   @ApiParam({ name: 'id', example: 'op_01JD8X3Q4M5N6P7R8S9T0V1W2X' })
+  @ApiHeader({ name: 'Prefer', required: false, description: '`wait=N`: answer when the operation is terminal or after N seconds (at most 60).' })
   @ApiResponse({ status: 200, type: OperationDto })
   @ProblemResponses(401, 403, 404)
-  async get(@Param('id') id: string): Promise<OperationDto> {
-    return (await this.getOperation.execute({ operationId: id })) as OperationDto;
+  async get(@Param('id') id: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<OperationDto> {
+    const waitSeconds = parsePreferWait(req.headers.prefer);
+    const operation = await this.getOperation.execute({ operationId: id, waitSeconds });
+    if (waitSeconds !== undefined) void reply.header('preference-applied', `wait=${honouredWaitSeconds(waitSeconds)}`);
+    return operation as OperationDto;
   }
 
   @Get(':id/events')
   @RequireScope('operations.read')
+  @AcceptStreamToken()
   @ApiOperation({
-    summary: 'Live status as Server-Sent Events',
+    summary: 'Live status of one operation as Server-Sent Events',
     description:
-      '`event: operation.updated` with the operation as data: the current state first, then every change (id = change sequence; `retry:` is sent, ' +
-      'and a reconnect with Last-Event-ID gets the current state again). A `: heartbeat` comment every 15 s; the stream ends after the terminal state.',
+      '`event: operation.updated` with the operation as data: the current state first, then every change (id = change sequence; `retry:` is sent). ' +
+      'A reconnect with Last-Event-ID gets only what it missed, and 204 once it has seen the terminal state (EventSource then stops). ' +
+      'A `: heartbeat` comment keeps it open; the stream ends after the terminal state.',
   })
+  @ApiParam({ name: 'id', example: 'op_01JD8X3Q4M5N6P7R8S9T0V1W2X' })
+  @ApiQuery(STREAM_TOKEN_QUERY)
+  @ApiHeader(LAST_EVENT_ID_HEADER)
   @ApiProduces('text/event-stream')
   @ApiResponse({ status: 200, description: 'text/event-stream' })
+  @ApiResponse({ status: 204, description: 'A reconnect after the terminal event: nothing more will come.' })
   @ProblemResponses(401, 403, 404)
-  async events(
-    @Param('id') id: string,
-    @Req() req: FastifyRequest,
-    @Res() reply: FastifyReply,
-    @Headers('last-event-id') _lastEventId?: string,
-  ): Promise<void> {
+  async events(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     await this.getOperation.execute({ operationId: id }); // a 404 problem before the stream starts
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-request-id': String(req.id),
-    });
-    raw.write('retry: 2000\n\n');
-    // shutting down: no new stream here (the client reconnects after `retry`, to a running instance)
-    if (this.closing) return void raw.end();
-    let lastSeq = 0;
-    let closed = false;
-    let busy = Promise.resolve();
-    let stop: (() => Promise<void>) | undefined;
-    const send = (seq: number, operation: unknown) => {
-      lastSeq = seq;
-      raw.write(`id: ${seq}\nevent: operation.updated\ndata: ${JSON.stringify(operation)}\n\n`);
-    };
-    const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), HEARTBEAT_MS);
-    const finish = async () => {
-      if (closed) return;
-      closed = true;
-      this.streams.delete(finish);
-      clearInterval(heartbeat);
-      raw.end(); // before unsubscribing: that waits for Redis, which may be away
-      await stop?.();
-    };
-    const refresh = () => {
-      busy = busy.then(async () => {
-        if (closed) return;
-        const stored = await this.store.get(id).catch(() => null);
-        if (!stored) return finish();
-        if (stored.seq > lastSeq) send(stored.seq, stored.operation);
-        if (TERMINAL_OPERATION_STATUSES.has(stored.operation.status)) await finish();
-      });
-    };
-    // registered before the (awaited) subscription: a client leaving meanwhile still releases the stream
-    raw.on('close', () => void finish());
-    this.streams.add(finish);
-    try {
-      stop = await this.updates.listen(id, refresh);
-    } catch {
-      return void finish();
-    }
-    if (closed) return void (await stop());
-    // subscribe first, then read: a change in between is not missed
-    refresh();
+    const lastEventId = lastEventIdOf(req);
+    if (await this.feed.isFinishedFor(id, lastEventId)) return void reply.status(204).send();
+    const stream = this.open(reply, req);
+    if (stream) await this.feed.followOne(id, stream, lastEventId);
+  }
+
+  /** A new event stream, or none while shutting down (the client reconnects after `retry`, to a running instance). */
+  private open(reply: FastifyReply, req: FastifyRequest): SseStream | undefined {
+    const stream = new SseStream(reply, req, this.config.sseHeartbeatMs);
+    if (this.closing) return void stream.end();
+    this.streams.add(stream);
+    stream.onClose(() => void this.streams.delete(stream));
+    return stream;
   }
 
   /**
    * Shutdown: end every open stream first. Clients reconnect (after `retry`, with Last-Event-ID) to a running instance
-   * and get the current state; without this the HTTP server's close waits for every stream to reach a terminal state.
+   * and get what they missed; without this the HTTP server's close waits for every stream to reach a terminal state.
    */
   beforeApplicationShutdown(): void {
     this.closing = true;
-    // each finish ends its response at once; its unsubscribe is not waited for (the subscriber closes at shutdown anyway)
-    for (const finish of [...this.streams]) void finish().catch(() => undefined);
+    for (const stream of [...this.streams]) void stream.end().catch(() => undefined);
   }
 }

@@ -1,16 +1,54 @@
-import { Body, Controller, Headers, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthenticatedRequest, RequireScope } from '@rpg/common';
 import { SubmitUpdateUseCase } from '@rpg/operations';
 import { OperationDto, RoutingPolicyUpdateRequestDto } from '@rpg/routing-policy';
+import { parsePreferWait } from '../http/prefer-wait';
 import { ProblemResponses } from './problem-responses';
 
-/** `Prefer: wait=N` (RFC 7240), N in seconds. */
-function parsePreferWait(prefer: string | undefined): number | undefined {
-  const match = /(?:^|[,;\s])wait\s*=\s*(\d{1,4})/i.exec(prefer ?? '');
-  return match ? Number(match[1]) : undefined;
-}
+/** Request examples shown in the docs; each one succeeds as it is against the built-in sandbox's seed (`npm start`). */
+const UPDATE_REQUEST_EXAMPLES = {
+  'rename-l7-and-tune-apinizer': {
+    summary: 'Rename a Gcore L7 policy and raise an Apinizer rate limit',
+    value: {
+      updates: [
+        {
+          target: { provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 76, id: 'd1b2c3d4-0000-4000-8000-000000000001' },
+          changes: { name: 'redirect-to-new-site' },
+        },
+        {
+          target: { provider: 'apinizer', kind: 'policy', projectName: 'demo', apiProxyName: 'petstore', policyName: 'rate-limit' },
+          changes: { policy: { messageCountForInterval: 200 } },
+        },
+      ],
+      reference: 'change-1234',
+    },
+  },
+  'load-balancer-tags': {
+    summary: 'Rename a Gcore load balancer and merge-patch its tags (null removes one)',
+    value: {
+      updates: [
+        {
+          target: { provider: 'gcore', kind: 'loadbalancer', projectId: 1, regionId: 76, id: 'a1b2c3d4-0000-4000-8000-000000000001' },
+          changes: { name: 'web-lb', tags: { team: 'platform', obsolete: null } },
+        },
+      ],
+    },
+  },
+  'dry-run': {
+    summary: 'Dry run: the planned provider calls and diffs, nothing written (200)',
+    value: {
+      dryRun: true,
+      updates: [
+        {
+          target: { provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 76, id: 'd1b2c3d4-0000-4000-8000-000000000001' },
+          changes: { action: 'REDIRECT_TO_URL', redirectUrl: 'https://www.example.com/new', redirectHttpCode: 301 },
+        },
+      ],
+    },
+  },
+};
 
 @ApiTags('routing-policy-updates')
 @ApiBearerAuth()
@@ -29,13 +67,13 @@ export class RoutingPolicyUpdatesController {
       'Validates, stores the operation and answers 202 with Location; workers then call Gcore and Apinizer. `dryRun: true` answers 200 with the ' +
       'planned provider calls and diffs, writing nothing. `Prefer: wait=N` (N ≤ 60) answers 200 with the finished operation if it ends in time.',
   })
-  @ApiBody({ type: RoutingPolicyUpdateRequestDto })
+  @ApiBody({ type: RoutingPolicyUpdateRequestDto, examples: UPDATE_REQUEST_EXAMPLES })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
     description: 'Scoped to the API key, kept 24 h: the same key and body return the original operation (Idempotent-Replayed: true); another body → 422.',
   })
-  @ApiHeader({ name: 'Prefer', required: false, description: 'wait=N: wait up to N seconds (max 60) for the operation to finish.', example: 'wait=10' })
+  @ApiHeader({ name: 'Prefer', required: false, description: '`wait=N`: wait up to N seconds (max 60) for the operation to finish.' })
   @ApiResponse({
     status: 202,
     type: OperationDto,
@@ -43,14 +81,10 @@ export class RoutingPolicyUpdatesController {
   })
   @ApiResponse({ status: 200, type: OperationDto, description: 'Dry run (results carry plan and diff), or finished within Prefer: wait.' })
   @ProblemResponses(400, 401, 403, 413, 415, 422, 503)
-  async create(
-    @Body() body: unknown,
-    @Req() req: AuthenticatedRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('idempotency-key') idempotencyKey?: string,
-    @Headers('prefer') prefer?: string,
-  ): Promise<OperationDto> {
-    const waitSeconds = parsePreferWait(prefer);
+  async create(@Body() body: unknown, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<OperationDto> {
+    // headers read from the request, not with @Headers(): the Swagger plugin would list each as a required parameter
+    const waitSeconds = parsePreferWait(req.headers.prefer);
+    const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
     const result = await this.submit.execute({ body, apiKeyName: req.apiKey?.name ?? 'unknown', idempotencyKey, waitSeconds });
     if (!result.operation.dryRun) {
       // the request id ties this line to the operation; worker lines carry the operation id

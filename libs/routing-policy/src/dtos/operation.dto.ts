@@ -1,5 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { ALL_ERROR_CODES, ERROR_CODE_DESCRIPTIONS } from '../provider-error';
+import { ApinizerPolicyChangesDto, GcoreL7PolicyChangesDto, GcoreLoadBalancerChangesDto } from './changes.dto';
+import { ApinizerPolicyTargetDto, GcoreL7PolicyTargetDto, GcoreLoadBalancerTargetDto } from './targets.dto';
 
 /** The outcome of one Gcore task. */
 export class GcoreTaskStateDto {
@@ -77,11 +79,35 @@ export class ResultErrorDto {
 }
 
 /** The state of one target of an operation. */
+@ApiExtraModels(
+  GcoreL7PolicyTargetDto,
+  GcoreLoadBalancerTargetDto,
+  ApinizerPolicyTargetDto,
+  GcoreL7PolicyChangesDto,
+  GcoreLoadBalancerChangesDto,
+  ApinizerPolicyChangesDto,
+)
 export class OperationResultDto {
   /** Position of the target in the request. */
   index: number;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The target as sent.' })
+  @ApiProperty({
+    description: 'The target as sent (its `provider` and `kind` say which).',
+    oneOf: [
+      { $ref: getSchemaPath(GcoreL7PolicyTargetDto) },
+      { $ref: getSchemaPath(GcoreLoadBalancerTargetDto) },
+      { $ref: getSchemaPath(ApinizerPolicyTargetDto) },
+    ],
+  })
   target: Record<string, unknown>;
+  @ApiProperty({
+    description: "The changes as requested for this target (the target's kind says which shape).",
+    oneOf: [
+      { $ref: getSchemaPath(GcoreL7PolicyChangesDto) },
+      { $ref: getSchemaPath(GcoreLoadBalancerChangesDto) },
+      { $ref: getSchemaPath(ApinizerPolicyChangesDto) },
+    ],
+  })
+  changes: GcoreL7PolicyChangesDto | GcoreLoadBalancerChangesDto | ApinizerPolicyChangesDto;
   @ApiProperty({ enum: ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED'] })
   status: string;
   gcore?: GcoreResultDto;
@@ -102,6 +128,8 @@ export class OperationDto {
   completedAt: string | null;
   reference?: string | null;
   dryRun: boolean;
+  /** The name of the API key that asked for it. @example "web" */
+  requestedBy: string;
   results: OperationResultDto[];
   /** Only in the 202 answer of a request with callbackUrl: the secret that signs this operation's callbacks. Shown once. */
   callbackSecret?: string;

@@ -63,7 +63,7 @@ export class RoutingPolicyUpdateRequestDto {
 
   /**
    * This operation's events are also sent here, signed with the callbackSecret returned once in the 202 answer.
-   * @example "https://hooks.example.com/routing"
+   * Loopback and private addresses are refused unless WEBHOOK_ALLOW_PRIVATE_NETWORKS=true.
    */
   @IsOptionalNonNull()
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })

@@ -57,7 +57,8 @@ export class AcceptUpdateUseCase {
         completedAt: null,
         reference: meta.reference,
         dryRun: false,
-        results: request.updates.map((u, index) => ({ index, target: u.target, status: 'PENDING' })),
+        requestedBy: apiKeyName,
+        results: request.updates.map((u, index) => ({ index, target: u.target, status: 'PENDING', changes: u.changes })),
       },
     };
   }

@@ -13,13 +13,13 @@ import { PlanUpdateCommand } from './plan-update.command';
 export class PlanUpdateUseCase {
   constructor(private readonly adapters: ProviderAdapterRegistry) {}
 
-  async execute({ request }: PlanUpdateCommand): Promise<Operation> {
+  async execute({ request, apiKeyName }: PlanUpdateCommand): Promise<Operation> {
     const now = new Date().toISOString();
     const results = await Promise.all(
       request.updates.map(async (update, index): Promise<OperationResult> => {
         try {
           const plan = await this.adapters.forTarget(update.target).plan(update, { withDiff: true });
-          return { index, target: update.target, status: 'SUCCEEDED', ...plan.detail, plan: plan.calls, diff: plan.diff };
+          return { index, target: update.target, status: 'SUCCEEDED', changes: update.changes, ...plan.detail, plan: plan.calls, diff: plan.diff };
         } catch (error) {
           // the change itself cannot be applied as sent (a real update would end FAILED with this code, nothing sent)
           if (error instanceof ProviderError && (error.code === ERROR_CODES.invalidChange || error.code === ERROR_CODES.currentConfigUnknown)) {
@@ -28,7 +28,8 @@ export class PlanUpdateUseCase {
               error.message,
             );
           }
-          if (error instanceof ProviderError) return { index, target: update.target, status: 'FAILED', plan: [], error: error.toResultError() };
+          if (error instanceof ProviderError)
+            return { index, target: update.target, status: 'FAILED', changes: update.changes, plan: [], error: error.toResultError() };
           throw error;
         }
       }),
@@ -42,6 +43,7 @@ export class PlanUpdateUseCase {
       completedAt: now,
       reference: request.reference ?? null,
       dryRun: true,
+      requestedBy: apiKeyName,
       results,
     };
   }

@@ -6,7 +6,7 @@ import { IdempotencyStore } from '../../idempotency.store';
 import { OperationStore } from '../../operation.store';
 import { AcceptUpdateUseCase } from '../accept-update/accept-update.usecase';
 import { PlanUpdateUseCase } from '../plan-update/plan-update.usecase';
-import { WaitForOperationUseCase } from '../wait-for-operation/wait-for-operation.usecase';
+import { honouredWaitSeconds, WaitForOperationUseCase } from '../wait-for-operation/wait-for-operation.usecase';
 import { SubmitUpdateCommand } from './submit-update.command';
 
 export interface SubmitUpdateResult {
@@ -16,8 +16,6 @@ export interface SubmitUpdateResult {
   replayed: boolean;
   waitApplied?: number;
 }
-
-const MAX_WAIT_S = 60;
 
 /**
  * POST /v1/routing-policy-updates (and inbound `routing-policy.update.requested`): validate, then a dry-run plan, or an
@@ -37,7 +35,7 @@ export class SubmitUpdateUseCase {
   async execute(command: SubmitUpdateCommand): Promise<SubmitUpdateResult> {
     const request = validateUpdateRequest(command.body);
     this.checkChanges(request);
-    if (request.dryRun) return { status: 200, operation: await this.plan.execute({ request }), replayed: false };
+    if (request.dryRun) return { status: 200, operation: await this.plan.execute({ request, apiKeyName: command.apiKeyName }), replayed: false };
 
     let accepted: { operation: Operation; callbackSecret?: string; replayed: boolean };
     if (command.idempotencyKey !== undefined) {
@@ -45,7 +43,7 @@ export class SubmitUpdateUseCase {
     } else {
       accepted = { ...(await this.accept.execute({ request, apiKeyName: command.apiKeyName })), replayed: false };
     }
-    const waitSeconds = command.waitSeconds === undefined ? undefined : Math.min(Math.max(0, command.waitSeconds), MAX_WAIT_S);
+    const waitSeconds = command.waitSeconds === undefined ? undefined : honouredWaitSeconds(command.waitSeconds);
     if (waitSeconds) {
       const waited = await this.wait.execute({ operationId: accepted.operation.id, timeoutMs: waitSeconds * 1000 });
       if (waited.finished && waited.operation) {

@@ -4,6 +4,12 @@ import { OperationStore } from '../../operation.store';
 import { OperationUpdatesListener } from '../../operation-updates.listener';
 import { WaitForOperationCommand } from './wait-for-operation.command';
 
+/** The longest `Prefer: wait` honoured, in seconds (GET of an operation and the update route). */
+export const MAX_PREFER_WAIT_S = 60;
+
+/** The `Prefer: wait` actually honoured for a requested N. */
+export const honouredWaitSeconds = (requested: number): number => Math.min(Math.max(0, requested), MAX_PREFER_WAIT_S);
+
 /** Waits (without polling Redis in a loop) until the operation is terminal or the time is up; returns its latest state. */
 @Injectable()
 export class WaitForOperationUseCase implements BeforeApplicationShutdown {
