@@ -57,6 +57,21 @@ describe('typed client (libs/client, @routing-policy-gateway/client) against the
     await h.close();
   });
 
+  it('drift and revert through the client: IN_SYNC, a dry-run plan, a revert that restores the target', async () => {
+    const { operation } = await client.submitUpdate({ updates: [{ target: L7(9), changes: { name: 'client-revert' } }] }, { waitSeconds: 20 });
+    expect(operation.status).toBe('SUCCEEDED');
+    expect((await client.getDrift(operation.id)).items.map((i) => i.state)).toEqual(['IN_SYNC']);
+    const plan = await client.revertOperation(operation.id, { dryRun: true });
+    expect(plan.status).toBe(200);
+    expect(plan.operation.results[0].plan?.[0].body).toMatchObject({ name: 'policy-9' });
+    const reverted = await client.revertOperation(operation.id, { reference: 'client-undo' }, { idempotencyKey: 'client-undo-1' });
+    expect(reverted).toMatchObject({ status: 202, replayed: false, location: `/v1/operations/${reverted.operation.id}` });
+    expect(reverted.operation.revertOf).toBe(operation.id);
+    const { operation: done, timedOut } = await client.waitForOperation(reverted.operation.id, { timeoutSeconds: 20 });
+    expect({ status: done.status, timedOut }).toEqual({ status: 'SUCCEEDED', timedOut: false });
+    expect((await client.revertOperation(operation.id, { reference: 'client-undo' }, { idempotencyKey: 'client-undo-1' })).replayed).toBe(true);
+  });
+
   it('updates, waits, reads, lists and looks up only through the client, with typed results', async () => {
     const submitted = await client.submitUpdate(
       {

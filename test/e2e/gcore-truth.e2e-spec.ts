@@ -74,7 +74,7 @@ describe('Gcore provider truth (strict sandbox)', () => {
       expect(op.status).toBe('SUCCEEDED');
       expect(op.results[0].gcore).toEqual({ taskIds: [], tasks: [] });
       const log = await requestLog(h);
-      expect(log.filter((e) => e.path === l7Path(8)).map((e) => `${e.method} ${e.status}`)).toEqual(['GET 200', 'PATCH 200']);
+      expect(log.filter((e) => e.path === l7Path(8)).map((e) => `${e.method} ${e.status}`)).toEqual(['GET 200', 'PATCH 200', 'GET 200']);
       expect(log.filter((e) => e.path.startsWith('/cloud/v1/tasks'))).toEqual([]);
     });
 
@@ -95,7 +95,8 @@ describe('Gcore provider truth (strict sandbox)', () => {
       const op = await run(h, [{ target: lbTarget(), changes: { name: 'lb-no-body' } }]);
       expect(op.status).toBe('SUCCEEDED');
       const log = (await requestLog(h)).filter((e) => e.path.endsWith(SEED.lbWeb)).map((e) => `${e.method} ${e.status}`);
-      expect(log.slice(-2)).toEqual(['PATCH 204', 'GET 200']);
+      // before, the write, the confirming read, and the read for `applied`
+      expect(log.slice(-4)).toEqual(['GET 200', 'PATCH 204', 'GET 200', 'GET 200']);
     });
   });
 

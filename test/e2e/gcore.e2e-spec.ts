@@ -80,7 +80,8 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
 
       for (const n of [8, 3]) {
         const log = (await requestLog(h)).filter((e) => e.path === l7Path(n));
-        expect(log.map((e) => `${e.method} ${e.status}`)).toEqual(['GET 200', 'PATCH 200']);
+        // the read fills action/field (and is `before`); the read after the task is `applied`
+        expect(log.map((e) => `${e.method} ${e.status}`)).toEqual(['GET 200', 'PATCH 200', 'GET 200']);
       }
       // the body Gcore received (the sandbox keeps it as the task's data)
       const [t8] = op.results[0].gcore.taskIds;
@@ -97,12 +98,12 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
       expect(await l7State(h, 3)).toMatchObject({ position: 5, action: 'REDIRECT_TO_POOL', redirect_pool_id: SEED.pool1 });
     });
 
-    it('action + its field: no read, one PATCH with exactly those fields', async () => {
+    it('action + its field: one PATCH with exactly those fields (reads only for before and applied)', async () => {
       const op = await run(h, [
         { target: l7Target(5), changes: { action: 'REDIRECT_PREFIX', redirectPrefix: 'https://example.com/v5', redirectHttpCode: 308 } },
       ]);
       expect(op.status).toBe('SUCCEEDED');
-      expect((await requestLog(h)).filter((e) => e.path === l7Path(5)).map((e) => e.method)).toEqual(['PATCH']);
+      expect((await requestLog(h)).filter((e) => e.path === l7Path(5)).map((e) => e.method)).toEqual(['GET', 'PATCH', 'GET']);
       expect((await sandboxTask(h, op.results[0].gcore.taskIds[0])).data).toEqual({
         action: 'REDIRECT_PREFIX',
         redirect_prefix: 'https://example.com/v5',
@@ -388,7 +389,8 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
         expect(r.error).toMatchObject({ code: 'PROVIDER_AUTH', providerStatus: 401, message: expect.stringContaining('Bad permanent token') });
       }
       // not retried
-      expect((await requestLog(h)).map((e) => `${e.method} ${e.path}`).sort()).toEqual([`GET ${l7Path(8)}`, `PATCH ${l7Path(7)}`]);
+      // the read before each write already answers 401: nothing is written
+      expect((await requestLog(h)).map((e) => `${e.method} ${e.path}`).sort()).toEqual([`GET ${l7Path(7)}`, `GET ${l7Path(8)}`]);
     });
 
     it('404 from Gcore (unknown policy or load balancer): TARGET_NOT_FOUND', async () => {

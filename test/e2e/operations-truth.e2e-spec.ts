@@ -100,7 +100,7 @@ describe('operational truth', () => {
       // a stored operation whose changes no code path expects (written directly, past the API's validation)
       const store = h.gateway.get(OperationStore, { strict: false });
       const id = newSortableId('op_');
-      const target = l7Target(21);
+      const target = l7Target(9); // exists: the read before the write succeeds, the merge of `null` changes is the bug
       await store.create({ id, createdAt: new Date().toISOString(), reference: 'malformed', dryRun: false, count: 1, apiKeyName: 'admin' }, [
         { target, changes: null } as never,
       ]);

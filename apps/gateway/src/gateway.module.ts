@@ -15,6 +15,7 @@ import { InboundWebhooksController } from './controllers/inbound-webhooks.contro
 import { OperationsController } from './controllers/operations.controller';
 import { RoutingPoliciesController } from './controllers/routing-policies.controller';
 import { RoutingPolicyUpdatesController } from './controllers/routing-policy-updates.controller';
+import { SafeChangesController } from './controllers/safe-changes.controller';
 import { StreamTokensController } from './controllers/stream-tokens.controller';
 import { WebhookSubscriptionsController } from './controllers/webhook-subscriptions.controller';
 import { HealthController } from './health/health.controller';
@@ -50,6 +51,7 @@ export class GatewayModule {
         RoutingPolicyUpdatesController,
         RoutingPoliciesController,
         OperationsController,
+        SafeChangesController,
         StreamTokensController,
         WebhookSubscriptionsController,
         InboundWebhooksController,

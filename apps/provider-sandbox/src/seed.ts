@@ -183,6 +183,17 @@ export function seedApinizer(): ApinizerState {
         messageCountForInterval: 1000,
         quotaInterval: 'ONE_DAY',
       },
+      {
+        // holds credentials: what the gateway must never show (masked) yet restore on a revert
+        name: 'backend-auth',
+        type: 'policy-api-authentication',
+        description: 'Basic auth towards the orders backend',
+        active: true,
+        policyCondition: NO_CONDITION(),
+        authType: 'BASIC',
+        sendType: 'HEADER',
+        apiAuthCondExpressionList: [{ username: 'orders-svc', password: 's3cr3t-backend-pass', policyCondition: NO_CONDITION() }],
+      },
     ],
     responsePolicyList: [],
     errorPolicyList: [],

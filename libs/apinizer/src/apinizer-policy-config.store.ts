@@ -6,6 +6,8 @@ import type { ApinizerOperationMetadata, ApinizerPolicy } from './apinizer.types
 export interface AppliedPolicyConfig {
   policy: ApinizerPolicy;
   operationMetadata: Omit<ApinizerOperationMetadata, 'deploy' | 'deployTargetEnvironmentNameList' | 'order'>;
+  /** The 1-based order last sent, or known before a write that kept it (absent: unknown). */
+  order?: number;
   appliedAt: string;
 }
 

@@ -1,6 +1,25 @@
 import { ApinizerPolicyTarget, ERROR_CODES, ProviderError, ProviderReader, Target, TargetReading } from '@rpg/routing-policy';
 import { ApinizerClient } from './apinizer.client';
+import type { LocatedPolicy } from './apinizer.types';
 import { findPolicy, listNamesEveryPolicy } from './list-policies.parser';
+
+/** Where a policy stands in the proxy's List Policies answer: found, absent, or not identifiable (summaries without names). */
+export type PolicyLocation = { found: true; located: LocatedPolicy } | { found: false } | { found: 'unnamed' };
+
+/** Reads the proxy's policy list and finds the target's policy in it (a 404 of the proxy or project: absent). */
+export async function locatePolicy(client: ApinizerClient, target: ApinizerPolicyTarget): Promise<PolicyLocation> {
+  let proxy: Record<string, unknown>;
+  try {
+    proxy = await client.listPolicies(target);
+  } catch (error) {
+    if (error instanceof ProviderError && error.code === ERROR_CODES.targetNotFound) return { found: false };
+    throw error;
+  }
+  const located = findPolicy(proxy, target.policyName);
+  if (located) return { found: true, located };
+  // a list whose items all carry names is complete; items without names may well hold the policy
+  return listNamesEveryPolicy(proxy) ? { found: false } : { found: 'unnamed' };
+}
 
 /** Current state of an Apinizer policy (from List Policies), in unified fields. */
 export class ApinizerReader implements ProviderReader {
@@ -12,23 +31,16 @@ export class ApinizerReader implements ProviderReader {
 
   async read(target: Target): Promise<TargetReading> {
     const t = target as ApinizerPolicyTarget;
-    let proxy: Record<string, unknown>;
-    try {
-      proxy = await this.client.listPolicies(t);
-    } catch (error) {
-      if (error instanceof ProviderError && error.code === ERROR_CODES.targetNotFound) return { found: false };
-      throw error;
-    }
-    const located = findPolicy(proxy, t.policyName);
-    if (!located && !listNamesEveryPolicy(proxy)) {
-      // summary items without names: the policy may well exist, the list just cannot tell
+    const where = await locatePolicy(this.client, t);
+    if (where.found === 'unnamed') {
       throw new ProviderError(
         ERROR_CODES.currentConfigUnknown,
         `Apinizer's policy list of ${t.apiProxyName} does not name its policies: whether ${t.policyName} exists cannot be read`,
         { providerStatus: 200 },
       );
     }
-    if (!located) return { found: false };
+    if (!where.found) return { found: false };
+    const { located } = where;
     const { name: _name, ...policy } = located.policy;
     return {
       found: true,

@@ -9,3 +9,4 @@ export * from './list-policies.parser';
 export * from './validation/apinizer-policy-validator';
 export * from './apinizer.reader';
 export * from './apinizer-changes.check';
+export * from './policy-secrets';

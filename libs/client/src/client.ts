@@ -2,6 +2,7 @@ import { gatewayErrorFrom, isGatewayError } from './errors.js';
 import { createSseParser, type SseMessage } from './sse.js';
 import {
   isTerminal,
+  type DriftResponse,
   type CreateSubscriptionRequest,
   type CreatedWebhookSubscription,
   type ListOperationsQuery,
@@ -10,6 +11,7 @@ import {
   type OperationEvent,
   type OperationPage,
   type OperationStatus,
+  type RevertRequest,
   type RotatedSecret,
   type StreamToken,
   type StreamTokenRequest,
@@ -128,6 +130,13 @@ export interface RoutingPolicyClient {
   /** Deliveries of the subscription, newest first, with every attempt. */
   listDeliveries(id: string, options?: CallOptions): Promise<WebhookDelivery[]>;
   replayDelivery(id: string, deliveryId: string, options?: CallOptions): Promise<WebhookDelivery>;
+  /** GET /v1/operations/{id}/drift: each target now against the state the operation left (IN_SYNC, DRIFTED with a diff, ...). */
+  getDrift(id: string, options?: CallOptions): Promise<DriftResponse>;
+  /**
+   * POST /v1/operations/{id}/revert: a new operation restoring each succeeded target's `before` (202), or its plan with
+   * `dryRun: true` (200). A GatewayError 409 lists drifted targets unless `force: true`.
+   */
+  revertOperation(id: string, request?: RevertRequest, options?: SubmitOptions): Promise<SubmitResult>;
   /** POST /v1/stream-tokens: a read-only token for `?access_token=` on the event streams (at most 5 minutes). */
   createStreamToken(request?: StreamTokenRequest, options?: CallOptions): Promise<StreamToken>;
   /**
@@ -265,6 +274,21 @@ export function createRoutingPolicyClient(options: ClientOptions = {}): RoutingP
     return call({ method: 'POST', path: `${subscription(id)}/deliveries/${encodeURIComponent(deliveryId)}/replay`, signal: opts.signal });
   }
 
+  async function getDrift(id: string, opts: CallOptions = {}): Promise<DriftResponse> {
+    return call<DriftResponse>({ method: 'GET', path: `/v1/operations/${encodeURIComponent(id)}/drift`, signal: opts.signal });
+  }
+
+  async function revertOperation(id: string, request: RevertRequest = {}, opts: SubmitOptions = {}): Promise<SubmitResult> {
+    const headers = opts.idempotencyKey !== undefined ? { 'idempotency-key': opts.idempotencyKey } : undefined;
+    const res = await send({ method: 'POST', path: `/v1/operations/${encodeURIComponent(id)}/revert`, body: request, headers, signal: opts.signal });
+    return {
+      status: res.status,
+      operation: await readJson<Operation>(res),
+      replayed: res.headers.get('idempotent-replayed') === 'true',
+      location: res.headers.get('location') ?? undefined,
+    };
+  }
+
   async function createStreamToken(request: StreamTokenRequest = {}, opts: CallOptions = {}): Promise<StreamToken> {
     return call({ method: 'POST', path: '/v1/stream-tokens', body: request, signal: opts.signal });
   }
@@ -397,6 +421,8 @@ export function createRoutingPolicyClient(options: ClientOptions = {}): RoutingP
     rotateSubscriptionSecret,
     listDeliveries,
     replayDelivery,
+    getDrift,
+    revertOperation,
     createStreamToken,
     events,
     operationEvents,

@@ -78,8 +78,8 @@ describe('@routing-policy-gateway/client package', () => {
         encoding: 'utf8',
       });
       const cjs = execFileSync(process.execPath, ['-e', probe(`require(${JSON.stringify(join(out, 'cjs/index.js'))})`)], { encoding: 'utf8' });
-      expect(JSON.parse(esm)).toEqual(['function', 18, 'Bad Gateway', true]);
-      expect(JSON.parse(cjs)).toEqual(['function', 18, 'Bad Gateway', true]);
+      expect(JSON.parse(esm)).toEqual(['function', 20, 'Bad Gateway', true]);
+      expect(JSON.parse(cjs)).toEqual(['function', 20, 'Bad Gateway', true]);
     });
   });
 });

@@ -94,6 +94,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/operations/{id}/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Has anything changed since? Drift of every target
+         * @description Reads every target now and compares it with the state the operation left (`applied`): IN_SYNC, DRIFTED with a field diff, NOT_FOUND, NOT_APPLIED, UNKNOWN (no full current state, e.g. Apinizer summary lists) or ERROR. One failing provider never fails the answer. Fields the provider fills by itself (defaults, read-only tags, timestamps, statuses) are not drift.
+         */
+        get: operations["SafeChangesController_getDrift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/operations/{id}/events": {
         parameters: {
             query?: never;
@@ -108,6 +128,26 @@ export interface paths {
         get: operations["OperationsController_events"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operations/{id}/revert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revert an operation
+         * @description A new operation (with `revertOf`) restoring, on every target that SUCCEEDED, the state read just before the write; the other targets are listed in `skipped`. 409 while the operation runs, and when a target changed since (each listed with its diff, nothing written) unless `force`. `dryRun: true` answers 200 with each target plan, diff and drift state.
+         */
+        post: operations["SafeChangesController_revertOperation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -470,6 +510,39 @@ export interface components {
             /** @description The endpoint's HTTP status; null when no answer came. */
             statusCode: number | null;
         };
+        DriftFieldDto: {
+            /**
+             * @description The value the operation left.
+             * @example web
+             */
+            applied: Record<string, never>;
+            /**
+             * @description The value now.
+             * @example payments
+             */
+            current: Record<string, never>;
+            /** @example tags.team */
+            field: string;
+        };
+        DriftItemDto: {
+            diff?: components["schemas"]["DriftFieldDto"][];
+            error?: components["schemas"]["ResultErrorDto"];
+            index: number;
+            /** @description Why the target could not be compared. */
+            reason?: string;
+            /**
+             * @description IN_SYNC, DRIFTED (see diff), NOT_FOUND, NOT_APPLIED (the target did not succeed), UNKNOWN (see reason), ERROR (see error).
+             * @enum {string}
+             */
+            state: "IN_SYNC" | "DRIFTED" | "NOT_FOUND" | "NOT_APPLIED" | "UNKNOWN" | "ERROR";
+            /** @description The target as sent. */
+            target: {
+                [key: string]: unknown;
+            };
+        };
+        DriftResponseDto: {
+            items: components["schemas"]["DriftItemDto"][];
+        };
         GcoreL7PolicyChangesDto: {
             /**
              * @description New action. When it changes, the new action's field must be sent too (redirectUrl, redirectPrefix or redirectPoolId; none for REJECT).
@@ -694,6 +767,12 @@ export interface components {
              */
             requestedBy: string;
             results: components["schemas"]["OperationResultDto"][];
+            /** @description The operations that revert this one. */
+            revertedBy?: string[];
+            /** @description The operation this one reverts. */
+            revertOf?: string;
+            /** @description A revert: the targets of the reverted operation it leaves as they are. */
+            skipped?: components["schemas"]["SkippedTargetDto"][];
             /** @enum {string} */
             status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_SUCCEEDED";
             updatedAt: string;
@@ -705,6 +784,20 @@ export interface components {
         };
         OperationResultDto: {
             apinizer?: components["schemas"]["ApinizerResultDto"];
+            /** @description The state the change left (Gcore: read again after its tasks ended; Apinizer: read back, or as written). Credential values are masked. */
+            applied?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The target's state read just before the write, in unified fields (Gcore: the policy / load balancer fields; Apinizer:
+             *     `policy` in full with targetScope, targetPipeline, targetEndpoint, targetEndpointHTTPMethod, order). What a revert restores.
+             *     Credential values are masked.
+             */
+            before?: {
+                [key: string]: unknown;
+            };
+            /** @description Why `before` is absent (e.g. Apinizer listed only a summary of the policy and no config was applied by this gateway yet). */
+            beforeUnavailable?: string;
             /** @description The changes as requested for this target (the target's kind says which shape). */
             changes: components["schemas"]["GcoreL7PolicyChangesDto"] | components["schemas"]["GcoreLoadBalancerChangesDto"] | components["schemas"]["ApinizerPolicyChangesDto"];
             error?: components["schemas"]["ResultErrorDto"];
@@ -776,6 +869,28 @@ export interface components {
              */
             period: number | null;
         };
+        RevertRequestDto: {
+            /**
+             * Format: uri
+             * @description The revert's events are also sent here, signed with the callbackSecret returned once in the 202 answer.
+             */
+            callbackUrl?: string;
+            /**
+             * @description Plan only: each target's calls, diff and drift state; nothing written (200).
+             * @example false
+             */
+            dryRun?: boolean;
+            /**
+             * @description Also revert targets changed since the operation (those later changes are overwritten).
+             * @example false
+             */
+            force?: boolean;
+            /**
+             * @description Any client string, echoed in the revert operation and its events.
+             * @example undo-change-1234
+             */
+            reference?: string;
+        };
         RoutingPolicyUpdateRequestDto: {
             /**
              * Format: uri
@@ -825,6 +940,15 @@ export interface components {
              *     ]
              */
             updates: (components["schemas"]["GcoreL7PolicyUpdateDto"] | components["schemas"]["GcoreLoadBalancerUpdateDto"] | components["schemas"]["ApinizerPolicyUpdateDto"])[];
+        };
+        SkippedTargetDto: {
+            /** @description Its index in the reverted operation. */
+            index: number;
+            /** @example The target did not succeed (FAILED): nothing of the change was applied. */
+            reason: string;
+            target: {
+                [key: string]: unknown;
+            };
         };
         StreamTokenDto: {
             /**
@@ -1194,6 +1318,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Page size, 1..200 (default 50). */
                 limit?: number;
+                /** @description Only operations sent with this `reference` (exact match). */
+                reference?: string;
                 status?: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_SUCCEEDED";
             };
             header?: never;
@@ -1446,6 +1572,129 @@ export interface operations {
             };
         };
     };
+    SafeChangesController_getDrift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftResponseDto"];
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The API key lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
     OperationsController_events: {
         parameters: {
             query?: {
@@ -1559,6 +1808,260 @@ export interface operations {
                      *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
                      *       "instance": "/v1/...",
                      *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    SafeChangesController_revertOperation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description As on updates: the same key and body answer the revert made the first time. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevertRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Dry run: the plan, with `drift` per target of the reverted operation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationDto"];
+                };
+            };
+            /** @description The revert operation; follow Location. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationDto"];
+                };
+            };
+            /** @description Invalid request: `errors` lists each field path and message. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "detail": "The request is invalid.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "errors": [
+                     *         {
+                     *           "path": "updates[0].changes.redirectHttpCode",
+                     *           "message": "must be one of 301, 302, 303, 307, 308"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API key. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "Send an API key as \"Authorization: Bearer <key>\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description The API key lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The API key \"audit\" lacks the scope \"policies.write\".",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description Not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "detail": "Operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X does not exist (or has expired).",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description Conflict. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/delivery-in-progress",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "This delivery is still being attempted; replay it once it has ended.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *     }
+                     */
+                    "application/problem+json": {
+                        detail: string;
+                        /** @description The fields at fault (400, 422). */
+                        errors?: {
+                            message: string;
+                            path: string;
+                        }[];
+                        /** @description The request path. */
+                        instance?: string;
+                        /** @description The x-request-id of the request. */
+                        requestId: string;
+                        status: number;
+                        title: string;
+                        /** @description A URI naming the kind of problem. */
+                        type: string;
+                    };
+                };
+            };
+            /** @description Understood but cannot be processed (e.g. merge rules). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://routing-policy-gateway.dev/problems/unprocessable",
+                     *       "title": "Unprocessable Content",
+                     *       "status": 422,
+                     *       "detail": "The policy type cannot be changed by an update.",
+                     *       "instance": "/v1/...",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "errors": [
+                     *         {
+                     *           "path": "updates[0].changes.policy.type",
+                     *           "message": "cannot change the policy type (policy-api-based-throttling)"
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/problem+json": {

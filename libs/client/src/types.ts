@@ -126,6 +126,15 @@ export interface Operation extends Omit<GeneratedOperation, 'status' | 'results'
   results: OperationResult[];
 }
 
+// ------------------------------------------------------------------------------------------------------- safe changes
+
+export type RevertRequest = Schemas['RevertRequestDto'];
+export type DriftItem = Schemas['DriftItemDto'];
+export type DriftState = 'IN_SYNC' | 'DRIFTED' | 'NOT_FOUND' | 'NOT_APPLIED' | 'UNKNOWN' | 'ERROR';
+export interface DriftResponse {
+  items: DriftItem[];
+}
+
 export interface OperationPage {
   items: Operation[];
   /** Pass as `cursor` for the next page; null at the end. */

@@ -1,18 +1,25 @@
 import {
   ApplyOutcome,
+  CurrentState,
+  DriftField,
+  ERROR_CODES,
   GcoreL7PolicyChangesDto,
   GcoreL7PolicyTarget,
   GcoreLoadBalancerChangesDto,
   GcoreLoadBalancerTarget,
   ProviderAdapter,
+  ProviderError,
   ProviderPlan,
   Target,
+  TargetState,
   TaskScope,
   Update,
+  driftFields,
 } from '@rpg/routing-policy';
 import { GcoreClient } from './gcore.client';
-import { GcoreL7PolicyMerger } from './l7-policy.merger';
-import { loadBalancerDiff, toLoadBalancerPatch } from './load-balancer.mapper';
+import { GcoreL7PolicyMerger, unifiedL7Policy } from './l7-policy.merger';
+import { loadBalancerDiff, toLoadBalancerPatch, unifiedLoadBalancer } from './load-balancer.mapper';
+import { l7PolicyRevertChanges, loadBalancerRevertChanges } from './gcore-revert';
 
 /** Gcore L7 policies and load balancers behind the unified adapter interface. */
 export class GcoreAdapter implements ProviderAdapter {
@@ -28,17 +35,54 @@ export class GcoreAdapter implements ProviderAdapter {
     if (update.target.kind === 'l7policy') {
       const target = update.target;
       const changes = update.changes as GcoreL7PolicyChangesDto;
-      // Gcore's PATCH needs action + its field: read the policy unless the caller sent both (a dry run always reads, for the diff)
-      const needsRead = options.withDiff || this.echoesCurrent(changes);
-      const current = needsRead ? await this.client.getL7Policy(target) : undefined;
+      // always read: Gcore's PATCH needs action + its field (filled from here when omitted), and the state before the
+      // write is what a revert restores
+      const current = await this.client.getL7Policy(target);
       const { body, diff } = this.merger.merge(current, changes);
       // a locked policy is about to change: apply() reads it again once the lock is gone
-      return { calls: [{ method: 'PATCH', path: GcoreClient.l7PolicyPath(target), body }], diff, context: { readWhileLocked: Boolean(current?.task_id) } };
+      return {
+        calls: [{ method: 'PATCH', path: GcoreClient.l7PolicyPath(target), body }],
+        diff: options.withDiff ? diff : [],
+        context: { readWhileLocked: Boolean(current.task_id) },
+        before: unifiedL7Policy(current),
+      };
     }
     const target = update.target as GcoreLoadBalancerTarget;
     const changes = update.changes as GcoreLoadBalancerChangesDto;
-    const diff = options.withDiff ? loadBalancerDiff(await this.client.getLoadBalancer(target), changes) : [];
-    return { calls: [{ method: 'PATCH', path: GcoreClient.loadBalancerPath(target), body: toLoadBalancerPatch(changes) }], diff };
+    const current = await this.client.getLoadBalancer(target);
+    return {
+      calls: [{ method: 'PATCH', path: GcoreClient.loadBalancerPath(target), body: toLoadBalancerPatch(changes) }],
+      diff: options.withDiff ? loadBalancerDiff(current, changes) : [],
+      before: unifiedLoadBalancer(current),
+    };
+  }
+
+  async currentState(target: Target): Promise<CurrentState> {
+    try {
+      return { found: true, state: await this.read(target) };
+    } catch (error) {
+      if (error instanceof ProviderError && error.code === ERROR_CODES.targetNotFound) return { found: false };
+      throw error;
+    }
+  }
+
+  /** Read again once the tasks ended: what Gcore made of the change (e.g. positions renumbered), not what was sent. */
+  async appliedState(update: Update): Promise<TargetState | undefined> {
+    return this.read(update.target);
+  }
+
+  driftDiff(applied: TargetState, current: TargetState): DriftField[] {
+    // the unified fields hold no provider-filled ones (statuses, task ids, timestamps and read-only tags are left out)
+    return driftFields(applied, current);
+  }
+
+  revertChanges(target: Target, before: TargetState, current: TargetState | undefined): Update['changes'] {
+    return target.kind === 'l7policy' ? l7PolicyRevertChanges(before) : loadBalancerRevertChanges(before, current);
+  }
+
+  private async read(target: Target): Promise<TargetState> {
+    if (target.kind === 'l7policy') return unifiedL7Policy(await this.client.getL7Policy(target));
+    return unifiedLoadBalancer(await this.client.getLoadBalancer(target as GcoreLoadBalancerTarget));
   }
 
   async apply(update: Update, plan: ProviderPlan): Promise<ApplyOutcome> {

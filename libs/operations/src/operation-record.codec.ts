@@ -1,4 +1,4 @@
-import { GcoreTaskState, Operation, OperationResult, OperationStatus, ResultDetail, ResultStatus, Update } from '@rpg/routing-policy';
+import { GcoreTaskState, Operation, OperationResult, OperationStatus, ResultDetail, ResultStatus, SkippedTarget, Update } from '@rpg/routing-policy';
 import { parseSchemaVersion } from '@rpg/redis';
 
 export interface OperationMeta {
@@ -9,12 +9,19 @@ export interface OperationMeta {
   count: number;
   apiKeyName: string;
   callbackUrl?: string;
+  /** The operation this one reverts. */
+  revertOf?: string;
+  /** A revert: the targets of the reverted operation it leaves alone. */
+  skipped?: SkippedTarget[];
 }
 
 export interface StoredOperation {
   /** The record's schema version (OPERATION_SCHEMA_VERSION when this release created it; 1: before versions). */
   schemaVersion: number;
+  /** The operation as the API shows it (OperationStore masks credential values in it). */
   operation: Operation;
+  /** The results as stored, credentials included: only for what restores them (a revert), never for an answer. */
+  rawResults: OperationResult[];
   meta: OperationMeta;
   updates: Update[];
   seq: number;
@@ -42,6 +49,8 @@ export const OPERATION_FIELDS = {
   callbackSecret: 'cbsecret',
   /** Schema version, set at creation (absent: 1, written before versions existed). */
   schemaVersion: 'v',
+  /** The operations that revert this one, comma-separated (appended by the create script of each revert). */
+  revertedBy: 'rb',
 } as const;
 
 /**
@@ -122,6 +131,7 @@ export function decodeOperation(stored: Record<string, string>): StoredOperation
     schemaVersion,
     meta,
     updates,
+    rawResults: results,
     seq: Number(hash[OPERATION_FIELDS.seq] ?? 0),
     callbackSecret: hash[OPERATION_FIELDS.callbackSecret] || undefined,
     operation: {
@@ -133,6 +143,8 @@ export function decodeOperation(stored: Record<string, string>): StoredOperation
       reference: meta.reference,
       dryRun: meta.dryRun,
       requestedBy: meta.apiKeyName,
+      ...(meta.revertOf ? { revertOf: meta.revertOf, skipped: meta.skipped ?? [] } : {}),
+      ...(hash[OPERATION_FIELDS.revertedBy] ? { revertedBy: hash[OPERATION_FIELDS.revertedBy].split(',') } : {}),
       results,
     },
   };

@@ -11,8 +11,8 @@ const { F, resultStatus, resultDetail, resultTaskPrefix } = OPERATION_LUA;
 /** Stores the operation and queues each target on its lane (entry `<id>#<index>`); the indexes at the head of their lane. */
 export const createOperationScript = defineScript({
   name: 'rpgCreateOperation',
-  keys: ['op', 'index', 'unconfirmed', '...lanes'] as const,
-  args: ['id', 'nowMs', 'nowIso', 'meta', 'updates', 'count', 'ttlSeconds', 'callbackSecret', 'statusIndexPrefix'] as const,
+  keys: ['op', 'index', 'unconfirmed', 'reverted', 'referenceIndex', '...lanes'] as const,
+  args: ['id', 'nowMs', 'nowIso', 'meta', 'updates', 'count', 'ttlSeconds', 'callbackSecret', 'statusIndexPrefix', 'revertOf', 'reference'] as const,
   reply: (heads: number[]): number[] => heads.flatMap((isHead, i) => (isHead === 1 ? [i] : [])),
   lua: `
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('EXISTS') end
@@ -23,7 +23,7 @@ if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], ${F.callbackSecret}, ARGV[8]) 
 local heads = {}
 for i = 0, count - 1 do
   redis.call('HSET', KEYS[1], ${resultStatus('i')}, 'PENDING')
-  local lane = KEYS[4 + i]
+  local lane = KEYS[6 + i]
   local len = redis.call('RPUSH', lane, ARGV[1] .. '${TARGET_REF_SEPARATOR}' .. i)
   heads[i + 1] = (len == 1) and 1 or 0
 end
@@ -31,6 +31,16 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[1])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[2]), ARGV[1])
 redis.call('ZADD', ARGV[9] .. 'PENDING', tonumber(ARGV[2]), ARGV[1])
+-- a revert names itself on the operation it reverts, in the same step (the link never lags the revert)
+if ARGV[10] ~= '' and redis.call('EXISTS', KEYS[4]) == 1 then
+  local by = redis.call('HGET', KEYS[4], ${F.revertedBy})
+  redis.call('HSET', KEYS[4], ${F.revertedBy}, (by and by ~= '') and (by .. ',' .. ARGV[1]) or ARGV[1])
+end
+-- the list's reference filter: one sorted set per reference, living as long as its newest operation
+if ARGV[11] ~= '' then
+  redis.call('ZADD', KEYS[5], tonumber(ARGV[2]), ARGV[1])
+  redis.call('EXPIRE', KEYS[5], tonumber(ARGV[7]))
+end
 return heads
 `,
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RedisKeys } from '@rpg/redis';
 import { Target, targetKey } from '@rpg/routing-policy';
 
@@ -28,6 +29,10 @@ export class OperationKeys {
   /** Prefix of the per-status sorted sets (`<prefix><STATUS>`), kept by the scripts. */
   get statusIndexPrefix(): string {
     return this.keys.key('ops', 'status', '');
+  }
+  /** Sorted set: the operations of one `reference` by creation time (hashed: a reference is any client string). */
+  referenceIndex(reference: string): string {
+    return this.keys.key('ops', 'ref', createHash('sha256').update(reference, 'utf8').digest('base64url'));
   }
   /** `status` is an OperationStatus, or a filter from a query string (which then matches nothing). */
   statusIndex(status: string): string {

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { REDIS, RedisKeys, RedisClient, ScriptCall } from '@rpg/redis';
 import { GcoreTaskState, OPERATION_STATUSES, Operation, ResultDetail, ResultStatus, Update, formatTargetRef } from '@rpg/routing-policy';
 import { OperationKeys } from './operation.keys';
+import { OperationSecretMasker } from './operation-secret.masker';
 import { OperationMeta, StoredOperation, decodeOperation, encodeResultDetail, encodeTaskState } from './operation-record.codec';
 import { TransitionOutcome, createOperationScript, setTaskStateScript, transitionResultScript } from './operation-scripts';
 import { OPERATION_ID_PATTERN } from './operation-id';
@@ -50,6 +51,7 @@ export class OperationStore {
     @Inject(REDIS) private readonly redis: RedisClient,
     redisKeys: RedisKeys,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Optional() private readonly masker: OperationSecretMasker = new OperationSecretMasker(),
   ) {
     this.keys = new OperationKeys(redisKeys);
     this.retentionSeconds = config.operationRetentionDays * 24 * 3600;
@@ -61,7 +63,15 @@ export class OperationStore {
   /** Stores the operation and queues each target on its lane; returns the indexes that are at the head of their lane. */
   async create(meta: OperationMeta, updates: Update[], callbackSecret?: string): Promise<number[]> {
     return this.createOperation(
-      { op: this.keys.operation(meta.id), index: this.keys.index, unconfirmed: this.keys.unconfirmed, lanes: updates.map((u) => this.keys.lane(u.target)) },
+      {
+        op: this.keys.operation(meta.id),
+        index: this.keys.index,
+        unconfirmed: this.keys.unconfirmed,
+        // unused ones are the op key again (every key in the op's slot on a cluster)
+        reverted: meta.revertOf ? this.keys.operation(meta.revertOf) : this.keys.operation(meta.id),
+        referenceIndex: meta.reference ? this.keys.referenceIndex(meta.reference) : this.keys.operation(meta.id),
+        lanes: updates.map((u) => this.keys.lane(u.target)),
+      },
       {
         id: meta.id,
         nowMs: Date.parse(meta.createdAt),
@@ -72,6 +82,8 @@ export class OperationStore {
         ttlSeconds: this.retentionSeconds + 86_400,
         callbackSecret: callbackSecret ?? '',
         statusIndexPrefix: this.keys.statusIndexPrefix,
+        revertOf: meta.revertOf ?? '',
+        reference: meta.reference ?? '',
       },
     );
   }
@@ -129,8 +141,10 @@ export class OperationStore {
    * A page of operations, newest first, from the Redis indexes (no scan). The cursor is opaque: `<score>:<id>` of the
    * last item, base64url. Entries whose operation expired are skipped (and trimmed by the maintenance job).
    */
-  async page(options: { status?: string; limit: number; cursor?: string }): Promise<{ items: Operation[]; nextCursor: string | null }> {
-    const key = options.status ? this.keys.statusIndex(options.status) : this.keys.index;
+  async page(options: { status?: string; reference?: string; limit: number; cursor?: string }): Promise<{ items: Operation[]; nextCursor: string | null }> {
+    // the smaller index leads; the other filter is checked on each operation
+    const key =
+      options.reference !== undefined ? this.keys.referenceIndex(options.reference) : options.status ? this.keys.statusIndex(options.status) : this.keys.index;
     let max = '+inf';
     let afterId: string | undefined;
     let afterScore: number | undefined;
@@ -160,7 +174,13 @@ export class OperationStore {
       for (const [i, s] of stored.entries()) {
         if (items.length >= options.limit) break;
         last = entries[i];
-        if (s && (!options.status || s.operation.status === options.status)) items.push(s.operation);
+        if (
+          s &&
+          (!options.status || s.operation.status === options.status) &&
+          (options.reference === undefined || s.operation.reference === options.reference)
+        ) {
+          items.push(s.operation);
+        }
       }
     }
     const hasMore = items.length >= options.limit && last !== undefined && (await this.hasEntriesAfter(key, last));
@@ -184,7 +204,7 @@ export class OperationStore {
   }
 
   async get(id: string): Promise<StoredOperation | null> {
-    return decodeOperation(await this.redis.hgetall(this.keys.operation(id)));
+    return this.masked(decodeOperation(await this.redis.hgetall(this.keys.operation(id))));
   }
 
   async getMany(ids: string[]): Promise<(StoredOperation | null)[]> {
@@ -192,6 +212,10 @@ export class OperationStore {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.operation(id));
     const rows = (await pipeline.exec()) ?? [];
-    return rows.map(([, hash]) => (hash ? decodeOperation(hash as Record<string, string>) : null));
+    return rows.map(([, hash]) => (hash ? this.masked(decodeOperation(hash as Record<string, string>)) : null));
+  }
+
+  private masked(stored: StoredOperation | null): StoredOperation | null {
+    return stored && { ...stored, operation: this.masker.mask(stored.operation) };
   }
 }

@@ -2,8 +2,10 @@ import { Module } from '@nestjs/common';
 import { OperationEventPublisher } from './operation-event.publisher';
 import { OperationStore } from './operation.store';
 import { OperationFeed } from './operation-feed';
+import { OperationSecretMasker } from './operation-secret.masker';
 import { OperationUpdatesListener } from './operation-updates.listener';
 import { IdempotencyStore } from './idempotency.store';
+import { IdempotentAcceptance } from './idempotent-acceptance';
 import { SubmitUpdateUseCase } from './usecases/submit-update/submit-update.usecase';
 import { WaitForOperationUseCase } from './usecases/wait-for-operation/wait-for-operation.usecase';
 import { TargetCompletion } from './target-completion.service';
@@ -13,10 +15,13 @@ import { PlanUpdateUseCase } from './usecases/plan-update/plan-update.usecase';
 import { RecordTaskStateUseCase } from './usecases/record-task-state/record-task-state.usecase';
 import { GetOperationUseCase } from './usecases/get-operation/get-operation.usecase';
 import { IssueStreamTokenUseCase } from './usecases/issue-stream-token/issue-stream-token.usecase';
+import { GetDriftUseCase } from './usecases/get-drift/get-drift.usecase';
+import { RevertOperationUseCase } from './usecases/revert-operation/revert-operation.usecase';
 import { ListOperationsUseCase } from './usecases/list-operations/list-operations.usecase';
 import { RecoverUnconfirmedOperationsUseCase } from './usecases/recover-unconfirmed-operations/recover-unconfirmed-operations.usecase';
 
 const providers = [
+  OperationSecretMasker,
   OperationStore,
   OperationEventPublisher,
   OperationUpdatesListener,
@@ -26,10 +31,13 @@ const providers = [
   PlanUpdateUseCase,
   WaitForOperationUseCase,
   IdempotencyStore,
+  IdempotentAcceptance,
   SubmitUpdateUseCase,
   GetOperationUseCase,
   ListOperationsUseCase,
   IssueStreamTokenUseCase,
+  GetDriftUseCase,
+  RevertOperationUseCase,
 ];
 
 /** Operations: the Redis store, status rules and the use cases that accept, plan and read operations (gateway and worker). */

@@ -75,7 +75,24 @@ export interface ResultDetail {
   plan?: PlannedCall[];
   diff?: FieldDiff[];
   error?: ResultError;
+  /** The target's state (unified fields) read just before the write; what a revert restores. */
+  before?: TargetState;
+  /** Why `before` is absent although the target was read (e.g. Apinizer listed only a summary of the policy). */
+  beforeUnavailable?: string;
+  /** The target's state once the change finished (Gcore: read again after its tasks; Apinizer: read back, or the write). */
+  applied?: TargetState;
 }
+
+/** A target a revert leaves alone. */
+export interface SkippedTarget {
+  /** Its index in the reverted operation. */
+  index: number;
+  target: Target;
+  reason: string;
+}
+
+/** A target's state in unified fields (Gcore: the policy / load balancer fields; Apinizer: the full policy and its place). */
+export type TargetState = Record<string, unknown>;
 
 export interface OperationResult extends ResultDetail {
   index: number;
@@ -95,6 +112,12 @@ export interface Operation {
   dryRun: boolean;
   /** The name of the API key that asked for it. */
   requestedBy: string;
+  /** The operation this one reverts. */
+  revertOf?: string;
+  /** The operations that revert this one. */
+  revertedBy?: string[];
+  /** A revert: the targets of the reverted operation it leaves as they are, and why. */
+  skipped?: SkippedTarget[];
   results: OperationResult[];
 }
 

@@ -1,4 +1,5 @@
-import type { FieldDiff, GcoreTaskState, PlannedCall, ResultDetail, ResultError, Target, Update } from './model';
+import type { DriftField } from './json-merge-patch';
+import type { FieldDiff, GcoreTaskState, OperationResult, PlannedCall, ResultDetail, ResultError, Target, TargetState, Update } from './model';
 
 /** What a planned change needs to be applied: the calls, plus adapter-private context (e.g. the merged policy). */
 export interface ProviderPlan {
@@ -7,7 +8,13 @@ export interface ProviderPlan {
   context?: unknown;
   /** Provider detail a dry run shows too (e.g. Apinizer's merge base). */
   detail?: ResultDetail;
+  /** The target's full state as read for this plan (what a revert restores), or why there is none. */
+  before?: TargetState;
+  beforeUnavailable?: string;
 }
+
+/** A target's state now: its unified fields, gone, or not knowable (e.g. Apinizer summary lists). */
+export type CurrentState = { found: true; state: TargetState } | { found: false } | { found: 'unknown'; reason: string };
 
 /** A bad field of an update's changes; `path` is relative to the update, e.g. `changes.policy.name`. */
 export interface ChangeFieldError {
@@ -39,6 +46,22 @@ export interface ProviderAdapter {
   checkChanges?(update: Update): ChangeFieldError[];
   /** Where the target's provider tasks run (Gcore project and region): lets the watcher follow many with one listing. */
   taskScope?(target: Target): TaskScope | undefined;
+  /** The target's state now, in the same unified fields as `before` and `applied`. */
+  currentState(target: Target): Promise<CurrentState>;
+  /**
+   * The state a finished change left: read again where the provider shows it fully, else derived from the write (the
+   * plan; absent when the change ended later, after its provider tasks).
+   */
+  appliedState(update: Update, plan?: ProviderPlan): Promise<TargetState | undefined>;
+  /** What differs between the state a change left and the state now; provider-filled fields (defaults, statuses) never count. */
+  driftDiff(applied: TargetState, current: TargetState): DriftField[];
+  /**
+   * A result as shown outside the gateway: credential values (e.g. Apinizer passwords, client secrets) masked in its
+   * changes, before, applied, plan and diff. The stored result keeps them (a revert restores them). Absent: nothing to hide.
+   */
+  maskSecrets?(result: OperationResult): OperationResult;
+  /** The changes that bring a target from `current` back to `before` (as an update of this provider's kind). */
+  revertChanges(target: Target, before: TargetState, current: TargetState | undefined, original: Update): Update['changes'];
 }
 
 export const PROVIDER_ADAPTERS = Symbol('PROVIDER_ADAPTERS');

@@ -43,7 +43,7 @@ export class OperationsController implements BeforeApplicationShutdown {
   @ApiResponse({ status: 200, type: OperationPageDto })
   @ProblemResponses(400, 401, 403)
   async list(@Query() query: ListOperationsQueryDto): Promise<OperationPageDto> {
-    const page = await this.listOperations.execute({ status: query.status, limit: query.limit, cursor: query.cursor });
+    const page = await this.listOperations.execute({ status: query.status, reference: query.reference, limit: query.limit, cursor: query.cursor });
     return page as OperationPageDto;
   }
 

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { OPERATION_STATUSES } from '@rpg/routing-policy';
 
 /** Filters and paging of GET /v1/operations. */
@@ -8,6 +8,12 @@ export class ListOperationsQueryDto {
   @IsOptional()
   @IsIn(OPERATION_STATUSES)
   status?: (typeof OPERATION_STATUSES)[number];
+
+  /** Only operations sent with this `reference` (exact match). @example "change-1234" */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  reference?: string;
 
   /**
    * Page size, 1..200 (default 50).

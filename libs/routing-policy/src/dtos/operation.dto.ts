@@ -115,6 +115,28 @@ export class OperationResultDto {
   /** Provider calls (always present for dry runs). */
   plan?: PlannedCallDto[];
   error?: ResultErrorDto;
+  /**
+   * The target's state read just before the write, in unified fields (Gcore: the policy / load balancer fields; Apinizer:
+   * `policy` in full with targetScope, targetPipeline, targetEndpoint, targetEndpointHTTPMethod, order). What a revert restores.
+   * Credential values are masked.
+   */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  before?: Record<string, unknown>;
+  /** Why `before` is absent (e.g. Apinizer listed only a summary of the policy and no config was applied by this gateway yet). */
+  beforeUnavailable?: string;
+  /** The state the change left (Gcore: read again after its tasks ended; Apinizer: read back, or as written). Credential values are masked. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  applied?: Record<string, unknown>;
+}
+
+/** A target a revert leaves alone. */
+export class SkippedTargetDto {
+  /** Its index in the reverted operation. */
+  index: number;
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  target: Record<string, unknown>;
+  /** @example "The target did not succeed (FAILED): nothing of the change was applied." */
+  reason: string;
 }
 
 /** An accepted update and where it stands. */
@@ -130,6 +152,12 @@ export class OperationDto {
   dryRun: boolean;
   /** The name of the API key that asked for it. @example "web" */
   requestedBy: string;
+  /** The operation this one reverts. */
+  revertOf?: string;
+  /** The operations that revert this one. */
+  revertedBy?: string[];
+  /** A revert: the targets of the reverted operation it leaves as they are. */
+  skipped?: SkippedTargetDto[];
   results: OperationResultDto[];
   /** Only in the 202 answer of a request with callbackUrl: the secret that signs this operation's callbacks. Shown once. */
   callbackSecret?: string;

@@ -6,6 +6,7 @@ import { JobProducer } from '@rpg/queues';
 import { Operation } from '@rpg/routing-policy';
 import { newSortableId } from '../../operation-id';
 import { OperationMeta, OperationStore } from '../../operation.store';
+import { OperationSecretMasker } from '../../operation-secret.masker';
 import { AcceptUpdateCommand } from './accept-update.command';
 
 export interface AcceptedOperation {
@@ -25,9 +26,10 @@ export class AcceptUpdateUseCase {
     private readonly urlPolicy: OutboundUrlPolicy,
     private readonly metrics: ServiceMetrics,
     private readonly jobs: JobProducer,
+    private readonly masker: OperationSecretMasker,
   ) {}
 
-  async execute({ request, apiKeyName }: AcceptUpdateCommand): Promise<AcceptedOperation> {
+  async execute({ request, apiKeyName, revertOf, skipped }: AcceptUpdateCommand): Promise<AcceptedOperation> {
     if (request.callbackUrl) await this.urlPolicy.assertAllowed(request.callbackUrl, 'callbackUrl');
     const now = new Date();
     const id = newSortableId('op_', now.getTime());
@@ -40,6 +42,7 @@ export class AcceptUpdateUseCase {
       count: request.updates.length,
       apiKeyName,
       ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+      ...(revertOf ? { revertOf, skipped: skipped ?? [] } : {}),
     };
     const callbackSecret = request.callbackUrl ? `whsec_${randomBytes(32).toString('base64')}` : undefined;
     const heads = await this.store.create(meta, request.updates, callbackSecret);
@@ -49,7 +52,7 @@ export class AcceptUpdateUseCase {
     this.metrics.operationsAccepted.inc();
     return {
       callbackSecret,
-      operation: {
+      operation: this.masker.mask({
         id,
         status: 'PENDING',
         createdAt,
@@ -58,8 +61,9 @@ export class AcceptUpdateUseCase {
         reference: meta.reference,
         dryRun: false,
         requestedBy: apiKeyName,
+        ...(revertOf ? { revertOf, skipped: skipped ?? [] } : {}),
         results: request.updates.map((u, index) => ({ index, target: u.target, status: 'PENDING', changes: u.changes })),
-      },
+      }),
     };
   }
 }

@@ -3,6 +3,7 @@ import { ProviderAdapterRegistry } from '@rpg/providers';
 import { ERROR_CODES, EXTERNAL_TASK_WATCHER, ExternalTaskWatcher, ProviderError, TERMINAL_RESULT_STATUSES, Update, formatTargetRef } from '@rpg/routing-policy';
 import { ReportedJobError, classifyJobError, internalErrorLogLine, isTransientInfrastructureError } from '@rpg/queues';
 import { OperationStore } from '../../operation.store';
+import { keptBefore } from '../../result-before';
 import { TargetCompletion } from '../../target-completion.service';
 import { RecordTaskStateUseCase } from '../record-task-state/record-task-state.usecase';
 import { ExecuteTargetCommand } from './execute-target.command';
@@ -59,7 +60,7 @@ export class ExecuteTargetUseCase {
     const stored = await this.store.get(operationId);
     if (!stored) return; // expired or never stored: nothing to do
     const update = stored.updates[index];
-    const result = stored.operation.results[index];
+    const result = stored.rawResults[index];
     if (TERMINAL_RESULT_STATUSES.has(result.status)) {
       // ran before and ended: repeat the idempotent follow-ups only
       await this.completion.followUp(operationId, index, (await this.store.laneHead(update)) ?? '');
@@ -78,24 +79,37 @@ export class ExecuteTargetUseCase {
     await this.store.transition(operationId, index, ['PENDING'], 'RUNNING', undefined);
 
     const adapter = this.adapters.forTarget(update.target);
+    // the state before the write, kept from the first attempt: a retry after a crash mid-write reads a changed target
+    let kept = keptBefore(result);
     try {
       const plan = await adapter.plan(update);
+      if (!kept.before && !kept.beforeUnavailable) {
+        kept = plan.before ? { before: plan.before } : plan.beforeUnavailable ? { beforeUnavailable: plan.beforeUnavailable } : {};
+        // stored before anything is written: what a revert restores must survive a crash of this worker
+        await this.store.transition(operationId, index, ['RUNNING'], 'RUNNING', kept);
+      }
       const outcome = await adapter.apply(update, plan);
       if (outcome.failure) {
-        await this.completion.finish(stored, index, 'FAILED', { ...outcome.detail, error: outcome.failure });
+        await this.completion.finish(stored, index, 'FAILED', { ...kept, ...outcome.detail, error: outcome.failure });
         return;
       }
       const taskIds = outcome.waitForGcoreTasks ?? [];
       if (taskIds.length === 0) {
-        await this.completion.finish(stored, index, 'SUCCEEDED', { ...outcome.detail, ...(outcome.detail.gcore ? { gcore: { taskIds: [] } } : {}) });
+        const applied = await adapter.appliedState(update, plan).catch(() => undefined);
+        await this.completion.finish(stored, index, 'SUCCEEDED', {
+          ...kept,
+          ...outcome.detail,
+          ...(outcome.detail.gcore ? { gcore: { taskIds: [] } } : {}),
+          ...(applied ? { applied } : {}),
+        });
         return;
       }
-      await this.store.transition(operationId, index, ['RUNNING'], 'RUNNING', { ...outcome.detail, gcore: { taskIds } });
+      await this.store.transition(operationId, index, ['RUNNING'], 'RUNNING', { ...kept, ...outcome.detail, gcore: { taskIds } });
       await this.waitForTasks(operationId, index, taskIds, update);
     } catch (error) {
       if (error instanceof ProviderError) {
         if (error.retryable && canRetry) throw error; // provider unreachable: BullMQ tries again later
-        await this.completion.finish(stored, index, 'FAILED', { error: error.toResultError() });
+        await this.completion.finish(stored, index, 'FAILED', { ...kept, error: error.toResultError() });
         return;
       }
       if (!isTransientInfrastructureError(error) || canRetry) throw error; // a bug (execute ends it), or Redis: retried

@@ -11,10 +11,10 @@ const DEFAULT_PAGE_SIZE = 50;
 export class ListOperationsUseCase {
   constructor(private readonly store: OperationStore) {}
 
-  async execute({ status, limit, cursor }: ListOperationsCommand): Promise<{ items: Operation[]; nextCursor: string | null }> {
+  async execute({ status, reference, limit, cursor }: ListOperationsCommand): Promise<{ items: Operation[]; nextCursor: string | null }> {
     if (cursor !== undefined && !decodeOperationCursor(cursor)) {
       throw ProblemException.validation([{ path: 'cursor', message: 'is not a cursor from this API (send nextCursor of the previous page as it is)' }]);
     }
-    return this.store.page({ status, limit: limit ?? DEFAULT_PAGE_SIZE, cursor });
+    return this.store.page({ status, reference, limit: limit ?? DEFAULT_PAGE_SIZE, cursor });
   }
 }

@@ -3,6 +3,7 @@ import { ProblemException } from '@rpg/common';
 import { ProviderAdapterRegistry } from '@rpg/providers';
 import { ERROR_CODES, Operation, OperationResult, ProviderError } from '@rpg/routing-policy';
 import { newSortableId } from '../../operation-id';
+import { OperationSecretMasker } from '../../operation-secret.masker';
 import { PlanUpdateCommand } from './plan-update.command';
 
 /**
@@ -11,7 +12,10 @@ import { PlanUpdateCommand } from './plan-update.command';
  */
 @Injectable()
 export class PlanUpdateUseCase {
-  constructor(private readonly adapters: ProviderAdapterRegistry) {}
+  constructor(
+    private readonly adapters: ProviderAdapterRegistry,
+    private readonly masker: OperationSecretMasker,
+  ) {}
 
   async execute({ request, apiKeyName }: PlanUpdateCommand): Promise<Operation> {
     const now = new Date().toISOString();
@@ -35,7 +39,7 @@ export class PlanUpdateUseCase {
       }),
     );
     const ok = results.filter((r) => r.status === 'SUCCEEDED').length;
-    return {
+    return this.masker.mask({
       id: newSortableId('op_'),
       status: ok === results.length ? 'SUCCEEDED' : ok === 0 ? 'FAILED' : 'PARTIALLY_SUCCEEDED',
       createdAt: now,
@@ -45,6 +49,6 @@ export class PlanUpdateUseCase {
       dryRun: true,
       requestedBy: apiKeyName,
       results,
-    };
+    });
   }
 }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ResultError, TERMINAL_RESULT_STATUSES, TaskWaiter } from '@rpg/routing-policy';
+import { ProviderAdapterRegistry } from '@rpg/providers';
+import { ResultDetail, ResultError, TERMINAL_RESULT_STATUSES, TaskWaiter } from '@rpg/routing-policy';
+import { keptBefore } from '../../result-before';
 import { OperationStore } from '../../operation.store';
 import { TargetCompletion } from '../../target-completion.service';
 import { RecordTaskStateCommand } from './record-task-state.command';
@@ -15,6 +17,7 @@ export class RecordTaskStateUseCase {
   constructor(
     private readonly store: OperationStore,
     private readonly completion: TargetCompletion,
+    private readonly adapters: ProviderAdapterRegistry,
   ) {}
 
   async execute({ waiter, settled }: RecordTaskStateCommand): Promise<void> {
@@ -40,14 +43,27 @@ export class RecordTaskStateUseCase {
   private async endTarget(waiter: TaskWaiter, failure: ResultError | undefined): Promise<void> {
     const stored = await this.store.get(waiter.operationId);
     if (!stored) return;
-    const result = stored.operation.results[waiter.index];
+    const result = stored.rawResults[waiter.index];
     if (TERMINAL_RESULT_STATUSES.has(result.status)) {
       // told again (the task job ran twice after a crash): repeat the idempotent follow-ups (events, next lane entry),
       // which a crash right after the transition would otherwise lose
       await this.completion.followUp(waiter.operationId, waiter.index, (await this.store.laneHead(stored.updates[waiter.index])) ?? '');
       return;
     }
-    const detail = { gcore: { taskIds: result.gcore?.taskIds ?? [] }, ...(failure ? { error: failure } : {}) };
+    const update = stored.updates[waiter.index];
+    // the tasks ended: read the target again for the state the change left (a failed read leaves `applied` out)
+    const applied = failure
+      ? undefined
+      : await this.adapters
+          .forTarget(update.target)
+          .appliedState(update)
+          .catch(() => undefined);
+    const detail: ResultDetail = {
+      ...keptBefore(result),
+      gcore: { taskIds: result.gcore?.taskIds ?? [] },
+      ...(failure ? { error: failure } : {}),
+      ...(applied ? { applied } : {}),
+    };
     await this.completion.finish(stored, waiter.index, failure ? 'FAILED' : 'SUCCEEDED', detail);
   }
 }

@@ -3,7 +3,7 @@ import { FieldError, ProblemException } from '@rpg/common';
 import { ProviderAdapterRegistry } from '@rpg/providers';
 import { Operation, ValidatedUpdateRequest, validateUpdateRequest } from '@rpg/routing-policy';
 import { IdempotencyStore } from '../../idempotency.store';
-import { OperationStore } from '../../operation.store';
+import { IdempotentAcceptance } from '../../idempotent-acceptance';
 import { AcceptUpdateUseCase } from '../accept-update/accept-update.usecase';
 import { PlanUpdateUseCase } from '../plan-update/plan-update.usecase';
 import { honouredWaitSeconds, WaitForOperationUseCase } from '../wait-for-operation/wait-for-operation.usecase';
@@ -27,8 +27,7 @@ export class SubmitUpdateUseCase {
     private readonly accept: AcceptUpdateUseCase,
     private readonly plan: PlanUpdateUseCase,
     private readonly wait: WaitForOperationUseCase,
-    private readonly idempotency: IdempotencyStore,
-    private readonly store: OperationStore,
+    private readonly idempotently: IdempotentAcceptance,
     private readonly adapters: ProviderAdapterRegistry,
   ) {}
 
@@ -39,7 +38,9 @@ export class SubmitUpdateUseCase {
 
     let accepted: { operation: Operation; callbackSecret?: string; replayed: boolean };
     if (command.idempotencyKey !== undefined) {
-      accepted = await this.acceptIdempotently(request, command.apiKeyName, command.idempotencyKey, IdempotencyStore.bodyHash(command.body));
+      accepted = await this.idempotently.accept(command.apiKeyName, command.idempotencyKey, IdempotencyStore.bodyHash(command.body), () =>
+        this.accept.execute({ request, apiKeyName: command.apiKeyName }),
+      );
     } else {
       accepted = { ...(await this.accept.execute({ request, apiKeyName: command.apiKeyName })), replayed: false };
     }
@@ -59,43 +60,5 @@ export class SubmitUpdateUseCase {
       (this.adapters.forTarget(update.target).checkChanges?.(update) ?? []).map((e) => ({ path: `updates[${i}].${e.path}`, message: e.message })),
     );
     if (errors.length) throw ProblemException.unprocessable(errors.slice(0, 100), 'The changes cannot be applied as requested.');
-  }
-
-  private async acceptIdempotently(request: ValidatedUpdateRequest, apiKeyName: string, key: string, bodyHash: string) {
-    if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw ProblemException.validation([{ path: 'Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const claim = await this.idempotency.claim(apiKeyName, key, bodyHash);
-      if (claim.kind === 'mismatch') {
-        throw new ProblemException({
-          status: 422,
-          slug: 'idempotency-key-reused',
-          detail: 'This Idempotency-Key was already used with a different request body.',
-          errors: [{ path: 'Idempotency-Key', message: 'was used with another body' }],
-        });
-      }
-      if (claim.kind === 'replay') {
-        const stored = await this.store.get(claim.operationId);
-        if (stored) return { operation: stored.operation, replayed: true };
-        await this.idempotency.release(apiKeyName, key); // the operation expired: start over
-        continue;
-      }
-      if (claim.kind === 'in-progress') {
-        await new Promise((r) => setTimeout(r, 50));
-        continue;
-      }
-      try {
-        const accepted = await this.accept.execute({ request, apiKeyName });
-        await this.idempotency.complete(apiKeyName, key, bodyHash, accepted.operation.id);
-        return { ...accepted, replayed: false };
-      } catch (error) {
-        await this.idempotency.release(apiKeyName, key);
-        throw error;
-      }
-    }
-    throw new ProblemException({
-      status: 409,
-      slug: 'idempotency-key-busy',
-      detail: 'A request with this Idempotency-Key is still being processed; retry shortly.',
-    });
   }
 }

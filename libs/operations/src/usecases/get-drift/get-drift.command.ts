@@ -1,0 +1,3 @@
+export interface GetDriftCommand {
+  operationId: string;
+}
