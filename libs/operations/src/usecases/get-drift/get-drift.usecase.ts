@@ -75,7 +75,8 @@ export class GetDriftUseCase {
       if (now.found === false) return { ...base, state: 'NOT_FOUND', reason: 'The target no longer exists at the provider.' };
       if (now.found === 'unknown') return { ...base, state: 'UNKNOWN', reason: now.reason };
       if (!result.applied) {
-        return { ...base, state: 'UNKNOWN', reason: 'The state the change left was not recorded (its read after the change failed, or the operation predates it).', current: now.state };
+        const reason = 'The state the change left was not recorded (its read after the change failed, or the operation predates it).';
+        return { ...base, state: 'UNKNOWN', reason, current: now.state };
       }
       const diff = adapter.driftDiff(result.applied, now.state);
       return { ...base, state: diff.length ? 'DRIFTED' : 'IN_SYNC', ...(diff.length ? { diff } : {}), current: now.state };
