@@ -2,7 +2,20 @@
  * Safe changes (contract §9): every result keeps `before` and `applied`, `GET /drift` compares them with the provider
  * now, and `POST /revert` restores `before` — exactly, against the strict sandbox, for each target kind.
  */
-import { Harness, READ_KEY, SEED, apinizerTarget, auth, finished, l7Target, lbTarget, postUpdates, sandboxControl, startHarness } from '../support/harness';
+import {
+  Harness,
+  READ_KEY,
+  SEED,
+  waitFor,
+  apinizerTarget,
+  auth,
+  finished,
+  l7Target,
+  lbTarget,
+  postUpdates,
+  sandboxControl,
+  startHarness,
+} from '../support/harness';
 
 jest.setTimeout(90_000);
 
@@ -207,6 +220,52 @@ describe('safe changes: before, applied, drift, revert', () => {
     expect((await revert(h, res.body.id, { force: 'yes' })).status).toBe(400);
   });
 
+  it('a target changed twice by one operation is compared once and restored once, to the state the operation found', async () => {
+    const initial = await l7State(h, 6);
+    const res = await postUpdates(h, {
+      updates: [
+        { target: l7Target(6), changes: { name: 'first-a' } },
+        { target: l7Target(6), changes: { name: 'second-b' } },
+      ],
+    });
+    expect((await finished(h, res.body.id)).status).toBe('SUCCEEDED');
+    const drift = (await h.http.get(`/v1/operations/${res.body.id}/drift`).set(auth())).body.items;
+    expect(drift.map((d: { state: string }) => d.state)).toEqual(['IN_SYNC', 'IN_SYNC']);
+    const undo = await revert(h, res.body.id);
+    expect(undo.status).toBe(202);
+    expect(undo.body.results).toHaveLength(1);
+    expect(undo.body.results[0].changes.name).toBe('policy-6');
+    expect(undo.body.skipped).toEqual([expect.objectContaining({ index: 1, reason: expect.stringMatching(/same target as index 0/) })]);
+    expect((await finished(h, undo.body.id)).status).toBe('SUCCEEDED');
+    expect(await l7State(h, 6)).toEqual(initial);
+  });
+
+  it('refused without force when a later update of a target is still queued or running, or its state cannot be read', async () => {
+    const res = await postUpdates(h, { updates: [{ target: l7Target(8), changes: { name: 'mine' } }] });
+    expect((await finished(h, res.body.id)).status).toBe('SUCCEEDED');
+    await sandboxControl(h, 'PATCH', '/__sandbox/config', { taskDurationMs: 3000 });
+    const later = await postUpdates(h, { updates: [{ target: l7Target(8), changes: { name: 'theirs-later' } }] });
+    await waitFor(async () => ((await h.http.get(`/v1/operations/${later.body.id}`).set(auth())).body.status === 'RUNNING' ? true : undefined), 10_000, 20);
+    const queued = await revert(h, res.body.id);
+    expect(queued.status).toBe(409);
+    expect(queued.body.items[0].reason).toMatch(/later update of this target is queued or running/);
+    await finished(h, later.body.id, 30_000);
+    await sandboxControl(h, 'PATCH', '/__sandbox/config', { taskDurationMs: 300 });
+
+    const mine = await postUpdates(h, { updates: [{ target: l7Target(10), changes: { name: 'mine-10' } }] });
+    expect((await finished(h, mine.body.id)).status).toBe('SUCCEEDED');
+    await sandboxControl(h, 'POST', '/__sandbox/faults', {
+      method: 'GET',
+      path: `/cloud/v1/l7policies/${SEED.projectId}/${SEED.regionId}/${SEED.l7(10)}`,
+      status: 403,
+      count: 1,
+    });
+    const unreadable = await revert(h, mine.body.id);
+    expect(unreadable.status).toBe(409);
+    expect(unreadable.body.items[0]).toMatchObject({ state: 'ERROR', error: { code: 'PROVIDER_AUTH' } });
+    expect((await revert(h, mine.body.id)).status).toBe(202); // the read works again: nothing drifted
+  });
+
   it('Apinizer: moved across scope, pipeline and order with a deploy, then put back in its place and deployed again', async () => {
     // the strict sandbox lists nameless summaries: the gateway knows the full policy only from what it applied itself
     const full = {
@@ -364,12 +423,14 @@ describe('safe changes where Apinizer lists full policies', () => {
     const forced = await h.http.post(`/v1/operations/${res.body.id}/revert`).set(auth()).send({ force: true });
     expect(forced.status).toBe(202);
     expect((await finished(h, forced.body.id)).status).toBe('SUCCEEDED');
-    const now = (
-      await h.http
-        .post('/v1/routing-policies/lookup')
-        .set(auth())
-        .send({ targets: [target] })
-    ).body.items[0];
+    const lookup = await h.http
+      .post('/v1/routing-policies/lookup')
+      .set(auth())
+      .send({ targets: [target, apinizerTarget('backend-auth', 'orders')] });
+    // credentials are masked in lookups too (the full list shows them)
+    expect(JSON.stringify(lookup.body)).not.toContain('s3cr3t-backend-pass');
+    expect(lookup.body.items[1].current.policy.apiAuthCondExpressionList[0].password).toBe('********');
+    const now = lookup.body.items[0];
     expect(now.current).toMatchObject({ targetScope: 'ALL', targetPipeline: 'REQUEST', order: 1, policy: { messageCountForInterval: 100 } });
   });
 });

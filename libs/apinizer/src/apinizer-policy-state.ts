@@ -2,6 +2,7 @@ import { ApinizerPolicyChangesDto, TargetState, Update } from '@rpg/routing-poli
 import type { AppliedPolicyConfig } from './apinizer-policy-config.store';
 import { isFullPolicy } from './apinizer-policy.merger';
 import type { ApinizerOperationMetadata, ApinizerPolicy, LocatedPolicy } from './apinizer.types';
+import { MASKED_VALUE, isMaskedValue, maskPolicySecrets, restoreMaskedSecrets } from './policy-secrets';
 
 /**
  * Fields Apinizer may fill or change by itself (ids, audit stamps, versions): never drift. The references name none of
@@ -58,7 +59,11 @@ export function stateBefore(
   lastApplied: AppliedPolicyConfig | undefined,
 ): { before?: TargetState; beforeUnavailable?: string } {
   const listed = located && stateOfListed(located);
-  if (listed) return { before: listed };
+  if (listed) {
+    // Apinizer clears credentials in list answers: those slots take the value this gateway last applied (same type)
+    const applied = lastApplied?.policy.type === located?.policy.type ? lastApplied?.policy : undefined;
+    return { before: applied ? { ...listed, policy: withBlankCredentialsFilled(listed.policy, applied) } : listed };
+  }
   if (lastApplied && (!located || lastApplied.policy.type === located.policy.type)) {
     return { before: state(lastApplied.policy, lastApplied.operationMetadata, located ? located.index + 1 : (lastApplied.order ?? null)) };
   }
@@ -66,6 +71,26 @@ export function stateBefore(
     beforeUnavailable:
       'Apinizer listed only a summary of this policy and this gateway has applied no full config to it yet: its full state before the change is unknown.',
   };
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `listed` with a placeholder wherever `known` (masked) holds a credential and `listed` holds nothing. */
+function placeholdersForBlanks(listed: unknown, maskedKnown: unknown): unknown {
+  if (isMaskedValue(maskedKnown) && (listed === null || listed === undefined || listed === '')) return MASKED_VALUE;
+  if (Array.isArray(listed) && Array.isArray(maskedKnown)) return listed.map((item, i) => placeholdersForBlanks(item, maskedKnown[i]));
+  if (isObj(listed) && isObj(maskedKnown)) {
+    const out: Record<string, unknown> = { ...listed };
+    for (const key of Object.keys(maskedKnown))
+      if (key in listed || isMaskedValue(maskedKnown[key])) out[key] = placeholdersForBlanks(listed[key], maskedKnown[key]);
+    return out;
+  }
+  return listed;
+}
+
+/** The listed policy with its blanked credential slots filled from a config known to hold them. */
+function withBlankCredentialsFilled(listed: unknown, known: ApinizerPolicy): unknown {
+  return restoreMaskedSecrets(placeholdersForBlanks(listed, maskPolicySecrets(known)), known);
 }
 
 /** The state a PUT left, as sent (used where the list cannot show it back fully). */

@@ -165,7 +165,9 @@ export class ApinizerPolicyMerger {
       targetEndpoint: operationMetadata.targetEndpoint ?? null,
       targetEndpointHTTPMethod: operationMetadata.targetEndpointHTTPMethod ?? null,
     };
-    const diff = diffFields(before, after).map((d) => ({ ...d, field: d.field.startsWith('target') ? d.field : `policy.${d.field}` }));
+    // prefixed by where a field comes from, not by its name: a policy's own `target...` field is still `policy.` (masking reads the prefix)
+    const PLACE_FIELDS = new Set(['targetScope', 'targetPipeline', 'targetEndpoint', 'targetEndpointHTTPMethod']);
+    const diff = diffFields(before, after).map((d) => ({ ...d, field: PLACE_FIELDS.has(d.field) ? d.field : `policy.${d.field}` }));
     if (changes.order !== undefined && (!located || located.index + 1 !== changes.order))
       diff.push({ field: 'order', from: located ? located.index + 1 : null, to: changes.order });
     return { operationMetadata, policy, diff, mergedFrom, ...(mergedFrom === 'last-applied' && applied ? { lastAppliedAt: applied.appliedAt } : {}) };

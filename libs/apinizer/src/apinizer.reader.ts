@@ -1,6 +1,7 @@
 import { ApinizerPolicyTarget, ERROR_CODES, ProviderError, ProviderReader, Target, TargetReading } from '@rpg/routing-policy';
 import { ApinizerClient } from './apinizer.client';
 import type { LocatedPolicy } from './apinizer.types';
+import { maskPolicySecrets } from './policy-secrets';
 import { findPolicy, listNamesEveryPolicy } from './list-policies.parser';
 
 /** Where a policy stands in the proxy's List Policies answer: found, absent, or not identifiable (summaries without names). */
@@ -50,9 +51,10 @@ export class ApinizerReader implements ProviderReader {
         targetEndpoint: located.endpoint ?? null,
         targetEndpointHTTPMethod: located.method ?? null,
         order: located.index + 1,
-        policy,
+        // credentials stay hidden here as in every answer (lookup is open to any policies.read key)
+        policy: maskPolicySecrets(policy),
       },
-      provider: located.policy,
+      provider: maskPolicySecrets(located.policy),
     };
   }
 }

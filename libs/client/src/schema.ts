@@ -757,6 +757,10 @@ export interface components {
             callbackSecret?: string;
             completedAt: string | null;
             createdAt: string;
+            /** @description A revert's dry run: the drift of every target of the reverted operation (see GET /v1/operations/{id}/drift). */
+            drift?: {
+                [key: string]: unknown;
+            }[];
             dryRun: boolean;
             /** @example op_01JD8X3Q4M5N6P7R8S9T0V1W2X */
             id: string;
@@ -2008,7 +2012,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Conflict. */
+            /** @description The operation is still running (`operation-not-terminal`); or targets drifted since, cannot be checked, or have a later update queued (`targets-drifted`, each in `items` with its diff or reason; nothing written); or nothing can be reverted (`nothing-to-revert`, with `skipped`). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2016,12 +2020,32 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://routing-policy-gateway.dev/problems/delivery-in-progress",
+                     *       "type": "https://routing-policy-gateway.dev/problems/targets-drifted",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "This delivery is still being attempted; replay it once it has ended.",
-                     *       "instance": "/v1/...",
-                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44"
+                     *       "detail": "1 target(s) changed since operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X, or cannot be checked, or have a later update queued: nothing was written. Send force: true to overwrite them.",
+                     *       "instance": "/v1/operations/op_01JD8X3Q4M5N6P7R8S9T0V1W2X/revert",
+                     *       "requestId": "9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44",
+                     *       "items": [
+                     *         {
+                     *           "index": 0,
+                     *           "target": {
+                     *             "provider": "gcore",
+                     *             "kind": "l7policy",
+                     *             "projectId": 1,
+                     *             "regionId": 76,
+                     *             "id": "d1b2c3d4-0000-4000-8000-000000000001"
+                     *           },
+                     *           "state": "DRIFTED",
+                     *           "diff": [
+                     *             {
+                     *               "field": "name",
+                     *               "applied": "ours",
+                     *               "current": "theirs"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
                      *     }
                      */
                     "application/problem+json": {
@@ -2039,6 +2063,8 @@ export interface operations {
                         title: string;
                         /** @description A URI naming the kind of problem. */
                         type: string;
+                    } & {
+                        [key: string]: unknown;
                     };
                 };
             };

@@ -38,6 +38,8 @@ if ARGV[10] ~= '' and redis.call('EXISTS', KEYS[4]) == 1 then
 end
 -- the list's reference filter: one sorted set per reference, living as long as its newest operation
 if ARGV[11] ~= '' then
+  -- entries older than the retention belong to expired operations: dropped here, as a reused reference never lets the set expire
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (tonumber(ARGV[2]) - (tonumber(ARGV[7]) - 86400) * 1000))
   redis.call('ZADD', KEYS[5], tonumber(ARGV[2]), ARGV[1])
   redis.call('EXPIRE', KEYS[5], tonumber(ARGV[7]))
 end

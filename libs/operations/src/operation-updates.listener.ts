@@ -35,6 +35,13 @@ export class OperationUpdatesListener implements OnApplicationShutdown {
       this.subscriber.on('message', (channel: string, message: string) => {
         for (const l of this.listeners.get(channel) ?? []) l(Number(message));
       });
+      // a reconnect resubscribes, but what was published meanwhile is lost: every listener re-reads (its refresh is
+      // idempotent), so a stream whose terminal change fell in the gap still ends
+      let connectedBefore = false;
+      this.subscriber.on('ready', () => {
+        if (connectedBefore) for (const set of this.listeners.values()) for (const l of set) l(0);
+        connectedBefore = true;
+      });
       const prefix = this.keys.channel('');
       this.subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
         if (!channel.startsWith(prefix)) return;

@@ -97,6 +97,11 @@ export class OperationStore {
     return this.redis.zrangebyscore(this.keys.unconfirmed, 0, Date.now() - ms, 'LIMIT', 0, limit);
   }
 
+  /** Every update queued (or running, at the head) on the update's target, as target references. */
+  async laneEntries(update: Update): Promise<string[]> {
+    return this.redis.lrange(this.keys.lane(update.target), 0, -1);
+  }
+
   /** The target reference (`<opId>#<index>`) at the head of the update's lane: the one update of that target that may run. */
   async laneHead(update: Update): Promise<string | null> {
     return this.redis.lindex(this.keys.lane(update.target), 0);

@@ -74,3 +74,29 @@ export function ProblemResponses(...statuses: number[]): MethodDecorator & Class
     ),
   );
 }
+
+/** One problem answer with an example of its own (a route whose status means something specific, like revert's 409). */
+export function ProblemResponse(
+  status: number,
+  description: string,
+  example: { slug: string; detail: string; extra?: Record<string, unknown>; instance?: string },
+): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status,
+    description,
+    content: {
+      'application/problem+json': {
+        schema: { ...PROBLEM_SCHEMA, additionalProperties: true },
+        example: {
+          type: PROBLEM_TYPE_BASE + example.slug,
+          title: problemTitle(status),
+          status,
+          detail: example.detail,
+          instance: example.instance ?? '/v1/...',
+          requestId: REQUEST_ID,
+          ...(example.extra ?? {}),
+        },
+      },
+    },
+  });
+}

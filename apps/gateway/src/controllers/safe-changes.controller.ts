@@ -5,7 +5,7 @@ import { AuthenticatedRequest, RequireScope } from '@rpg/common';
 import { GetDriftUseCase, RevertOperationUseCase } from '@rpg/operations';
 import { OperationDto } from '@rpg/routing-policy';
 import { DriftResponseDto, RevertRequestDto } from '../dtos/safe-changes.dto';
-import { ProblemResponses } from './problem-responses';
+import { ProblemResponse, ProblemResponses } from './problem-responses';
 
 @ApiTags('operations')
 @ApiBearerAuth()
@@ -46,7 +46,29 @@ export class SafeChangesController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'As on updates: the same key and body answer the revert made the first time.' })
   @ApiResponse({ status: 202, type: OperationDto, description: 'The revert operation; follow Location.' })
   @ApiResponse({ status: 200, type: OperationDto, description: 'Dry run: the plan, with `drift` per target of the reverted operation.' })
-  @ProblemResponses(400, 401, 403, 404, 409, 422)
+  @ProblemResponses(400, 401, 403, 404, 422)
+  @ProblemResponse(
+    409,
+    'The operation is still running (`operation-not-terminal`); or targets drifted since, cannot be checked, or have a later update queued ' +
+      '(`targets-drifted`, each in `items` with its diff or reason; nothing written); or nothing can be reverted (`nothing-to-revert`, with `skipped`).',
+    {
+      slug: 'targets-drifted',
+      detail:
+        '1 target(s) changed since operation op_01JD8X3Q4M5N6P7R8S9T0V1W2X, or cannot be checked, or have a later update queued: ' +
+        'nothing was written. Send force: true to overwrite them.',
+      instance: '/v1/operations/op_01JD8X3Q4M5N6P7R8S9T0V1W2X/revert',
+      extra: {
+        items: [
+          {
+            index: 0,
+            target: { provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 76, id: 'd1b2c3d4-0000-4000-8000-000000000001' },
+            state: 'DRIFTED',
+            diff: [{ field: 'name', applied: 'ours', current: 'theirs' }],
+          },
+        ],
+      },
+    },
+  )
   async revertOperation(
     @Param('id') id: string,
     @Body() body: RevertRequestDto,

@@ -24,17 +24,21 @@ export function readCookie(header: string | undefined, name: string): string | u
   return found;
 }
 
-function cookieAttributes(request: FastifyRequest, maxAge: number): string {
-  // Secure whenever the request came over TLS (trustProxy is off: a TLS-terminating proxy in front counts as plain HTTP)
-  return `Path=${ADMIN_COOKIE_PATH}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${request.protocol === 'https' ? '; Secure' : ''}`;
+/**
+ * Secure over TLS, and always in production: production sits behind a TLS-terminating proxy (trustProxy is off, so such a
+ * request looks like plain HTTP here), and a cookie without Secure would also be sent over a plain-HTTP link an attacker forces.
+ */
+function cookieAttributes(request: FastifyRequest, maxAge: number, production: boolean): string {
+  const secure = production || request.protocol === 'https';
+  return `Path=${ADMIN_COOKIE_PATH}; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
 }
 
-export function sessionCookie(request: FastifyRequest, token: string): string {
-  return `${SESSION_COOKIE}=${token}; ${cookieAttributes(request, SESSION_TTL_SECONDS)}`;
+export function sessionCookie(request: FastifyRequest, token: string, production: boolean): string {
+  return `${SESSION_COOKIE}=${token}; ${cookieAttributes(request, SESSION_TTL_SECONDS, production)}`;
 }
 
-export function clearedSessionCookie(request: FastifyRequest): string {
-  return `${SESSION_COOKIE}=; ${cookieAttributes(request, 0)}`;
+export function clearedSessionCookie(request: FastifyRequest, production: boolean): string {
+  return `${SESSION_COOKIE}=; ${cookieAttributes(request, 0, production)}`;
 }
 
 /**

@@ -106,7 +106,7 @@ function mountLoginPages(scope: FastifyInstance, config: AppConfig, sessions: Ad
     }
     return reply
       .status(303)
-      .header('set-cookie', sessionCookie(request, sessions.issue(keyName)))
+      .header('set-cookie', sessionCookie(request, sessions.issue(keyName), config.production))
       .header('location', BULL_BOARD_PATH)
       .send();
   });
@@ -116,7 +116,7 @@ function mountLoginPages(scope: FastifyInstance, config: AppConfig, sessions: Ad
 
   scope.post(ADMIN_LOGOUT_PATH, { bodyLimit: LOGIN_BODY_LIMIT }, async (request, reply) => {
     if (isCrossSite(request)) return refuseCrossSite(request, reply);
-    return reply.status(303).header('set-cookie', clearedSessionCookie(request)).header('location', ADMIN_LOGIN_PATH).send();
+    return reply.status(303).header('set-cookie', clearedSessionCookie(request, config.production)).header('location', ADMIN_LOGIN_PATH).send();
   });
 }
 
@@ -143,7 +143,7 @@ async function mountBoard(scope: FastifyInstance, config: AppConfig, sessions: A
     }
     // no valid credential: a person is sent to the login page (an expired or stale cookie is dropped), a client gets 401
     if (wantsHtmlPage(request)) {
-      if (sessions.hasCookie(request)) void reply.header('set-cookie', clearedSessionCookie(request));
+      if (sessions.hasCookie(request)) void reply.header('set-cookie', clearedSessionCookie(request, config.production));
       return reply.status(303).header('location', ADMIN_LOGIN_PATH).send();
     }
     return problem(

@@ -158,6 +158,9 @@ export class OperationDto {
   revertedBy?: string[];
   /** A revert: the targets of the reverted operation it leaves as they are. */
   skipped?: SkippedTargetDto[];
+  /** A revert's dry run: the drift of every target of the reverted operation (see GET /v1/operations/{id}/drift). */
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true } })
+  drift?: Record<string, unknown>[];
   results: OperationResultDto[];
   /** Only in the 202 answer of a request with callbackUrl: the secret that signs this operation's callbacks. Shown once. */
   callbackSecret?: string;

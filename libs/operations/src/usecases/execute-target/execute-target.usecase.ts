@@ -115,7 +115,7 @@ export class ExecuteTargetUseCase {
       if (!isTransientInfrastructureError(error) || canRetry) throw error; // a bug (execute ends it), or Redis: retried
       // Redis failed through every attempt (it answers again now, or this write fails too)
       this.logger.error({ operationId, index, err: errorText(error) }, 'target failed: storage unavailable through every attempt');
-      await this.completion.finish(stored, index, 'FAILED', { error: { code: ERROR_CODES.internalError, message: INTERNAL_ERROR_MESSAGE } });
+      await this.completion.finish(stored, index, 'FAILED', { ...kept, error: { code: ERROR_CODES.internalError, message: INTERNAL_ERROR_MESSAGE } });
     }
   }
 
@@ -130,8 +130,9 @@ export class ExecuteTargetUseCase {
     this.logger.error(fields, message);
     try {
       const stored = await this.store.get(operationId);
-      if (stored?.operation.results[index]) {
-        await this.completion.finish(stored, index, 'FAILED', { error: { code: ERROR_CODES.internalError, message: INTERNAL_ERROR_MESSAGE } });
+      if (stored?.rawResults[index]) {
+        const detail = { ...keptBefore(stored.rawResults[index]), error: { code: ERROR_CODES.internalError, message: INTERNAL_ERROR_MESSAGE } };
+        await this.completion.finish(stored, index, 'FAILED', detail);
         return;
       }
     } catch (recording) {

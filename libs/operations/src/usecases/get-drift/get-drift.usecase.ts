@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { ProviderAdapterRegistry } from '@rpg/providers';
-import { DriftField, OperationResult, ProviderError, ResultError, Target, TargetState, Update } from '@rpg/routing-policy';
+import { DriftField, ERROR_CODES, OperationResult, ProviderError, ResultError, Target, TargetState, Update, targetKey } from '@rpg/routing-policy';
 import { OperationSecretMasker } from '../../operation-secret.masker';
 import { GetOperationUseCase } from '../get-operation/get-operation.usecase';
 import { OperationStore } from '../../operation.store';
 import { GetDriftCommand } from './get-drift.command';
+
+/** Failures that come after the provider accepted the write: the target may well be changed. */
+export const WRITTEN_THEN_FAILED: ReadonlySet<string> = new Set([
+  ERROR_CODES.deploymentFailed,
+  ERROR_CODES.deploymentUnconfirmed,
+  ERROR_CODES.taskFailed,
+  ERROR_CODES.taskTimeout,
+]);
 
 export const DRIFT_STATES = ['IN_SYNC', 'DRIFTED', 'NOT_FOUND', 'NOT_APPLIED', 'UNKNOWN', 'ERROR'] as const;
 export type DriftState = (typeof DRIFT_STATES)[number];
@@ -49,7 +57,25 @@ export class GetDriftUseCase {
 
   /** Every result's drift, with the raw current state (for a revert). */
   async driftOf(results: OperationResult[], updates: Update[]): Promise<TargetDrift[]> {
-    return Promise.all(results.map((result) => this.targetDrift(result, updates[result.index])));
+    // a target changed twice by one operation is compared once, against the state its last successful change left
+    const last = new Map<string, number>();
+    for (const r of results) if (r.status === 'SUCCEEDED') last.set(targetKey(r.target), r.index);
+    const compared = new Map<number, Promise<TargetDrift>>();
+    for (const index of last.values()) compared.set(index, this.targetDrift(results[index], updates[index]));
+    return Promise.all(
+      results.map(async (result) => {
+        const representative = last.get(targetKey(result.target));
+        if (result.status !== 'SUCCEEDED' || representative === undefined || representative === result.index) {
+          return compared.get(result.index) ?? this.targetDrift(result, updates[result.index]);
+        }
+        const drift = await compared.get(representative)!;
+        return {
+          ...drift,
+          index: result.index,
+          reason: `Index ${representative} of this operation changed the same target last: compared against what it left.`,
+        };
+      }),
+    );
   }
 
   /** As shown outside: the diff's values masked like the result's states. */
@@ -66,7 +92,12 @@ export class GetDriftUseCase {
       return {
         ...base,
         state: 'NOT_APPLIED',
-        reason: result.status === 'FAILED' ? 'The change failed: nothing of it was applied.' : `The change is ${result.status}.`,
+        reason:
+          result.status !== 'FAILED'
+            ? `The change is ${result.status}.`
+            : WRITTEN_THEN_FAILED.has(result.error?.code ?? '')
+              ? `The change failed with ${result.error?.code} after the provider accepted the write: it may be applied in part.`
+              : 'The change failed before anything was written.',
       };
     }
     const adapter = this.adapters.forTarget(update.target);

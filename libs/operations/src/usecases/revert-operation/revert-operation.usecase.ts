@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemException } from '@rpg/common';
 import { ProviderAdapterRegistry } from '@rpg/providers';
-import { Operation, SkippedTarget, TERMINAL_OPERATION_STATUSES, Update, ValidatedUpdateRequest, validateUpdateRequest } from '@rpg/routing-policy';
+import { Operation, SkippedTarget, TERMINAL_OPERATION_STATUSES, Update, ValidatedUpdateRequest, targetKey, validateUpdateRequest } from '@rpg/routing-policy';
 import { IdempotencyStore } from '../../idempotency.store';
 import { IdempotentAcceptance } from '../../idempotent-acceptance';
 import { OperationStore, StoredOperation } from '../../operation.store';
 import { AcceptUpdateUseCase } from '../accept-update/accept-update.usecase';
-import { DriftItem, GetDriftUseCase, TargetDrift } from '../get-drift/get-drift.usecase';
+import { DriftItem, GetDriftUseCase, TargetDrift, WRITTEN_THEN_FAILED } from '../get-drift/get-drift.usecase';
 import { GetOperationUseCase } from '../get-operation/get-operation.usecase';
 import { PlanUpdateUseCase } from '../plan-update/plan-update.usecase';
 import { RevertOperationCommand } from './revert-operation.command';
@@ -80,28 +80,48 @@ export class RevertOperationUseCase {
     }
     const drifts = await this.drift.driftOf(stored.rawResults, stored.updates);
     const shown = drifts.map((d) => this.drift.shown(d, stored.rawResults[d.index]));
-    const drifted = drifts.filter((d) => d.state === 'DRIFTED' && this.revertible(stored, d));
-    if (drifted.length && !options.allowDrift) {
+    const force = command.force === true;
+    const skipped: SkippedTarget[] = [];
+    const planned: { index: number; drift: TargetDrift }[] = [];
+    // one revert per target: an operation may change a target more than once; the first `before` is the state it found
+    const groups = new Map<string, number[]>();
+    for (const d of drifts) {
+      const key = targetKey(d.target);
+      groups.set(key, [...(groups.get(key) ?? []), d.index]);
+    }
+    for (const indexes of groups.values()) {
+      const restorable = indexes.filter((i) => this.skipReason(stored, drifts[i], force) === undefined);
+      for (const i of indexes.filter((i) => !restorable.includes(i)))
+        skipped.push({ index: i, target: drifts[i].target, reason: this.skipReason(stored, drifts[i], force)! });
+      if (!restorable.length) continue;
+      planned.push({ index: restorable[0], drift: drifts[restorable[restorable.length - 1]] });
+      for (const i of restorable.slice(1)) {
+        skipped.push({
+          index: i,
+          target: drifts[i].target,
+          reason: `The same target as index ${restorable[0]}: restored once, to its state before this operation.`,
+        });
+      }
+    }
+    const conflicts = await this.conflicts(stored, planned);
+    if (conflicts.length && !options.allowDrift) {
       throw new ProblemException({
         status: 409,
         slug: 'targets-drifted',
-        detail: `${drifted.length} target(s) changed since operation ${command.operationId}: nothing was written. Send force: true to overwrite those changes.`,
-        extra: { items: drifted.map((d) => shown[d.index]) },
+        detail:
+          `${conflicts.length} target(s) changed since operation ${command.operationId}, or cannot be checked, or have a later update queued: ` +
+          'nothing was written. Send force: true to overwrite them.',
+        extra: { items: conflicts.map((c) => ({ ...shown[c.index], ...(c.reason ? { reason: c.reason } : {}) })) },
       });
     }
-    const skipped: SkippedTarget[] = [];
-    const updates: Update[] = [];
-    for (const d of drifts) {
-      const reason = this.skipReason(stored, d);
-      if (reason) {
-        skipped.push({ index: d.index, target: d.target, reason });
-        continue;
-      }
-      const update = stored.updates[d.index];
-      const before = stored.rawResults[d.index].before!;
-      const changes = this.adapters.forTarget(update.target).revertChanges(update.target, before, d.current ?? stored.rawResults[d.index].applied, update);
-      updates.push({ target: update.target, changes } as Update);
-    }
+    const updates: Update[] = planned.map(({ index, drift }) => {
+      const update = stored.updates[index];
+      const before = stored.rawResults[index].before!;
+      const changes = this.adapters
+        .forTarget(update.target)
+        .revertChanges(update.target, before, drift.current ?? stored.rawResults[drift.index].applied, update);
+      return { target: update.target, changes } as Update;
+    });
     if (updates.length === 0) {
       throw new ProblemException({
         status: 409,
@@ -132,13 +152,31 @@ export class RevertOperationUseCase {
     return { ...request, reference: command.reference, callbackUrl: command.callbackUrl };
   }
 
-  private revertible(stored: StoredOperation, drift: TargetDrift): boolean {
-    return this.skipReason(stored, drift) === undefined;
+  /**
+   * What a revert must not overwrite without `force`: a target that drifted since, one whose state could not be read
+   * (ERROR: drift unknowable), and one with a later update queued or running in its lane (it would be undone silently).
+   */
+  private async conflicts(stored: StoredOperation, planned: { index: number; drift: TargetDrift }[]): Promise<{ index: number; reason?: string }[]> {
+    const out: { index: number; reason?: string }[] = [];
+    for (const { index, drift } of planned) {
+      if (drift.state === 'DRIFTED' || drift.state === 'ERROR') {
+        out.push({ index: drift.index });
+        continue;
+      }
+      const queued = await this.store.laneEntries(stored.updates[index]);
+      if (queued.length) out.push({ index: drift.index, reason: `A later update of this target is queued or running (${queued.join(', ')}).` });
+    }
+    return out;
   }
 
   /** Why a target is left alone, or undefined when its `before` is restored. */
-  private skipReason(stored: StoredOperation, drift: TargetDrift): string | undefined {
+  private skipReason(stored: StoredOperation, drift: TargetDrift, force: boolean): string | undefined {
     const result = stored.rawResults[drift.index];
+    if (result.status === 'FAILED' && WRITTEN_THEN_FAILED.has(result.error?.code ?? '')) {
+      if (!result.before) return result.beforeUnavailable ?? 'The state before the change was not recorded.';
+      if (!force) return `The target failed with ${result.error?.code}, but its change may have been written: send force: true to restore its state before.`;
+      return undefined;
+    }
     if (result.status !== 'SUCCEEDED') return `The target did not succeed (${result.status}): nothing of the change was applied.`;
     if (!result.before) return result.beforeUnavailable ?? 'The state before the change was not recorded.';
     if (drift.state === 'NOT_FOUND') return 'The target no longer exists at the provider.';
