@@ -36,7 +36,7 @@ const PROBLEM_SCHEMA = {
 const REQUEST_ID = '9f2c1d3e-6a51-4e0b-9d8e-2a7c5b1f0e44';
 
 /** One realistic answer per status, so each status in the docs shows its own problem. */
-const EXAMPLES: Record<number, { slug: string; detail: string; errors?: { path: string; message: string }[] }> = {
+const EXAMPLES: Record<number, ProblemExample> = {
   400: {
     slug: 'validation-failed',
     detail: 'The request is invalid.',
@@ -57,44 +57,42 @@ const EXAMPLES: Record<number, { slug: string; detail: string; errors?: { path: 
   503: { slug: 'storage-unavailable', detail: 'Storage is unavailable; nothing was accepted. Retry later.' },
 };
 
-function exampleProblem(status: number, instance: string): Record<string, unknown> {
-  const { slug, detail, errors } = EXAMPLES[status] ?? { slug: 'problem', detail: 'The request failed.' };
-  return { type: PROBLEM_TYPE_BASE + slug, title: problemTitle(status), status, detail, instance, requestId: REQUEST_ID, ...(errors ? { errors } : {}) };
+interface ProblemExample {
+  slug: string;
+  detail: string;
+  errors?: { path: string; message: string }[];
+  /** Members beyond RFC 9457's (e.g. `items` of a revert's 409). */
+  extra?: Record<string, unknown>;
+  instance?: string;
 }
 
 /** RFC 9457 problem answers in the OpenAPI document, each status with an example of its own. */
 export function ProblemResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ...statuses.map((status) =>
-      ApiResponse({
-        status,
-        description: DESCRIPTIONS[status] ?? 'Problem',
-        content: { 'application/problem+json': { schema: PROBLEM_SCHEMA, example: exampleProblem(status, '/v1/...') } },
-      }),
+      ProblemResponse(status, DESCRIPTIONS[status] ?? 'Problem', EXAMPLES[status] ?? { slug: 'problem', detail: 'The request failed.' }),
     ),
   );
 }
 
-/** One problem answer with an example of its own (a route whose status means something specific, like revert's 409). */
-export function ProblemResponse(
-  status: number,
-  description: string,
-  example: { slug: string; detail: string; extra?: Record<string, unknown>; instance?: string },
-): MethodDecorator & ClassDecorator {
+/** One problem answer with its example (a route whose status means something specific, like revert's 409, passes its own). */
+export function ProblemResponse(status: number, description: string, example: ProblemExample): MethodDecorator & ClassDecorator {
+  const { slug, detail, errors, extra, instance } = example;
   return ApiResponse({
     status,
     description,
     content: {
       'application/problem+json': {
-        schema: { ...PROBLEM_SCHEMA, additionalProperties: true },
+        schema: extra ? { ...PROBLEM_SCHEMA, additionalProperties: true } : PROBLEM_SCHEMA,
         example: {
-          type: PROBLEM_TYPE_BASE + example.slug,
+          type: PROBLEM_TYPE_BASE + slug,
           title: problemTitle(status),
           status,
-          detail: example.detail,
-          instance: example.instance ?? '/v1/...',
+          detail,
+          instance: instance ?? '/v1/...',
           requestId: REQUEST_ID,
-          ...(example.extra ?? {}),
+          ...(errors ? { errors } : {}),
+          ...(extra ?? {}),
         },
       },
     },
