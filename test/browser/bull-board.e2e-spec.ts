@@ -3,9 +3,8 @@
  * cookie the page cannot read, every queue, the job of an update, sign out, and back to the login page. Nothing is
  * loaded from another host (Bull Board's Google Fonts are removed) and the CSP reports no violation.
  */
-import { AddressInfo } from 'node:net';
 import { ALL_QUEUES, QUEUES, jobIds } from '@rpg/queues';
-import { API_KEY, Harness, READ_KEY, finished, postUpdates, startHarness } from '../support/harness';
+import { API_KEY, Harness, READ_KEY, finished, postUpdates, startHarness, gatewayBaseUrl } from '../support/harness';
 import { BrowserSession, Page, browserTest } from './browser-support';
 import { SESSION_COOKIE } from '../../apps/gateway/src/security/admin-session';
 
@@ -22,8 +21,7 @@ describe('browser: Bull Board behind the admin login', () => {
   beforeAll(async () => {
     session = await BrowserSession.start(); // first: without Chromium nothing else needs to start
     h = await startHarness();
-    await h.gateway.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(h.gateway.getHttpServer().address() as AddressInfo).port}`;
+    baseUrl = await gatewayBaseUrl(h);
     page = await session.newPage();
   }, 60_000);
 

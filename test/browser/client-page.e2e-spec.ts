@@ -4,8 +4,7 @@
  * webhook subscription deleted from the page.
  */
 import { randomUUID } from 'node:crypto';
-import { AddressInfo } from 'node:net';
-import { API_KEY, Harness, auth, startHarness } from '../support/harness';
+import { API_KEY, Harness, auth, startHarness, gatewayBaseUrl } from '../support/harness';
 import { BrowserSession, Page, PageServer, assertClientBuild, browserTest, startPageServer } from './browser-support';
 
 jest.setTimeout(60_000);
@@ -24,8 +23,7 @@ describe('browser: the client bundle on another origin', () => {
     session = await BrowserSession.start(); // first: without Chromium nothing else needs to start
     pages = await startPageServer();
     h = await startHarness({ env: { CORS_ORIGINS: pages.origin } });
-    await h.gateway.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(h.gateway.getHttpServer().address() as AddressInfo).port}`;
+    baseUrl = await gatewayBaseUrl(h);
     page = await session.newPage();
   }, 60_000);
 

@@ -3,8 +3,7 @@
  * POST /v1/routing-policy-updates with the example as shown, Execute, and read 202 in the page. The sandbox is the
  * lenient one `npm start` runs: the docs' example includes a partial Apinizer change it merges.
  */
-import { AddressInfo } from 'node:net';
-import { API_KEY, Harness, finished, startHarness } from '../support/harness';
+import { API_KEY, Harness, finished, startHarness, gatewayBaseUrl } from '../support/harness';
 import { BrowserSession, Page, browserTest } from './browser-support';
 
 jest.setTimeout(60_000);
@@ -20,8 +19,7 @@ describe('browser: Swagger UI', () => {
   beforeAll(async () => {
     session = await BrowserSession.start(); // first: without Chromium nothing else needs to start
     h = await startHarness({ sandbox: { strict: false } });
-    await h.gateway.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(h.gateway.getHttpServer().address() as AddressInfo).port}`;
+    baseUrl = await gatewayBaseUrl(h);
     page = await session.newPage();
   }, 60_000);
 

@@ -1,4 +1,3 @@
-import { AddressInfo } from 'node:net';
 import {
   FetchLike,
   GatewayError,
@@ -10,7 +9,7 @@ import {
   hasTarget,
   isGatewayError,
 } from '@rpg/client';
-import { API_KEY, Harness, READ_KEY, SEED, sandboxControl, startHarness, startReceiver, waitFor } from '../support/harness';
+import { API_KEY, Harness, READ_KEY, SEED, gatewayBaseUrl, sandboxControl, startHarness, startReceiver, waitFor } from '../support/harness';
 
 /** Every request the client makes and the status and headers of its answer (through the client's `fetch` option). */
 interface Exchange {
@@ -44,9 +43,7 @@ describe('typed client (libs/client, @routing-policy-gateway/client) against the
   beforeAll(async () => {
     // the Apinizer updates here merge into a full provider policy: the per-policy pages' full list (strict default: summaries)
     h = await startHarness({ sandbox: { apinizerListMode: 'status' } });
-    await h.gateway.listen(0, '127.0.0.1');
-    const { port } = h.gateway.getHttpServer().address() as AddressInfo;
-    baseUrl = `http://127.0.0.1:${port}`;
+    baseUrl = await gatewayBaseUrl(h);
     client = createRoutingPolicyClient({ baseUrl, apiKey: API_KEY, fetch: recording });
   });
   beforeEach(async () => {

@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
+import { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import pino from 'pino';
 import request from 'supertest';
@@ -90,6 +91,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       redis.disconnect();
     },
   };
+}
+
+/** Makes the gateway listen on a real port of 127.0.0.1 (SSE and browsers need a socket) and returns it. */
+export async function gatewayPort(h: Harness): Promise<number> {
+  const server = h.gateway.getHttpServer();
+  if (!server.listening) await h.gateway.listen(0, '127.0.0.1');
+  return (server.address() as AddressInfo).port;
+}
+
+/** The gateway's base URL on a real port (see gatewayPort). */
+export async function gatewayBaseUrl(h: Harness): Promise<string> {
+  return `http://127.0.0.1:${await gatewayPort(h)}`;
 }
 
 export const auth = (key = API_KEY) => ({ authorization: `Bearer ${key}` });

@@ -1,14 +1,8 @@
 /** Server-Sent Events over a real socket: the gateway listening on a port, and a whole stream read with http.get. */
 import { IncomingMessage, get as httpGet } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { Harness, auth } from './harness';
+import { auth } from './harness';
 
-/** Makes the gateway listen on a real port (SSE needs a socket) and returns it. */
-export async function gatewayPort(h: Harness): Promise<number> {
-  const server = h.gateway.getHttpServer();
-  if (!server.listening) await h.gateway.listen(0, '127.0.0.1');
-  return (server.address() as AddressInfo).port;
-}
+export { gatewayPort } from './harness';
 
 export interface SseEvent {
   id?: string;

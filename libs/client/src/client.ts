@@ -35,20 +35,6 @@ import type {
   RoutingPolicyClient,
 } from './client-api.js';
 
-export type {
-  FetchLike,
-  ClientOptions,
-  CallOptions,
-  SubmitOptions,
-  SubmitResult,
-  GetOperationOptions,
-  WaitOptions,
-  WaitResult,
-  EventsOptions,
-  OperationEventsOptions,
-  RoutingPolicyClient,
-} from './client-api.js';
-
 /** The longest `Prefer: wait` the gateway honours. */
 export const MAX_WAIT_SECONDS = 60;
 const DEFAULT_RECONNECT_MS = 2000;

@@ -15,7 +15,7 @@ export type {
   SubmitResult,
   WaitOptions,
   WaitResult,
-} from './client.js';
+} from './client-api.js';
 export { GatewayError, isGatewayError, parseRetryAfter, problemFrom } from './errors.js';
 export type { GatewayErrorInit } from './errors.js';
 export { createSseParser } from './sse.js';

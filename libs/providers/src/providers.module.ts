@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreAdapter, GcoreClient, GcoreReader } from '@rpg/gcore';
 import { ServiceMetrics } from '@rpg/observability';
 import { CircuitBreakerRegistry, CircuitState, ProviderHttpClient } from '@rpg/provider-http';
-import { PROVIDER_ADAPTERS, PROVIDER_READERS, ProviderAdapter, Target } from '@rpg/routing-policy';
+import { PROVIDER_ADAPTERS, PROVIDER_READERS, ProviderAdapter, Target, Update } from '@rpg/routing-policy';
 import { LookupTargetsUseCase } from './usecases/lookup-targets/lookup-targets.usecase';
 
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -18,6 +18,13 @@ export class ProviderAdapterRegistry {
     const adapter = this.adapters.find((a) => a.supports(target));
     if (!adapter) throw new Error(`No adapter for provider ${target.provider}`);
     return adapter;
+  }
+
+  /** What each update's adapter refuses from the request alone (paths `updates[i]....`): a 422 before anything is stored. */
+  refusedChanges(updates: Update[]): { path: string; message: string }[] {
+    return updates.flatMap((update, i) =>
+      (this.forTarget(update.target).checkChanges?.(update) ?? []).map((e) => ({ path: `updates[${i}].${e.path}`, message: e.message })),
+    );
   }
 }
 

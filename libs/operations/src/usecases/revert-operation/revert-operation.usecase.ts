@@ -145,9 +145,7 @@ export class RevertOperationUseCase {
       if (!(error instanceof ProblemException)) throw error;
       throw ProblemException.unprocessable(error.errors ?? [], 'The state before the change cannot be sent back as an update.');
     }
-    const refused = request.updates.flatMap((update, i) =>
-      (this.adapters.forTarget(update.target).checkChanges?.(update) ?? []).map((e) => ({ path: `updates[${i}].${e.path}`, message: e.message })),
-    );
+    const refused = this.adapters.refusedChanges(request.updates);
     if (refused.length) throw ProblemException.unprocessable(refused, 'The state before the change cannot be sent back as an update.');
     return { ...request, reference: command.reference, callbackUrl: command.callbackUrl };
   }

@@ -56,9 +56,7 @@ export class SubmitUpdateUseCase {
 
   /** What each adapter can refuse from the request alone: a 422 now, for real updates and dry runs alike, nothing stored. */
   private checkChanges(request: ValidatedUpdateRequest): void {
-    const errors: FieldError[] = request.updates.flatMap((update, i) =>
-      (this.adapters.forTarget(update.target).checkChanges?.(update) ?? []).map((e) => ({ path: `updates[${i}].${e.path}`, message: e.message })),
-    );
+    const errors: FieldError[] = this.adapters.refusedChanges(request.updates);
     if (errors.length) throw ProblemException.unprocessable(errors.slice(0, 100), 'The changes cannot be applied as requested.');
   }
 }
