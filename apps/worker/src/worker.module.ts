@@ -11,6 +11,7 @@ import { WebhooksModule } from '@rpg/webhooks';
 import { GcoreTasksProcessor } from './processors/gcore-tasks.processor';
 import { MaintenanceProcessor } from './processors/maintenance.processor';
 import { ProviderCallsProcessor } from './processors/provider-calls.processor';
+import { RolloutsProcessor } from './processors/rollouts.processor';
 import { WebhookDeliveriesProcessor } from './processors/webhook-deliveries.processor';
 import { WebhookEventsProcessor } from './processors/webhook-events.processor';
 
@@ -32,7 +33,7 @@ export class WorkerModule {
         GcoreTaskSweepModule,
         WebhooksModule,
       ],
-      providers: [ProviderCallsProcessor, GcoreTasksProcessor, WebhookEventsProcessor, WebhookDeliveriesProcessor, MaintenanceProcessor],
+      providers: [ProviderCallsProcessor, GcoreTasksProcessor, WebhookEventsProcessor, WebhookDeliveriesProcessor, MaintenanceProcessor, RolloutsProcessor],
     };
   }
 }

@@ -1,4 +1,18 @@
-import { GcoreTaskState, Operation, OperationResult, OperationStatus, ResultDetail, ResultStatus, SkippedTarget, Update } from '@rpg/routing-policy';
+import {
+  Compensation,
+  GcoreTaskState,
+  Operation,
+  OperationResult,
+  OperationStatus,
+  ResultDetail,
+  ResultStatus,
+  RolloutPlan,
+  RolloutState,
+  RolloutStatus,
+  SkippedTarget,
+  TargetState,
+  Update,
+} from '@rpg/routing-policy';
 import { parseSchemaVersion } from '@rpg/redis';
 
 export interface OperationMeta {
@@ -13,6 +27,15 @@ export interface OperationMeta {
   revertOf?: string;
   /** A revert: the targets of the reverted operation it leaves alone. */
   skipped?: SkippedTarget[];
+  /** A staged rollout's plan (its progress is in the hash: rc, rs, rr). */
+  rollout?: RolloutPlan;
+  /** A rollout's compensation: the operation it restores, and for each of its updates the indexes there it restores. */
+  compensates?: { operationId: string; indexes: number[][] };
+  /**
+   * Per update, the state the target must still be in for the write to happen (a compensation never overwrites a later
+   * change): compared just before the write; null where nothing is known to compare with.
+   */
+  guards?: (TargetState | null)[];
 }
 
 export interface StoredOperation {
@@ -26,6 +49,8 @@ export interface StoredOperation {
   updates: Update[];
   seq: number;
   callbackSecret?: string;
+  /** A rollout's compensation: the restoring operation ('-' when there was nothing to restore). */
+  compensationOperationId?: string;
 }
 
 /**
@@ -51,6 +76,17 @@ export const OPERATION_FIELDS = {
   schemaVersion: 'v',
   /** The operations that revert this one, comma-separated (appended by the create script of each revert). */
   revertedBy: 'rb',
+  /** Rollout: the batch started last, its state, when the next batch starts (epoch ms), its onFailure mode. */
+  rolloutCurrent: 'rc',
+  rolloutState: 'rs',
+  rolloutResumesAtMs: 'rr',
+  rolloutOnFailure: 'rf',
+  /** Rollout with onFailure revert that failed: '1' holds the operation open until its compensation ends. */
+  rolloutHold: 'rh',
+  /** Its compensation: the restoring operation's id, the planned updates (JSON), the targets not restored (JSON). */
+  compensationOperation: 'cop',
+  compensationPlan: 'cpl',
+  rolloutNotRestored: 'rn',
 } as const;
 
 /**
@@ -59,12 +95,16 @@ export const OPERATION_FIELDS = {
  */
 export const OPERATION_SCHEMA_VERSION = 2;
 
-/** Per result `r:<index>:<part>`: its status, its detail (JSON), and each of its Gcore tasks (`t:<taskId>`, JSON). */
-const RESULT_FIELD = { prefix: 'r:', status: ':s', detail: ':d', task: ':t:' } as const;
+/**
+ * Per result `r:<index>:<part>`: its status, its detail (JSON), its compensation (JSON) and each of its Gcore tasks
+ * (`t:<taskId>`, JSON).
+ */
+const RESULT_FIELD = { prefix: 'r:', status: ':s', detail: ':d', compensation: ':c', task: ':t:' } as const;
 
 export const resultField = {
   status: (index: number): string => `${RESULT_FIELD.prefix}${index}${RESULT_FIELD.status}`,
   detail: (index: number): string => `${RESULT_FIELD.prefix}${index}${RESULT_FIELD.detail}`,
+  compensation: (index: number): string => `${RESULT_FIELD.prefix}${index}${RESULT_FIELD.compensation}`,
   task: (index: number, taskId: string): string => `${RESULT_FIELD.prefix}${index}${RESULT_FIELD.task}${taskId}`,
 };
 
@@ -77,6 +117,7 @@ export const OPERATION_LUA = {
   /** Lua expression of a result's field, given the Lua expression of its index. */
   resultStatus: (index: string): string => `'${RESULT_FIELD.prefix}' .. ${index} .. '${RESULT_FIELD.status}'`,
   resultDetail: (index: string): string => `'${RESULT_FIELD.prefix}' .. ${index} .. '${RESULT_FIELD.detail}'`,
+  resultCompensation: (index: string): string => `'${RESULT_FIELD.prefix}' .. ${index} .. '${RESULT_FIELD.compensation}'`,
   /** Prefix of a result's task fields (the task id follows). */
   resultTaskPrefix: (index: string): string => `'${RESULT_FIELD.prefix}' .. ${index} .. '${RESULT_FIELD.task}'`,
 };
@@ -112,12 +153,14 @@ export function decodeOperation(stored: Record<string, string>): StoredOperation
   const results: OperationResult[] = updates.map((update, index) => {
     const detailJson = hash[resultField.detail(index)];
     const detail = detailJson ? (JSON.parse(detailJson) as ResultDetail) : {};
+    const compensationJson = hash[resultField.compensation(index)];
     const result: OperationResult = {
       index,
       target: update.target,
       status: hash[resultField.status(index)] as ResultStatus,
       changes: update.changes,
       ...detail,
+      ...(compensationJson ? { compensation: JSON.parse(compensationJson) as Compensation } : {}),
     };
     if (detail.gcore) {
       result.gcore = {
@@ -134,6 +177,7 @@ export function decodeOperation(stored: Record<string, string>): StoredOperation
     rawResults: results,
     seq: Number(hash[OPERATION_FIELDS.seq] ?? 0),
     callbackSecret: hash[OPERATION_FIELDS.callbackSecret] || undefined,
+    compensationOperationId: hash[OPERATION_FIELDS.compensationOperation] || undefined,
     operation: {
       id: meta.id,
       status: hash[OPERATION_FIELDS.status] as OperationStatus,
@@ -145,7 +189,30 @@ export function decodeOperation(stored: Record<string, string>): StoredOperation
       requestedBy: meta.apiKeyName,
       ...(meta.revertOf ? { revertOf: meta.revertOf, skipped: meta.skipped ?? [] } : {}),
       ...(hash[OPERATION_FIELDS.revertedBy] ? { revertedBy: hash[OPERATION_FIELDS.revertedBy].split(',') } : {}),
+      ...(meta.rollout ? { rollout: decodeRollout(meta.rollout, hash, updates) } : {}),
       results,
     },
+  };
+}
+
+/** A rollout's plan and the progress its scripts keep in the hash. */
+function decodeRollout(plan: RolloutPlan, hash: Record<string, string>, updates: Update[]): RolloutStatus {
+  const resumesAtMs = Number(hash[OPERATION_FIELDS.rolloutResumesAtMs] || 0);
+  const notRestored = hash[OPERATION_FIELDS.rolloutNotRestored];
+  const state = (hash[OPERATION_FIELDS.rolloutState] || 'RUNNING') as RolloutState;
+  return {
+    ...plan,
+    current: Number(hash[OPERATION_FIELDS.rolloutCurrent] ?? 0),
+    state,
+    ...(state === 'PAUSED' && resumesAtMs ? { resumesAt: new Date(resumesAtMs).toISOString() } : {}),
+    ...(notRestored
+      ? {
+          notRestored: (JSON.parse(notRestored) as { index: number; reason: string }[]).map(({ index, reason }) => ({
+            index,
+            target: updates[index].target,
+            reason,
+          })),
+        }
+      : {}),
   };
 }

@@ -8,11 +8,62 @@ import { OPERATION_LUA, OPERATION_SCHEMA_VERSION, decodeTaskState } from './oper
 
 const { F, resultStatus, resultDetail, resultTaskPrefix } = OPERATION_LUA;
 
-/** Stores the operation and queues each target on its lane (entry `<id>#<index>`); the indexes at the head of their lane. */
+/** Lua: whether a result status is terminal (a cancelled target counts as ended). */
+export const LUA_IS_TERMINAL = `local function isTerminal(s) return s == 'SUCCEEDED' or s == 'FAILED' or s == 'CANCELLED' end`;
+
+/**
+ * Lua: counts one more ended result and ends the operation with its last one, unless a rollout holds it open for its
+ * compensation; returns the operation's end status, or nil while it runs on.
+ */
+export const LUA_COUNT_ENDED = `
+local function countEnded(op, succeeded, nowIso, ttl)
+  local done = redis.call('HINCRBY', op, ${F.done}, 1)
+  local ok = tonumber(redis.call('HGET', op, ${F.ok}))
+  if succeeded then ok = redis.call('HINCRBY', op, ${F.ok}, 1) end
+  local count = tonumber(redis.call('HGET', op, ${F.count}))
+  if done < count or redis.call('HGET', op, ${F.rolloutHold}) == '1' then return nil end
+  local ended
+  if ok == count then ended = 'SUCCEEDED' elseif ok == 0 then ended = 'FAILED' else ended = 'PARTIALLY_SUCCEEDED' end
+  redis.call('HSET', op, ${F.status}, ended, ${F.completedAt}, nowIso)
+  if redis.call('HGET', op, ${F.rolloutState}) == 'RUNNING' then redis.call('HSET', op, ${F.rolloutState}, 'COMPLETED') end
+  redis.call('EXPIRE', op, ttl)
+  return ended
+end`;
+
+/** Lua: moves the operation between the per-status indexes, and announces a change on its channel. */
+export const LUA_STATUS_INDEX_AND_PUBLISH = `
+local function moveStatusIndex(op, prefix, id, from, to)
+  if from == to then return end
+  local createdMs = tonumber(redis.call('HGET', op, ${F.createdMs}))
+  redis.call('ZREM', prefix .. from, id)
+  redis.call('ZADD', prefix .. to, createdMs, id)
+end
+local function publishChange(op, channel)
+  local seq = redis.call('HINCRBY', op, ${F.seq}, 1)
+  redis.call('PUBLISH', channel, seq)
+end`;
+
+/**
+ * Stores the operation and queues each target on its lane (entry `<id>#<index>`; one queued behind an earlier update
+ * names it in `queuedBehind`); the indexes at the head of their lane. A rollout starts at batch 0, RUNNING.
+ */
 export const createOperationScript = defineScript({
   name: 'rpgCreateOperation',
-  keys: ['op', 'index', 'unconfirmed', 'reverted', 'referenceIndex', '...lanes'] as const,
-  args: ['id', 'nowMs', 'nowIso', 'meta', 'updates', 'count', 'ttlSeconds', 'callbackSecret', 'statusIndexPrefix', 'revertOf', 'reference'] as const,
+  keys: ['op', 'index', 'unconfirmed', 'reverted', 'referenceIndex', 'rollouts', '...lanes'] as const,
+  args: [
+    'id',
+    'nowMs',
+    'nowIso',
+    'meta',
+    'updates',
+    'count',
+    'ttlSeconds',
+    'callbackSecret',
+    'statusIndexPrefix',
+    'revertOf',
+    'reference',
+    'rolloutOnFailure',
+  ] as const,
   reply: (heads: number[]): number[] => heads.flatMap((isHead, i) => (isHead === 1 ? [i] : [])),
   lua: `
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('EXISTS') end
@@ -23,9 +74,14 @@ if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], ${F.callbackSecret}, ARGV[8]) 
 local heads = {}
 for i = 0, count - 1 do
   redis.call('HSET', KEYS[1], ${resultStatus('i')}, 'PENDING')
-  local lane = KEYS[6 + i]
+  local lane = KEYS[7 + i]
   local len = redis.call('RPUSH', lane, ARGV[1] .. '${TARGET_REF_SEPARATOR}' .. i)
   heads[i + 1] = (len == 1) and 1 or 0
+  if len > 1 then redis.call('HSET', KEYS[1], ${resultDetail('i')}, cjson.encode({queuedBehind = redis.call('LINDEX', lane, -2)})) end
+end
+if ARGV[12] ~= '' then
+  redis.call('HSET', KEYS[1], ${F.rolloutCurrent}, 0, ${F.rolloutState}, 'RUNNING', ${F.rolloutOnFailure}, ARGV[12])
+  redis.call('ZADD', KEYS[6], tonumber(ARGV[2]), ARGV[1])
 end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[1])
@@ -60,7 +116,9 @@ export interface TransitionOutcome {
 /**
  * Moves one result from one of `from` (comma list) to `to`, ends the operation with its last target, and releases the
  * target's lane (pops `laneEntry` when it heads it). `lane` is the op key again when not releasing: every declared key
- * must be in the op's slot on Redis Cluster, and '' hashes to slot 0, which Redis refuses with CROSSSLOT.
+ * must be in the op's slot on Redis Cluster, and '' hashes to slot 0, which Redis refuses with CROSSSLOT. A rollout
+ * halting on failure turns HALTED in the same step (and, to revert, holds the operation open for its compensation); a
+ * halted rollout starts no further target (PENDING → RUNNING is refused).
  */
 export const transitionResultScript = defineScript({
   name: 'rpgTransitionResult',
@@ -74,50 +132,52 @@ export const transitionResultScript = defineScript({
     nextLaneHead,
   }),
   lua: `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, '', '', 0, ''} end
+${LUA_IS_TERMINAL}
+${LUA_COUNT_ENDED}
+${LUA_STATUS_INDEX_AND_PUBLISH}
+local op = KEYS[1]
+if redis.call('EXISTS', op) == 0 then return {-1, '', '', 0, ''} end
 local idx = ARGV[1]
 local field = ${resultStatus('idx')}
-local cur = redis.call('HGET', KEYS[1], field)
+local cur = redis.call('HGET', op, field)
+local to = ARGV[3]
 local allowed = false
 for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then allowed = true end end
+if allowed and cur == 'PENDING' and to == 'RUNNING' and redis.call('HGET', op, ${F.rolloutState}) == 'HALTED' then allowed = false end
 local function nextHead()
-  if KEYS[2] == nil or KEYS[2] == '' or KEYS[2] == KEYS[1] then return '' end
-  local terminal = (redis.call('HGET', KEYS[1], field) == 'SUCCEEDED' or redis.call('HGET', KEYS[1], field) == 'FAILED')
-  if terminal and redis.call('LINDEX', KEYS[2], 0) == ARGV[8] then redis.call('LPOP', KEYS[2]) end
+  if KEYS[2] == nil or KEYS[2] == '' or KEYS[2] == op then return '' end
+  if isTerminal(redis.call('HGET', op, field)) and redis.call('LINDEX', KEYS[2], 0) == ARGV[8] then redis.call('LPOP', KEYS[2]) end
   return redis.call('LINDEX', KEYS[2], 0) or ''
 end
 if not allowed then
-  return {0, cur or '', redis.call('HGET', KEYS[1], ${F.status}), 0, nextHead()}
+  return {0, cur or '', redis.call('HGET', op, ${F.status}), 0, nextHead()}
 end
-local to = ARGV[3]
-redis.call('HSET', KEYS[1], field, to, ${F.updatedAt}, ARGV[5])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], ${resultDetail('idx')}, ARGV[4]) end
-local opStatus = redis.call('HGET', KEYS[1], ${F.status})
+redis.call('HSET', op, field, to, ${F.updatedAt}, ARGV[5])
+if ARGV[4] ~= '' then redis.call('HSET', op, ${resultDetail('idx')}, ARGV[4]) end
+local opStatus = redis.call('HGET', op, ${F.status})
 local previousStatus = opStatus
 local terminalNow = 0
-if (to == 'SUCCEEDED' or to == 'FAILED') and cur ~= 'SUCCEEDED' and cur ~= 'FAILED' then
-  local done = redis.call('HINCRBY', KEYS[1], ${F.done}, 1)
-  local ok = tonumber(redis.call('HGET', KEYS[1], ${F.ok}))
-  if to == 'SUCCEEDED' then ok = redis.call('HINCRBY', KEYS[1], ${F.ok}, 1) end
-  local count = tonumber(redis.call('HGET', KEYS[1], ${F.count}))
-  if done >= count then
-    if ok == count then opStatus = 'SUCCEEDED' elseif ok == 0 then opStatus = 'FAILED' else opStatus = 'PARTIALLY_SUCCEEDED' end
-    redis.call('HSET', KEYS[1], ${F.status}, opStatus, ${F.completedAt}, ARGV[5])
-    redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
+if to == 'FAILED' and cur ~= 'FAILED' then
+  local mode = redis.call('HGET', op, ${F.rolloutOnFailure})
+  local state = redis.call('HGET', op, ${F.rolloutState})
+  if (mode == 'halt' or mode == 'revert') and (state == 'RUNNING' or state == 'PAUSED') then
+    redis.call('HSET', op, ${F.rolloutState}, 'HALTED')
+    if mode == 'revert' then redis.call('HSET', op, ${F.rolloutHold}, '1') end
+  end
+end
+if isTerminal(to) and not isTerminal(cur) then
+  local ended = countEnded(op, to == 'SUCCEEDED', ARGV[5], tonumber(ARGV[7]))
+  if ended then
+    opStatus = ended
     terminalNow = 1
   end
 end
 if opStatus == 'PENDING' then
   opStatus = 'RUNNING'
-  redis.call('HSET', KEYS[1], ${F.status}, opStatus)
+  redis.call('HSET', op, ${F.status}, opStatus)
 end
-if opStatus ~= previousStatus then
-  local createdMs = tonumber(redis.call('HGET', KEYS[1], ${F.createdMs}))
-  redis.call('ZREM', ARGV[9] .. previousStatus, ARGV[10])
-  redis.call('ZADD', ARGV[9] .. opStatus, createdMs, ARGV[10])
-end
-local seq = redis.call('HINCRBY', KEYS[1], ${F.seq}, 1)
-redis.call('PUBLISH', ARGV[6], seq)
+moveStatusIndex(op, ARGV[9], ARGV[10], previousStatus, opStatus)
+publishChange(op, ARGV[6])
 return {1, to, opStatus, terminalNow, nextHead()}
 `,
 });

@@ -26,6 +26,10 @@ export class OperationKeys {
   get unconfirmed(): string {
     return this.keys.key('ops', 'unconfirmed');
   }
+  /** Sorted set: rollouts not ended yet, by creation time (the maintenance sweep reconciles them). */
+  get rollouts(): string {
+    return this.keys.key('ops', 'rollouts');
+  }
   /** Prefix of the per-status sorted sets (`<prefix><STATUS>`), kept by the scripts. */
   get statusIndexPrefix(): string {
     return this.keys.key('ops', 'status', '');

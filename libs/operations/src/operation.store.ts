@@ -1,7 +1,16 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { REDIS, RedisKeys, RedisClient, ScriptCall } from '@rpg/redis';
-import { GcoreTaskState, OPERATION_STATUSES, Operation, ResultDetail, ResultStatus, Update, formatTargetRef } from '@rpg/routing-policy';
+import {
+  GcoreTaskState,
+  OPERATION_STATUSES,
+  Operation,
+  ResultDetail,
+  ResultStatus,
+  TERMINAL_RESULT_STATUSES,
+  Update,
+  formatTargetRef,
+} from '@rpg/routing-policy';
 import { OperationKeys } from './operation.keys';
 import { OperationSecretMasker } from './operation-secret.masker';
 import { OperationMeta, StoredOperation, decodeOperation, encodeResultDetail, encodeTaskState } from './operation-record.codec';
@@ -70,6 +79,7 @@ export class OperationStore {
         // unused ones are the op key again (every key in the op's slot on a cluster)
         reverted: meta.revertOf ? this.keys.operation(meta.revertOf) : this.keys.operation(meta.id),
         referenceIndex: meta.reference ? this.keys.referenceIndex(meta.reference) : this.keys.operation(meta.id),
+        rollouts: this.keys.rollouts,
         lanes: updates.map((u) => this.keys.lane(u.target)),
       },
       {
@@ -84,6 +94,7 @@ export class OperationStore {
         statusIndexPrefix: this.keys.statusIndexPrefix,
         revertOf: meta.revertOf ?? '',
         reference: meta.reference ?? '',
+        rolloutOnFailure: meta.rollout?.onFailure ?? '',
       },
     );
   }
@@ -115,7 +126,7 @@ export class OperationStore {
     detail: ResultDetail | undefined,
     update?: Update,
   ): Promise<TransitionOutcome> {
-    const releasing = update && (to === 'SUCCEEDED' || to === 'FAILED');
+    const releasing = update && TERMINAL_RESULT_STATUSES.has(to);
     return this.transitionResult(
       // no lane: the op key again (same slot on a cluster)
       { op: this.keys.operation(id), lane: releasing ? this.keys.lane(update.target) : this.keys.operation(id) },

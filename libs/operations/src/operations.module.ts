@@ -19,6 +19,12 @@ import { GetDriftUseCase } from './usecases/get-drift/get-drift.usecase';
 import { RevertOperationUseCase } from './usecases/revert-operation/revert-operation.usecase';
 import { ListOperationsUseCase } from './usecases/list-operations/list-operations.usecase';
 import { RecoverUnconfirmedOperationsUseCase } from './usecases/recover-unconfirmed-operations/recover-unconfirmed-operations.usecase';
+import { ReconcileRolloutsUseCase } from './usecases/reconcile-rollouts/reconcile-rollouts.usecase';
+import { ResumeRolloutUseCase } from './usecases/resume-rollout/resume-rollout.usecase';
+import { LaneStarter } from './lane-starter';
+import { RolloutStore } from './rollout/rollout.store';
+import { RolloutCoordinator } from './rollout/rollout-coordinator';
+import { CompensationPlanner } from './rollout/compensation-planner';
 
 const providers = [
   OperationSecretMasker,
@@ -27,6 +33,10 @@ const providers = [
   OperationUpdatesListener,
   OperationFeed,
   TargetCompletion,
+  LaneStarter,
+  RolloutStore,
+  RolloutCoordinator,
+  CompensationPlanner,
   AcceptUpdateUseCase,
   PlanUpdateUseCase,
   WaitForOperationUseCase,
@@ -44,8 +54,8 @@ const providers = [
 @Module({ providers, exports: providers })
 export class OperationsModule {}
 
-const executionProviders = [ExecuteTargetUseCase, RecordTaskStateUseCase, RecoverUnconfirmedOperationsUseCase];
+const executionProviders = [ExecuteTargetUseCase, RecordTaskStateUseCase, RecoverUnconfirmedOperationsUseCase, ReconcileRolloutsUseCase, ResumeRolloutUseCase];
 
-/** The use cases that execute targets and repair unconfirmed operations (worker only; needs an ExternalTaskWatcher). */
+/** The use cases that execute targets, drive rollouts and repair unconfirmed operations (worker only; needs an ExternalTaskWatcher). */
 @Module({ imports: [OperationsModule], providers: executionProviders, exports: executionProviders })
 export class OperationExecutionModule {}

@@ -1,14 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ServiceMetrics } from '@rpg/observability';
-import { JobProducer } from '@rpg/queues';
-import { ResultDetail, ResultStatus, TERMINAL_OPERATION_STATUSES, TERMINAL_RESULT_STATUSES, parseTargetRef } from '@rpg/routing-policy';
+import { ResultDetail, ResultStatus, TERMINAL_OPERATION_STATUSES, TERMINAL_RESULT_STATUSES } from '@rpg/routing-policy';
+import { LaneStarter } from './lane-starter';
 import { OperationEventPublisher } from './operation-event.publisher';
 import { OperationStore, StoredOperation } from './operation.store';
+import { RolloutCoordinator } from './rollout/rollout-coordinator';
 
 /**
- * Ends a target: one guarded transition (which also releases the target's lane), then the follow-ups — events and the
- * next queued update of the same target. The follow-ups are idempotent and run again when the transition finds the
- * target already ended, so a crash between the two steps loses nothing.
+ * Ends a target: one guarded transition (which also releases the target's lane), then the follow-ups — events, the
+ * next queued update of the same target, and the next step of its rollout. The follow-ups are idempotent and run again
+ * when the transition finds the target already ended, so a crash between the two steps loses nothing.
  */
 @Injectable()
 export class TargetCompletion {
@@ -18,10 +19,16 @@ export class TargetCompletion {
     private readonly store: OperationStore,
     private readonly events: OperationEventPublisher,
     private readonly metrics: ServiceMetrics,
-    private readonly jobs: JobProducer,
+    private readonly lanes: LaneStarter,
+    private readonly rollouts: RolloutCoordinator,
   ) {}
 
-  async finish(stored: StoredOperation, index: number, status: Extract<ResultStatus, 'SUCCEEDED' | 'FAILED'>, detail: ResultDetail): Promise<void> {
+  async finish(
+    stored: StoredOperation,
+    index: number,
+    status: Extract<ResultStatus, 'SUCCEEDED' | 'FAILED' | 'CANCELLED'>,
+    detail: ResultDetail,
+  ): Promise<void> {
     const id = stored.operation.id;
     const outcome = await this.store.transition(id, index, ['PENDING', 'RUNNING'], status, detail, stored.updates[index]);
     if (outcome.changed === -1) return;
@@ -35,18 +42,19 @@ export class TargetCompletion {
     await this.followUp(id, index, outcome.nextLaneHead);
   }
 
-  /** Events for an ended target (and operation), and the start of the next update of the same target. */
+  /** Events for an ended target (and operation), the start of the next update of the same target, the rollout's next step. */
   async followUp(operationId: string, index: number, nextLaneHead: string): Promise<void> {
     const fresh = await this.store.get(operationId);
     if (fresh && TERMINAL_RESULT_STATUSES.has(fresh.operation.results[index].status)) {
       await this.events.targetCompleted(fresh.operation, index, TERMINAL_OPERATION_STATUSES.has(fresh.operation.status));
     }
     if (nextLaneHead) await this.startLaneEntry(nextLaneHead);
+    if (fresh?.meta.rollout) await this.rollouts.reconcile(operationId, { stored: fresh });
+    if (fresh?.meta.compensates) await this.rollouts.compensationProgressed(fresh);
   }
 
-  /** Enqueues the provider call of a lane entry (`<opId>#<index>`); a no-op when its job already exists. */
+  /** Enqueues the provider call of a lane entry (`<opId>#<index>`) when it may start; a no-op when its job already exists. */
   async startLaneEntry(entry: string): Promise<void> {
-    const { operationId, index } = parseTargetRef(entry);
-    await this.jobs.enqueueProviderCalls(operationId, [index]);
+    await this.lanes.start(entry);
   }
 }

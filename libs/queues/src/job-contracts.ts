@@ -82,6 +82,13 @@ export interface WebhookDeliveryJob extends VersionedJob {
   deliveryId: string;
 }
 
+/** rollouts: look at one staged rollout again when its pause between batches ends (job id `rollout-<operationId>-<batch>`). */
+export interface RolloutJob extends VersionedJob {
+  operationId: string;
+  /** The batch that starts when the pause ends. */
+  batch: number;
+}
+
 export type MaintenanceJob = { kind: 'recover-unconfirmed' } & VersionedJob;
 
 export const jobIds = {
@@ -91,6 +98,7 @@ export const jobIds = {
   taskIdOfGcoreTaskJob: (jobId: string | undefined) => (jobId?.startsWith('task-') ? jobId.slice('task-'.length) : undefined),
   /** The first event's id; the job of an operation's end gets `_done` (it carries that target's event too). */
   webhookEvents: (events: EventEnvelope[], operationEnded: boolean) => (operationEnded ? `${events[0].eventId}_done` : events[0].eventId),
+  rolloutResume: (operationId: string, batch: number) => `rollout-${operationId}-${batch}`,
   webhookDelivery: (deliveryId: string) => deliveryId,
   /** A replay is a new job of the same delivery: one per replay, numbered by the attempts made before it. */
   webhookDeliveryReplay: (deliveryId: string, attemptsBefore: number) => `${deliveryId}-replay-${attemptsBefore}`,
@@ -110,6 +118,9 @@ const PROVIDER_CALL_OPTIONS = { attempts: 5, backoff: { type: 'exponential', del
  * finished loop must not linger: a later waiter on the same id needs a new job once the settled record expires.
  */
 const GCORE_TASK_POLL_OPTIONS = { attempts: 1000, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 3600 } } as const;
+
+/** A resume is idempotent and cheap: retried on any throw (e.g. Redis briefly away); the maintenance sweep covers the rest. */
+const ROLLOUT_RESUME_OPTIONS = { attempts: 10, backoff: { type: 'exponential', delay: 1000 } } as const;
 
 const OPERATION_EVENTS_OPTIONS = { attempts: 10, backoff: { type: 'exponential', delay: 1000 } } as const;
 
@@ -142,6 +153,12 @@ export const jobSpecs = {
     name: 'poll',
     data: { v: JOB_SCHEMA_VERSION, taskId, startedAt, deadlineAt, polls: 0, ...(scope ? { scope } : {}) },
     opts: { jobId: jobIds.gcoreTask(taskId), delay: delayMs, ...GCORE_TASK_POLL_OPTIONS },
+  }),
+  rolloutResume: (operationId: string, batch: number, delayMs: number): JobSpec<RolloutJob> => ({
+    queue: QUEUES.rollouts,
+    name: 'resume',
+    data: { v: JOB_SCHEMA_VERSION, operationId, batch },
+    opts: { jobId: jobIds.rolloutResume(operationId, batch), delay: Math.max(0, delayMs), ...ROLLOUT_RESUME_OPTIONS },
   }),
   /** Named after the last event (the operation's end, when it is in). */
   operationEvents: (events: EventEnvelope[], operationEnded: boolean): JobSpec<WebhookEventJob> => ({

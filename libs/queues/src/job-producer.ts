@@ -9,6 +9,7 @@ import {
   MAINTENANCE_SCHEDULE,
   MaintenanceJob,
   ProviderCallJob,
+  RolloutJob,
   WebhookDeliveryJob,
   WebhookEventJob,
   jobIds,
@@ -30,6 +31,7 @@ export class JobProducer {
     @InjectQueue(QUEUES.webhookEvents) webhookEvents: Queue<WebhookEventJob>,
     @InjectQueue(QUEUES.webhookDeliveries) webhookDeliveries: Queue<WebhookDeliveryJob>,
     @InjectQueue(QUEUES.maintenance) private readonly maintenance: Queue<MaintenanceJob>,
+    @InjectQueue(QUEUES.rollouts) rollouts: Queue<RolloutJob>,
   ) {
     this.queues = {
       [QUEUES.providerCalls]: providerCalls,
@@ -37,12 +39,18 @@ export class JobProducer {
       [QUEUES.webhookEvents]: webhookEvents,
       [QUEUES.webhookDeliveries]: webhookDeliveries,
       [QUEUES.maintenance]: maintenance,
+      [QUEUES.rollouts]: rollouts,
     } as Record<QueueName, Queue>;
   }
 
   /** The provider calls of targets of one operation (lane heads at accept, the next lane entry, recovery). */
   async enqueueProviderCalls(operationId: string, indexes: number[]): Promise<void> {
     await this.addAll(indexes.map((index) => jobSpecs.providerCall(operationId, index)));
+  }
+
+  /** The start of a rollout's batch `batch` once its pause ends (a no-op while that timer exists). */
+  async enqueueRolloutResume(operationId: string, batch: number, delayMs: number): Promise<void> {
+    await this.addAll([jobSpecs.rolloutResume(operationId, batch, delayMs)]);
   }
 
   /** A task's polling loop, first tick after `delayMs`; a no-op while that task's loop exists (coalescing). */

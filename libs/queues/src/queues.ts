@@ -10,6 +10,7 @@ export const QUEUES = {
   webhookEvents: 'webhook-events',
   webhookDeliveries: 'webhook-deliveries',
   maintenance: 'maintenance',
+  rollouts: 'rollouts',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);

@@ -22,13 +22,54 @@ export interface ValidatedUpdateRequest {
   dryRun: boolean;
   callbackUrl?: string;
   reference?: string;
+  /** A staged rollout (absent: every target at once, a failure changes nothing for the others). */
+  rollout?: RolloutPlan;
 }
 
-export const OPERATION_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED'] as const;
+export const ROLLOUT_FAILURE_MODES = ['continue', 'halt', 'revert'] as const;
+export type RolloutOnFailure = (typeof ROLLOUT_FAILURE_MODES)[number];
+
+/** A staged rollout as validated: the batches as target indexes (request order, every target in exactly one). */
+export interface RolloutPlan {
+  batches: number[][];
+  pauseSeconds: number;
+  onFailure: RolloutOnFailure;
+}
+
+/**
+ * Where a rollout stands: PLANNED (dry run), RUNNING (batch `current` runs), PAUSED (batch `current` ended; the next
+ * starts at `resumesAt`), HALTED (a target failed: the unstarted ones are cancelled, started ones finish), COMPENSATING
+ * (restoring what it changed), COMPLETED, ROLLED_BACK, ROLLBACK_FAILED.
+ */
+export const ROLLOUT_STATES = ['PLANNED', 'RUNNING', 'PAUSED', 'HALTED', 'COMPENSATING', 'COMPLETED', 'ROLLED_BACK', 'ROLLBACK_FAILED'] as const;
+export type RolloutState = (typeof ROLLOUT_STATES)[number];
+
+export interface RolloutStatus extends RolloutPlan {
+  /** The batch started last (index into `batches`). */
+  current: number;
+  state: RolloutState;
+  /** PAUSED: when the next batch starts. */
+  resumesAt?: string;
+  /** ROLLBACK_FAILED: the targets whose state this operation changed and could not restore, and why. */
+  notRestored?: SkippedTarget[];
+}
+
+/** How a target this rollout changed was restored after a failure (onFailure `revert`). */
+export interface Compensation {
+  status: 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+  /** The operation that restores it (a revert of this one). */
+  operationId?: string;
+  /** SKIPPED: why it was left as it is (e.g. changed since this operation wrote it). */
+  reason?: string;
+  error?: ResultError;
+}
+
+export const OPERATION_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED', 'ROLLED_BACK', 'ROLLBACK_FAILED'] as const;
 export type OperationStatus = (typeof OPERATION_STATUSES)[number];
-export type ResultStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
-export const TERMINAL_OPERATION_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED']);
-export const TERMINAL_RESULT_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED']);
+export const RESULT_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type ResultStatus = (typeof RESULT_STATUSES)[number];
+export const TERMINAL_OPERATION_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED', 'ROLLED_BACK', 'ROLLBACK_FAILED']);
+export const TERMINAL_RESULT_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 export interface ResultError {
   code: string;
@@ -81,6 +122,8 @@ export interface ResultDetail {
   beforeUnavailable?: string;
   /** The target's state once the change finished (Gcore: read again after its tasks; Apinizer: read back, or the write). */
   applied?: TargetState;
+  /** PENDING behind an earlier update of the same target: that update (`<operationId>#<index>`), as found at acceptance. */
+  queuedBehind?: string;
 }
 
 /** A target a revert leaves alone. */
@@ -100,6 +143,8 @@ export interface OperationResult extends ResultDetail {
   status: ResultStatus;
   /** The changes as requested for this target (a history view shows what was asked). */
   changes: Update['changes'];
+  /** A rollout with onFailure `revert` that failed: how this target was restored. */
+  compensation?: Compensation;
 }
 
 export interface Operation {
@@ -118,6 +163,8 @@ export interface Operation {
   revertedBy?: string[];
   /** A revert: the targets of the reverted operation it leaves as they are, and why. */
   skipped?: SkippedTarget[];
+  /** A staged rollout: its batches and where it stands. */
+  rollout?: RolloutStatus;
   results: OperationResult[];
 }
 

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   taskTimeout: 'TASK_TIMEOUT',
   deploymentFailed: 'DEPLOYMENT_FAILED',
   deploymentUnconfirmed: 'DEPLOYMENT_UNCONFIRMED',
+  cancelledByRollout: 'CANCELLED_BY_ROLLOUT',
   internalError: 'INTERNAL_ERROR',
 } as const;
 
@@ -42,6 +43,9 @@ export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
   TASK_TIMEOUT: "The provider's task did not end within GCORE_TASK_TIMEOUT_MS.",
   DEPLOYMENT_FAILED: 'Apinizer saved the policy but its deployment failed in at least one environment.',
   DEPLOYMENT_UNCONFIRMED: 'Apinizer saved the policy but did not confirm a deployment to any environment.',
+  CANCELLED_BY_ROLLOUT:
+    'A staged rollout stopped before this target (an earlier target failed and onFailure is halt or revert), or its compensation found the ' +
+    'target changed since the rollout wrote it: nothing was written to it.',
   INTERNAL_ERROR: "The gateway itself failed (a bug); the operation id finds the details in the gateway's logs.",
 };
 

@@ -10,7 +10,8 @@ import {
   L7Action,
   RoutingPolicyUpdateRequestDto,
 } from './dtos';
-import { Update, ValidatedUpdateRequest } from './model';
+import { RolloutPlan, Update, ValidatedUpdateRequest } from './model';
+import { validateRollout } from './rollout-plan';
 
 export const MAX_UPDATES = 50;
 
@@ -155,10 +156,12 @@ export function validateUpdateRequest(body: unknown): ValidatedUpdateRequest {
   const top = validateDto(RoutingPolicyUpdateRequestDto, Array.isArray(body.updates) ? { ...body, updates: [] } : body, '');
   const errors = [...top.errors];
   const updates: Update[] = [];
+  let count: number | undefined;
   if (Array.isArray(body.updates)) {
     if (body.updates.length < 1 || body.updates.length > MAX_UPDATES) {
       errors.push({ path: 'updates', message: `must hold 1 to ${MAX_UPDATES} updates` });
     } else {
+      count = body.updates.length;
       body.updates.forEach((raw, i) => {
         const result = validateUpdate(raw, `updates[${i}]`);
         if (result.update) updates.push(result.update);
@@ -168,11 +171,19 @@ export function validateUpdateRequest(body: unknown): ValidatedUpdateRequest {
   } else if (!errors.some((e) => e.path === 'updates')) {
     errors.push({ path: 'updates', message: 'must be an array' });
   }
+  let rollout: RolloutPlan | undefined;
+  // null and non-objects are refused by the top-level DTO (IsOptionalNonNull, IsObject); the fields need the count
+  if (body.rollout !== undefined && !errors.some((e) => e.path === 'rollout')) {
+    const result = validateRollout(body.rollout, count);
+    rollout = result.plan;
+    errors.push(...result.errors);
+  }
   if (errors.length) throw ProblemException.validation(errors.slice(0, 100));
   return {
     updates,
     dryRun: body.dryRun === true,
     callbackUrl: typeof body.callbackUrl === 'string' ? body.callbackUrl : undefined,
     reference: typeof body.reference === 'string' ? body.reference : undefined,
+    ...(rollout && { rollout }),
   };
 }

@@ -1,4 +1,5 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { Compensation, OPERATION_STATUSES, RESULT_STATUSES, ROLLOUT_FAILURE_MODES, ROLLOUT_STATES, RolloutOnFailure, RolloutState } from '../model';
 import { ALL_ERROR_CODES, ERROR_CODE_DESCRIPTIONS } from '../provider-error';
 import { ApinizerPolicyChangesDto, GcoreL7PolicyChangesDto, GcoreLoadBalancerChangesDto } from './changes.dto';
 import { ApinizerPolicyTargetDto, GcoreL7PolicyTargetDto, GcoreLoadBalancerTargetDto } from './targets.dto';
@@ -78,6 +79,37 @@ export class ResultErrorDto {
   errors?: ResultFieldErrorDto[];
 }
 
+/** The statuses of a compensation, in the order they are reached. */
+const COMPENSATION_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED', 'SKIPPED'] as const satisfies readonly Compensation['status'][];
+
+/**
+ * How a target a staged rollout changed was restored after a failure (onFailure `revert`): PENDING (waiting for the
+ * started targets to end), RUNNING, SUCCEEDED (its `before` state is back), FAILED (see `error`), SKIPPED (left as it is,
+ * see `reason`: e.g. it changed since this operation wrote it, so restoring would overwrite a later change).
+ */
+export class CompensationDto {
+  /** @example "SUCCEEDED" */
+  @ApiProperty({
+    enum: COMPENSATION_STATUSES,
+    description:
+      'PENDING (waiting for the started targets to end), RUNNING, SUCCEEDED (its `before` state is back), FAILED (see `error`), ' +
+      'SKIPPED (left as it is, see `reason`).',
+  })
+  status: Compensation['status'];
+  /**
+   * The operation that restores it (a revert of this one, carrying `revertOf`).
+   * @example "op_01JD8X3Q4M5N6P7R8S9T0V1W2Y"
+   */
+  operationId?: string;
+  /**
+   * SKIPPED: why the target was left as it is.
+   * @example "The target changed since this operation wrote it (name): restoring it would overwrite a later change."
+   */
+  reason?: string;
+  /** FAILED: why the restore failed. */
+  error?: ResultErrorDto;
+}
+
 /** The state of one target of an operation. */
 @ApiExtraModels(
   GcoreL7PolicyTargetDto,
@@ -108,7 +140,13 @@ export class OperationResultDto {
     ],
   })
   changes: GcoreL7PolicyChangesDto | GcoreLoadBalancerChangesDto | ApinizerPolicyChangesDto;
-  @ApiProperty({ enum: ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED'] })
+  @ApiProperty({
+    enum: RESULT_STATUSES,
+    description:
+      'PENDING (waiting for its turn: its rollout batch, or an earlier update of the same target, see `queuedBehind`), RUNNING, ' +
+      'SUCCEEDED, FAILED (see `error`), CANCELLED (a staged rollout stopped before this target: nothing was written to it, ' +
+      'error.code `CANCELLED_BY_ROLLOUT`).',
+  })
   status: string;
   gcore?: GcoreResultDto;
   apinizer?: ApinizerResultDto;
@@ -127,6 +165,14 @@ export class OperationResultDto {
   /** The state the change left (Gcore: read again after its tasks ended; Apinizer: read back, or as written). Credential values are masked. */
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   applied?: Record<string, unknown>;
+  /**
+   * PENDING behind an earlier update of the same target (updates of one target run one at a time, in acceptance order):
+   * that update, as `<operationId>#<index>`, as found when this operation was accepted.
+   * @example "op_01JD8X3Q4M5N6P7R8S9T0V1W2X#0"
+   */
+  queuedBehind?: string;
+  /** A staged rollout with onFailure `revert` that failed: how this target was restored (targets this operation changed). */
+  compensation?: CompensationDto;
 }
 
 /** A target a revert leaves alone. */
@@ -139,11 +185,60 @@ export class SkippedTargetDto {
   reason: string;
 }
 
+/**
+ * Where a staged rollout stands. `state`: PLANNED (a dry run), RUNNING (batch `current` runs), PAUSED (batch `current`
+ * ended; the next starts at `resumesAt`), HALTED (a target failed with onFailure `halt` or `revert`: the targets not started
+ * are cancelled, started ones finish), COMPENSATING (onFailure `revert`: restoring what the operation changed), COMPLETED
+ * (every batch ran), ROLLED_BACK (every changed target restored), ROLLBACK_FAILED (some could not be: see `notRestored`).
+ */
+export class RolloutStatusDto {
+  @ApiProperty({
+    description: 'The batches in the order they run, each the indexes of its targets in `results` (every target in exactly one batch).',
+    type: 'array',
+    items: { type: 'array', items: { type: 'integer', minimum: 0 } },
+    example: [[0], [1, 2, 3], [4, 5]],
+  })
+  batches: number[][];
+  /**
+   * The batch started last (an index into `batches`; 0 before the first starts).
+   * @example 1
+   */
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  current: number;
+  /** @example "RUNNING" */
+  @ApiProperty({
+    enum: ROLLOUT_STATES,
+    description:
+      'PLANNED (a dry run), RUNNING (batch `current` runs), PAUSED (batch `current` ended; the next starts at `resumesAt`), HALTED ' +
+      '(a target failed: the targets not started are cancelled, started ones finish), COMPENSATING (restoring what the operation ' +
+      'changed), COMPLETED, ROLLED_BACK, ROLLBACK_FAILED (see `notRestored`).',
+  })
+  state: RolloutState;
+  /**
+   * Seconds between the end of a batch and the start of the next.
+   * @example 60
+   */
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 3600 })
+  pauseSeconds: number;
+  /** @example "halt" */
+  @ApiProperty({ enum: ROLLOUT_FAILURE_MODES, description: 'What a failed target does to the rest: `continue`, `halt` or `revert`.' })
+  onFailure: RolloutOnFailure;
+  /** PAUSED: when the next batch starts (ISO-8601). */
+  resumesAt?: string;
+  /** ROLLBACK_FAILED: the targets this operation changed and could not restore, and why. */
+  notRestored?: SkippedTargetDto[];
+}
+
 /** An accepted update and where it stands. */
 export class OperationDto {
   /** @example "op_01JD8X3Q4M5N6P7R8S9T0V1W2X" */
   id: string;
-  @ApiProperty({ enum: ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'PARTIALLY_SUCCEEDED'] })
+  @ApiProperty({
+    enum: OPERATION_STATUSES,
+    description:
+      'PENDING, RUNNING, then SUCCEEDED (every target), FAILED (none), PARTIALLY_SUCCEEDED (some); a staged rollout with ' +
+      'onFailure `revert` that failed ends ROLLED_BACK (what it changed is restored) or ROLLBACK_FAILED (not all of it: see `rollout.notRestored`).',
+  })
   status: string;
   createdAt: string;
   updatedAt: string;
@@ -161,6 +256,8 @@ export class OperationDto {
   /** A revert's dry run: the drift of every target of the reverted operation (see GET /v1/operations/{id}/drift). */
   @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true } })
   drift?: Record<string, unknown>[];
+  /** A staged rollout (the request's `rollout`): its batches and where it stands. */
+  rollout?: RolloutStatusDto;
   results: OperationResultDto[];
   /** Only in the 202 answer of a request with callbackUrl: the secret that signs this operation's callbacks. Shown once. */
   callbackSecret?: string;

@@ -1,7 +1,8 @@
 import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
-import { IsArray, IsBoolean, IsString, IsUrl, MaxLength } from 'class-validator';
+import { IsArray, IsBoolean, IsObject, IsString, IsUrl, MaxLength } from 'class-validator';
 import { IsOptionalNonNull } from '@rpg/common';
 import { ApinizerPolicyChangesDto, GcoreL7PolicyChangesDto, GcoreLoadBalancerChangesDto } from './changes.dto';
+import { RolloutDto } from './rollout.dto';
 import { ApinizerPolicyTargetDto, GcoreL7PolicyTargetDto, GcoreLoadBalancerTargetDto } from './targets.dto';
 
 /** Update one Gcore L7 policy. */
@@ -78,4 +79,17 @@ export class RoutingPolicyUpdateRequestDto {
   @IsString()
   @MaxLength(200)
   reference?: string;
+
+  /**
+   * Staged rollout: run the targets in batches, in request order, instead of all at once. The next batch starts once every
+   * target of the current one ended and `pauseSeconds` passed. `onFailure: "halt"` cancels the targets not started yet at
+   * the first failure (result `CANCELLED`, error code `CANCELLED_BY_ROLLOUT`); `"revert"` also restores what the operation
+   * changed (each result's `compensation`) and ends the operation `ROLLED_BACK` or `ROLLBACK_FAILED`. A later update of a
+   * target of a batch still waiting waits behind it. Absent: every target at once, and a failure changes nothing for the others.
+   * @example {"batches": [1, 3, "rest"], "pauseSeconds": 60, "onFailure": "halt"}
+   */
+  // its fields are checked by validateRollout (they need the number of updates)
+  @IsOptionalNonNull()
+  @IsObject()
+  rollout?: RolloutDto;
 }

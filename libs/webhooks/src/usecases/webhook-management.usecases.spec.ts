@@ -28,7 +28,8 @@ describe('webhook management use cases', () => {
   const queues = Object.values(QUEUES).map((name) => new Queue(name, { connection: { url: REDIS_URL } as never, prefix: queuePrefix(PREFIX) }));
   const byName = (name: string) => queues.find((q) => q.name === name)!;
   const jobs = new JobProducer(
-    ...([QUEUES.providerCalls, QUEUES.gcoreTasks, QUEUES.webhookEvents, QUEUES.webhookDeliveries, QUEUES.maintenance].map(byName) as [
+    ...([QUEUES.providerCalls, QUEUES.gcoreTasks, QUEUES.webhookEvents, QUEUES.webhookDeliveries, QUEUES.maintenance, QUEUES.rollouts].map(byName) as [
+      Queue,
       Queue,
       Queue,
       Queue,

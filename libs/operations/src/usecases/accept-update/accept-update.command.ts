@@ -1,4 +1,5 @@
 import type { SkippedTarget, ValidatedUpdateRequest } from '@rpg/routing-policy';
+import type { OperationMeta } from '../../operation-record.codec';
 
 export interface AcceptUpdateCommand {
   request: ValidatedUpdateRequest;
@@ -8,4 +9,9 @@ export interface AcceptUpdateCommand {
   revertOf?: string;
   /** A revert: the targets it leaves alone (shown with the operation). */
   skipped?: SkippedTarget[];
+  /** The operation's id, when chosen ahead (a rollout's compensation records it before creating it); else a new one. */
+  id?: string;
+  /** A rollout's compensation: what it restores (see OperationMeta). */
+  compensates?: OperationMeta['compensates'];
+  guards?: OperationMeta['guards'];
 }

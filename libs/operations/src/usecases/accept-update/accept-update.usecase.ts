@@ -29,10 +29,10 @@ export class AcceptUpdateUseCase {
     private readonly masker: OperationSecretMasker,
   ) {}
 
-  async execute({ request, apiKeyName, revertOf, skipped }: AcceptUpdateCommand): Promise<AcceptedOperation> {
+  async execute({ request, apiKeyName, revertOf, skipped, ...ahead }: AcceptUpdateCommand): Promise<AcceptedOperation> {
     if (request.callbackUrl) await this.urlPolicy.assertAllowed(request.callbackUrl, 'callbackUrl');
     const now = new Date();
-    const id = newSortableId('op_', now.getTime());
+    const id = ahead.id ?? newSortableId('op_', now.getTime());
     const createdAt = now.toISOString();
     const meta: OperationMeta = {
       id,
@@ -43,10 +43,17 @@ export class AcceptUpdateUseCase {
       apiKeyName,
       ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
       ...(revertOf ? { revertOf, skipped: skipped ?? [] } : {}),
+      ...(request.rollout ? { rollout: request.rollout } : {}),
+      ...(ahead.compensates ? { compensates: ahead.compensates, guards: ahead.guards } : {}),
     };
     const callbackSecret = request.callbackUrl ? `whsec_${randomBytes(32).toString('base64')}` : undefined;
     const heads = await this.store.create(meta, request.updates, callbackSecret);
-    await this.jobs.enqueueProviderCalls(id, heads);
+    // a rollout starts with its first batch; the others start as their turn comes (RolloutCoordinator)
+    const first = request.rollout ? new Set(request.rollout.batches[0]) : undefined;
+    await this.jobs.enqueueProviderCalls(
+      id,
+      heads.filter((i) => !first || first.has(i)),
+    );
     // not awaited: until it lands, the recovery sweep may add the same jobs again, which their fixed ids make a no-op
     void this.store.confirmEnqueued(id).catch(() => undefined);
     this.metrics.operationsAccepted.inc();
@@ -62,6 +69,7 @@ export class AcceptUpdateUseCase {
         dryRun: false,
         requestedBy: apiKeyName,
         ...(revertOf ? { revertOf, skipped: skipped ?? [] } : {}),
+        ...(request.rollout ? { rollout: { ...request.rollout, current: 0, state: 'RUNNING' } } : {}),
         results: request.updates.map((u, index) => ({ index, target: u.target, status: 'PENDING', changes: u.changes })),
       }),
     };

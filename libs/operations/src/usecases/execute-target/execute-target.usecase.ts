@@ -1,8 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ProviderAdapterRegistry } from '@rpg/providers';
-import { ERROR_CODES, EXTERNAL_TASK_WATCHER, ExternalTaskWatcher, ProviderError, TERMINAL_RESULT_STATUSES, Update, formatTargetRef } from '@rpg/routing-policy';
+import {
+  ERROR_CODES,
+  EXTERNAL_TASK_WATCHER,
+  ExternalTaskWatcher,
+  ProviderError,
+  TERMINAL_RESULT_STATUSES,
+  TargetState,
+  Update,
+  formatTargetRef,
+} from '@rpg/routing-policy';
 import { ReportedJobError, classifyJobError, internalErrorLogLine, isTransientInfrastructureError } from '@rpg/queues';
-import { OperationStore } from '../../operation.store';
+import { OperationStore, StoredOperation } from '../../operation.store';
 import { keptBefore } from '../../result-before';
 import { TargetCompletion } from '../../target-completion.service';
 import { RecordTaskStateUseCase } from '../record-task-state/record-task-state.usecase';
@@ -76,7 +85,11 @@ export class ExecuteTargetUseCase {
       await this.waitForTasks(operationId, index, result.gcore.taskIds, update);
       return;
     }
-    await this.store.transition(operationId, index, ['PENDING'], 'RUNNING', undefined);
+    const guard = stored.meta.guards?.[index];
+    if (guard && result.status === 'PENDING' && (await this.changedSinceGuard(stored, index, guard))) return;
+    // an empty detail clears `queuedBehind`; refused while a halted rollout cancels its unstarted targets
+    const started = await this.store.transition(operationId, index, ['PENDING'], 'RUNNING', {});
+    if (started.resultStatus !== 'RUNNING') return;
 
     const adapter = this.adapters.forTarget(update.target);
     // the state before the write, kept from the first attempt: a retry after a crash mid-write reads a changed target
@@ -117,6 +130,25 @@ export class ExecuteTargetUseCase {
       this.logger.error({ operationId, index, err: errorText(error) }, 'target failed: storage unavailable through every attempt');
       await this.completion.finish(stored, index, 'FAILED', { ...kept, error: { code: ERROR_CODES.internalError, message: INTERNAL_ERROR_MESSAGE } });
     }
+  }
+
+  /**
+   * A compensation writes only while the target is still in the state its rollout left: one changed since (or gone) is
+   * left as it is, CANCELLED with the fields that differ. Provider errors of the read go the usual way (retried, then FAILED).
+   */
+  private async changedSinceGuard(stored: StoredOperation, index: number, guard: TargetState): Promise<boolean> {
+    const update = stored.updates[index];
+    const adapter = this.adapters.forTarget(update.target);
+    const now = await adapter.currentState(update.target);
+    if (now.found === 'unknown') return false;
+    const diff = now.found ? adapter.driftDiff(guard, now.state) : [];
+    if (now.found && !diff.length) return false;
+    const message = now.found
+      ? `The target changed since the rollout wrote it (${diff.map((d) => d.field).join(', ')}): left as it is, not restored.`
+      : 'The target no longer exists at the provider: nothing to restore.';
+    this.logger.warn({ operationId: stored.operation.id, index, fields: diff.map((d) => d.field) }, 'compensation skipped: target changed since');
+    await this.completion.finish(stored, index, 'CANCELLED', { error: { code: ERROR_CODES.cancelledByRollout, message } });
+    return true;
   }
 
   /** A bug: one error line (message and stack stay in the log), the target FAILED INTERNAL_ERROR, no retry. */

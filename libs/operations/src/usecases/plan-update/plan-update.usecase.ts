@@ -9,6 +9,7 @@ import { PlanUpdateCommand } from './plan-update.command';
 /**
  * A dry run: every read and merge a real update would do, nothing written, nothing stored. Each result carries the exact
  * provider call (`plan`) and the field `diff`. Merge errors come back as a 422 problem naming the fields, like validation.
+ * A staged rollout shows its resolved batches with state PLANNED (every target is planned at once: nothing waits).
  */
 @Injectable()
 export class PlanUpdateUseCase {
@@ -48,6 +49,8 @@ export class PlanUpdateUseCase {
       reference: request.reference ?? null,
       dryRun: true,
       requestedBy: apiKeyName,
+      // a staged rollout is shown as planned: its batches, none started
+      ...(request.rollout && { rollout: { ...request.rollout, current: 0, state: 'PLANNED' } }),
       results,
     });
   }

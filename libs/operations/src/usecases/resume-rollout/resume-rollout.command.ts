@@ -1,0 +1,3 @@
+export interface ResumeRolloutCommand {
+  operationId: string;
+}
