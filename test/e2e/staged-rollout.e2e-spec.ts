@@ -3,7 +3,7 @@
  * batches, per-target order with later updates, and the events of cancelled and compensated targets — against the
  * strict sandbox over real HTTP.
  */
-import { Harness, SEED, auth, finished, l7Target, postUpdates, sandboxControl, startHarness, waitFor } from '../support/harness';
+import { Harness, SEED, apinizerTarget, auth, finished, l7Target, lbTarget, postUpdates, sandboxControl, startHarness, waitFor } from '../support/harness';
 import { Hit, scriptedReceiver, subscribe } from '../support/webhooks';
 
 jest.setTimeout(120_000);
@@ -139,6 +139,51 @@ describe('staged rollout', () => {
       await h.http.delete(`/v1/webhook-subscriptions/${sub.id}`).set(auth());
       await receiver.close();
     }
+  });
+
+  it('revert across providers: an Apinizer policy and a Gcore load balancer are restored when the L7 policy of the last batch fails', async () => {
+    // the strict sandbox lists nameless Apinizer summaries: the gateway knows the full policy from what it applied itself
+    const quota = apinizerTarget('quota', 'orders');
+    const full = {
+      type: 'policy-api-based-quota',
+      description: '1000 per day per API key',
+      active: true,
+      policyCondition: { conditionRuleList: [] },
+      targetVariableForIdentity: { name: 'apiKey', type: 'HEADER', headerName: 'X-Api-Key' },
+      messageCountForInterval: 1000,
+      quotaInterval: 'ONE_DAY',
+    };
+    const seeded = await postUpdates(h, {
+      updates: [{ target: quota, changes: { replacePolicy: true, policy: full, targetScope: 'ALL', targetPipeline: 'REQUEST', order: 1 } }],
+    });
+    expect((await finished(h, seeded.body.id)).status).toBe('SUCCEEDED');
+    const lbBefore = (await sandboxControl(h, 'GET', `/__sandbox/state/loadbalancers/${SEED.lbWeb}`)).name;
+    await failThirdTarget(h);
+    const res = await postUpdates(h, {
+      updates: [
+        { target: quota, changes: { policy: { messageCountForInterval: 5 } } },
+        { target: lbTarget(), changes: { name: 'rollout-lb', tags: { wave: '1' } } },
+        { target: l7Target(3), changes: { name: 'never-applied' } },
+      ],
+      rollout: { batches: [2, 'rest'], onFailure: 'revert' },
+    });
+    expect(res.status).toBe(202);
+    const op = await finished(h, res.body.id, 40_000);
+    expect(op.status).toBe('ROLLED_BACK');
+    expect(op.results.map((r: any) => [r.status, r.compensation?.status])).toEqual([
+      ['SUCCEEDED', 'SUCCEEDED'],
+      ['SUCCEEDED', 'SUCCEEDED'],
+      ['FAILED', undefined],
+    ]);
+    const restoring = await getOp(h, op.results[0].compensation.operationId);
+    expect(restoring.results[0].changes).toMatchObject({ replacePolicy: true, policy: { messageCountForInterval: 1000 } });
+    const lb = await sandboxControl(h, 'GET', `/__sandbox/state/loadbalancers/${SEED.lbWeb}`);
+    expect(lb.name).toBe(lbBefore);
+    expect(lb.tags_v2.map((t: any) => t.key)).not.toContain('wave');
+    const puts = ((await sandboxControl(h, 'GET', '/__sandbox/requests')).log as { method: string; path: string; body?: any }[]).filter(
+      (r) => r.method === 'PUT' && r.path.includes('/policies/quota/'),
+    );
+    expect(puts.map((p) => p.body.policy.messageCountForInterval)).toEqual([1000, 5, 1000]);
   });
 
   it('a pause is honoured and visible, and a target changed during it is not overwritten by the compensation: ROLLBACK_FAILED names it', async () => {

@@ -459,6 +459,26 @@ export interface components {
              */
             status?: string;
         };
+        CompensationDto: {
+            /** @description FAILED: why the restore failed. */
+            error?: components["schemas"]["ResultErrorDto"];
+            /**
+             * @description The operation that restores it (a revert of this one, carrying `revertOf`).
+             * @example op_01JD8X3Q4M5N6P7R8S9T0V1W2Y
+             */
+            operationId?: string;
+            /**
+             * @description SKIPPED: why the target was left as it is.
+             * @example The target changed since this operation wrote it (name): restoring it would overwrite a later change.
+             */
+            reason?: string;
+            /**
+             * @description PENDING (waiting for the started targets to end), RUNNING, SUCCEEDED (its `before` state is back), FAILED (see `error`), SKIPPED (left as it is, see `reason`).
+             * @example SUCCEEDED
+             * @enum {string}
+             */
+            status: "PENDING" | "SUCCEEDED" | "FAILED" | "SKIPPED";
+        };
         CreatedWebhookSubscriptionDto: {
             createdAt: string;
             description: string | null;
@@ -775,10 +795,15 @@ export interface components {
             revertedBy?: string[];
             /** @description The operation this one reverts. */
             revertOf?: string;
+            /** @description A staged rollout (the request's `rollout`): its batches and where it stands. */
+            rollout?: components["schemas"]["RolloutStatusDto"];
             /** @description A revert: the targets of the reverted operation it leaves as they are. */
             skipped?: components["schemas"]["SkippedTargetDto"][];
-            /** @enum {string} */
-            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_SUCCEEDED";
+            /**
+             * @description PENDING, RUNNING, then SUCCEEDED (every target), FAILED (none), PARTIALLY_SUCCEEDED (some); a staged rollout with onFailure `revert` that failed ends ROLLED_BACK (what it changed is restored) or ROLLBACK_FAILED (not all of it: see `rollout.notRestored`).
+             * @enum {string}
+             */
+            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_SUCCEEDED" | "ROLLED_BACK" | "ROLLBACK_FAILED";
             updatedAt: string;
         };
         OperationPageDto: {
@@ -804,14 +829,25 @@ export interface components {
             beforeUnavailable?: string;
             /** @description The changes as requested for this target (the target's kind says which shape). */
             changes: components["schemas"]["GcoreL7PolicyChangesDto"] | components["schemas"]["GcoreLoadBalancerChangesDto"] | components["schemas"]["ApinizerPolicyChangesDto"];
+            /** @description A staged rollout with onFailure `revert` that failed: how this target was restored (targets this operation changed). */
+            compensation?: components["schemas"]["CompensationDto"];
             error?: components["schemas"]["ResultErrorDto"];
             gcore?: components["schemas"]["GcoreResultDto"];
             /** @description Position of the target in the request. */
             index: number;
             /** @description Provider calls (always present for dry runs). */
             plan?: components["schemas"]["PlannedCallDto"][];
-            /** @enum {string} */
-            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+            /**
+             * @description PENDING behind an earlier update of the same target (updates of one target run one at a time, in acceptance order):
+             *     that update, as `<operationId>#<index>`, as found when this operation was accepted.
+             * @example op_01JD8X3Q4M5N6P7R8S9T0V1W2X#0
+             */
+            queuedBehind?: string;
+            /**
+             * @description PENDING (waiting for its turn: its rollout batch, or an earlier update of the same target, see `queuedBehind`), RUNNING, SUCCEEDED, FAILED (see `error`), CANCELLED (a staged rollout stopped before this target: nothing was written to it, error.code `CANCELLED_BY_ROLLOUT`).
+             * @enum {string}
+             */
+            status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
             /** @description The target as sent (its `provider` and `kind` say which). */
             target: {
                 [key: string]: unknown;
@@ -844,11 +880,12 @@ export interface components {
              *     - `TASK_TIMEOUT`: The provider's task did not end within GCORE_TASK_TIMEOUT_MS.
              *     - `DEPLOYMENT_FAILED`: Apinizer saved the policy but its deployment failed in at least one environment.
              *     - `DEPLOYMENT_UNCONFIRMED`: Apinizer saved the policy but did not confirm a deployment to any environment.
+             *     - `CANCELLED_BY_ROLLOUT`: A staged rollout stopped before this target (an earlier target failed and onFailure is halt or revert), or its compensation found the target changed since the rollout wrote it: nothing was written to it.
              *     - `INTERNAL_ERROR`: The gateway itself failed (a bug); the operation id finds the details in the gateway's logs.
              * @example TASK_FAILED
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "INVALID_CHANGE" | "CURRENT_CONFIG_UNKNOWN" | "PROVIDER_AUTH" | "TARGET_NOT_FOUND" | "TASK_NOT_FOUND" | "RESOURCE_LOCKED" | "RATE_LIMITED" | "PROVIDER_UNAVAILABLE" | "PROVIDER_TIMEOUT" | "PROVIDER_ERROR" | "TASK_FAILED" | "TASK_TIMEOUT" | "DEPLOYMENT_FAILED" | "DEPLOYMENT_UNCONFIRMED" | "INTERNAL_ERROR";
+            code: "VALIDATION_FAILED" | "INVALID_CHANGE" | "CURRENT_CONFIG_UNKNOWN" | "PROVIDER_AUTH" | "TARGET_NOT_FOUND" | "TASK_NOT_FOUND" | "RESOURCE_LOCKED" | "RATE_LIMITED" | "PROVIDER_UNAVAILABLE" | "PROVIDER_TIMEOUT" | "PROVIDER_ERROR" | "TASK_FAILED" | "TASK_TIMEOUT" | "DEPLOYMENT_FAILED" | "DEPLOYMENT_UNCONFIRMED" | "CANCELLED_BY_ROLLOUT" | "INTERNAL_ERROR";
             /** @description The fields at fault when the failure is about the request's fields (e.g. INVALID_CHANGE): paths like `changes.policy.order`. */
             errors?: components["schemas"]["ResultFieldErrorDto"][];
             /** @example Task 0f4c... ended in ERROR: quota exceeded */
@@ -895,6 +932,82 @@ export interface components {
              */
             reference?: string;
         };
+        RolloutDto: {
+            /**
+             * @description Batch sizes in request order (1..50 items): an integer takes that many targets, `"rest"` (only as the last item) takes every target left. The integers must cover every update unless the list ends with `"rest"`; a size beyond the targets left is cut to them, and a batch left with no target is dropped. `[1, 3, "rest"]`: a canary, then three, then the others.
+             * @example [
+             *       1,
+             *       3,
+             *       "rest"
+             *     ]
+             */
+            batches?: (number | "rest")[];
+            /**
+             * @description Every batch holds this many targets (the last one what is left), in request order. Not with `batches`.
+             * @example 5
+             */
+            batchSize?: number;
+            /**
+             * @description What a failed target does to the targets not started yet: `continue` runs them anyway; `halt` cancels them
+             *     (`CANCELLED`, code `CANCELLED_BY_ROLLOUT`); `revert` cancels them and restores what this operation changed.
+             * @default continue
+             * @example halt
+             * @enum {string}
+             */
+            onFailure: "continue" | "halt" | "revert";
+            /**
+             * @description Seconds to wait after a batch ended (every target of it finished) before the next one starts (0..3600).
+             * @default 0
+             * @example 60
+             */
+            pauseSeconds: number;
+        };
+        RolloutStatusDto: {
+            /**
+             * @description The batches in the order they run, each the indexes of its targets in `results` (every target in exactly one batch).
+             * @example [
+             *       [
+             *         0
+             *       ],
+             *       [
+             *         1,
+             *         2,
+             *         3
+             *       ],
+             *       [
+             *         4,
+             *         5
+             *       ]
+             *     ]
+             */
+            batches: number[][];
+            /**
+             * @description The batch started last (an index into `batches`; 0 before the first starts).
+             * @example 1
+             */
+            current: number;
+            /** @description ROLLBACK_FAILED: the targets this operation changed and could not restore, and why. */
+            notRestored?: components["schemas"]["SkippedTargetDto"][];
+            /**
+             * @description What a failed target does to the rest: `continue`, `halt` or `revert`.
+             * @example halt
+             * @enum {string}
+             */
+            onFailure: "continue" | "halt" | "revert";
+            /**
+             * @description Seconds between the end of a batch and the start of the next.
+             * @example 60
+             */
+            pauseSeconds: number;
+            /** @description PAUSED: when the next batch starts (ISO-8601). */
+            resumesAt?: string;
+            /**
+             * @description PLANNED (a dry run), RUNNING (batch `current` runs), PAUSED (batch `current` ended; the next starts at `resumesAt`), HALTED (a target failed: the targets not started are cancelled, started ones finish), COMPENSATING (restoring what the operation changed), COMPLETED, ROLLED_BACK, ROLLBACK_FAILED (see `notRestored`).
+             * @example RUNNING
+             * @enum {string}
+             */
+            state: "PLANNED" | "RUNNING" | "PAUSED" | "HALTED" | "COMPENSATING" | "COMPLETED" | "ROLLED_BACK" | "ROLLBACK_FAILED";
+        };
         RoutingPolicyUpdateRequestDto: {
             /**
              * Format: uri
@@ -912,6 +1025,23 @@ export interface components {
              * @example change-1234
              */
             reference?: string;
+            /**
+             * @description Staged rollout: run the targets in batches, in request order, instead of all at once. The next batch starts once every
+             *     target of the current one ended and `pauseSeconds` passed. `onFailure: "halt"` cancels the targets not started yet at
+             *     the first failure (result `CANCELLED`, error code `CANCELLED_BY_ROLLOUT`); `"revert"` also restores what the operation
+             *     changed (each result's `compensation`) and ends the operation `ROLLED_BACK` or `ROLLBACK_FAILED`. A later update of a
+             *     target of a batch still waiting waits behind it. Absent: every target at once, and a failure changes nothing for the others.
+             * @example {
+             *       "batches": [
+             *         1,
+             *         3,
+             *         "rest"
+             *       ],
+             *       "pauseSeconds": 60,
+             *       "onFailure": "halt"
+             *     }
+             */
+            rollout?: components["schemas"]["RolloutDto"];
             /**
              * @description The targets to update (1..50), fanned out in parallel. Each item is one of three kinds, chosen by target.provider and target.kind.
              * @example [
@@ -1324,7 +1454,7 @@ export interface operations {
                 limit?: number;
                 /** @description Only operations sent with this `reference` (exact match). */
                 reference?: string;
-                status?: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_SUCCEEDED";
+                status?: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_SUCCEEDED" | "ROLLED_BACK" | "ROLLBACK_FAILED";
             };
             header?: never;
             path?: never;
@@ -2116,7 +2246,7 @@ export interface operations {
                 /** @description A stream token (POST /v1/stream-tokens) in place of the Authorization header, for EventSource. Accepted on the two event streams only. */
                 access_token?: string;
                 /** @description Only operations that change into this status. */
-                status?: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_SUCCEEDED";
+                status?: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_SUCCEEDED" | "ROLLED_BACK" | "ROLLBACK_FAILED";
             };
             header?: {
                 /** @description Sent by EventSource when it reconnects: the id of the last event it got. */

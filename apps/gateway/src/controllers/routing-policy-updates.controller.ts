@@ -36,6 +36,17 @@ const UPDATE_REQUEST_EXAMPLES = {
       ],
     },
   },
+  'staged-rollout': {
+    summary: 'Staged rollout: one L7 policy first, then the rest; a failure cancels what has not started and restores what changed',
+    value: {
+      updates: [1, 2, 3].map((n) => ({
+        target: { provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 76, id: `d1b2c3d4-0000-4000-8000-${String(n).padStart(12, '0')}` },
+        changes: { name: `canary-rename-${n}` },
+      })),
+      rollout: { batches: [1, 'rest'], pauseSeconds: 5, onFailure: 'revert' },
+      reference: 'rollout-42',
+    },
+  },
   'dry-run': {
     summary: 'Dry run: the planned provider calls and diffs, nothing written (200)',
     value: {

@@ -184,7 +184,8 @@ export class RolloutCoordinator {
       const ended = changed.filter((i) => current.operation.results[i].compensation?.status !== 'PENDING');
       if (ended.length) await this.events.targetsCompleted(current.operation, ended, false, 'compensation');
     }
-    if (TERMINAL_OPERATION_STATUSES.has(restoring.operation.status)) await this.finish(current);
+    // read again: a concurrent caller may have recorded what this one found already recorded (changed is then empty)
+    if (TERMINAL_OPERATION_STATUSES.has(restoring.operation.status)) await this.finish((await this.store.get(id)) ?? current);
   }
 
   /** The restoring operation as recorded when the compensation began (again after a crash before it was stored). */

@@ -170,6 +170,9 @@ export class RevertOperationUseCase {
   /** Why a target is left alone, or undefined when its `before` is restored. */
   private skipReason(stored: StoredOperation, drift: TargetDrift, force: boolean): string | undefined {
     const result = stored.rawResults[drift.index];
+    if (result.compensation?.status === 'SUCCEEDED') {
+      return `Already restored to its state before this operation by the rollout's compensation (${result.compensation.operationId}).`;
+    }
     if (result.status === 'FAILED' && WRITTEN_THEN_FAILED.has(result.error?.code ?? '')) {
       if (!result.before) return result.beforeUnavailable ?? 'The state before the change was not recorded.';
       if (!force) return `The target failed with ${result.error?.code}, but its change may have been written: send force: true to restore its state before.`;
