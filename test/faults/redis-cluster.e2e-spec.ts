@@ -136,6 +136,7 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
       'gcore-tasks',
       'maintenance',
       'provider-calls',
+      'rollouts',
       'webhook-deliveries',
       'webhook-events',
     ]);

@@ -18,11 +18,10 @@ describe('RolloutStore', () => {
   const rollouts = new RolloutStore(redis, keys, config);
   let n = 0;
 
-  const l7 = (i: number): Update =>
-    ({
-      target: { provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 1, id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` },
-      changes: { name: `name-${i}` },
-    }) as Update;
+  const l7 = (i: number): Update => ({
+    target: { provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 1, id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` },
+    changes: { name: `name-${i}` },
+  });
 
   async function create(updates: Update[], batches: number[][], onFailure: 'continue' | 'halt' | 'revert' = 'halt') {
     n += 1;
