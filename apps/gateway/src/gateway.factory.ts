@@ -10,6 +10,7 @@ import { ALL_QUEUES } from '@rpg/queues';
 import { REDIS, RedisClient } from '@rpg/redis';
 import { GatewayModule } from './gateway.module';
 import { CLIENT_ERROR_OPTIONS } from './http/client-errors';
+import { serveConsole } from './http/console';
 import { closeIdleConnectionsOnClose } from './http/idle-connections';
 import { JSON_BODY_OPTIONS, acceptJsonBodiesOnly } from './http/json-body';
 import { serveOpenApi } from './http/openapi';
@@ -73,6 +74,7 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
   observeRequestDurations(fastify, app.get(ServiceMetrics));
   await addSecurityHeaders(fastify);
   await mountBullBoard(app);
+  await serveConsole(fastify);
   serveOpenApi(app);
   return app;
 }

@@ -27,7 +27,8 @@ async function main(): Promise<void> {
     const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
     const warning = loopback ? '' : `${bold('Warning:')}     HOST=${config.host} makes this all-scopes key usable from other machines\n`;
     process.stdout.write(
-      `\n${bold('Docs:')}        ${base}/docs\n${bold('Queues:')}      ${base}/admin/queues (log in with the key)\n` +
+      `\n${bold('Docs:')}        ${base}/docs\n${bold('Console:')}     ${base}/console/ (sign in with the key)\n` +
+        `${bold('Queues:')}      ${base}/admin/queues (log in with the key)\n` +
         `${bold('Dev API key:')} ${config.generatedDevApiKey}  (all scopes; set API_KEYS to choose your own)\n${warning}\n`,
     );
   }
