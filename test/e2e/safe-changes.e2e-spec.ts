@@ -3,6 +3,7 @@
  * now, and `POST /revert` restores `before` — exactly, against the strict sandbox, for each target kind.
  */
 import {
+  APINIZER_QUOTA_POLICY,
   Harness,
   READ_KEY,
   SEED,
@@ -268,15 +269,7 @@ describe('safe changes: before, applied, drift, revert', () => {
 
   it('Apinizer: moved across scope, pipeline and order with a deploy, then put back in its place and deployed again', async () => {
     // the strict sandbox lists nameless summaries: the gateway knows the full policy only from what it applied itself
-    const full = {
-      type: 'policy-api-based-quota',
-      description: '1000 per day per API key',
-      active: true,
-      policyCondition: { conditionRuleList: [] },
-      targetVariableForIdentity: { name: 'apiKey', type: 'HEADER', headerName: 'X-Api-Key' },
-      messageCountForInterval: 1000,
-      quotaInterval: 'ONE_DAY',
-    };
+    const full = APINIZER_QUOTA_POLICY;
     const target = apinizerTarget('quota', 'orders');
     const seedRes = await postUpdates(h, {
       updates: [{ target, changes: { replacePolicy: true, policy: full, targetScope: 'ALL', targetPipeline: 'REQUEST', order: 1 } }],

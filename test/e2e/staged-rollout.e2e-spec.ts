@@ -3,7 +3,20 @@
  * batches, per-target order with later updates, and the events of cancelled and compensated targets — against the
  * strict sandbox over real HTTP.
  */
-import { Harness, SEED, apinizerTarget, auth, finished, l7Target, lbTarget, postUpdates, sandboxControl, startHarness, waitFor } from '../support/harness';
+import {
+  APINIZER_QUOTA_POLICY,
+  Harness,
+  SEED,
+  apinizerTarget,
+  auth,
+  finished,
+  l7Target,
+  lbTarget,
+  postUpdates,
+  sandboxControl,
+  startHarness,
+  waitFor,
+} from '../support/harness';
 import { Hit, scriptedReceiver, subscribe } from '../support/webhooks';
 
 jest.setTimeout(120_000);
@@ -144,15 +157,7 @@ describe('staged rollout', () => {
   it('revert across providers: an Apinizer policy and a Gcore load balancer are restored when the L7 policy of the last batch fails', async () => {
     // the strict sandbox lists nameless Apinizer summaries: the gateway knows the full policy from what it applied itself
     const quota = apinizerTarget('quota', 'orders');
-    const full = {
-      type: 'policy-api-based-quota',
-      description: '1000 per day per API key',
-      active: true,
-      policyCondition: { conditionRuleList: [] },
-      targetVariableForIdentity: { name: 'apiKey', type: 'HEADER', headerName: 'X-Api-Key' },
-      messageCountForInterval: 1000,
-      quotaInterval: 'ONE_DAY',
-    };
+    const full = APINIZER_QUOTA_POLICY;
     const seeded = await postUpdates(h, {
       updates: [{ target: quota, changes: { replacePolicy: true, policy: full, targetScope: 'ALL', targetPipeline: 'REQUEST', order: 1 } }],
     });

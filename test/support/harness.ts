@@ -15,7 +15,7 @@ import { createWorkerApp } from '../../apps/worker/src/worker.factory';
 import { createProviderSandbox, ProviderSandbox, SandboxOptions } from '../../apps/provider-sandbox/src/sandbox';
 
 // what the specs need beside the harness, importable from one module
-export { SEED, apinizerTarget, l7Target, lbTarget } from './targets';
+export { APINIZER_QUOTA_POLICY, SEED, apinizerTarget, l7Target, lbTarget } from './targets';
 export { startReceiver } from './receiver';
 export type { ReceivedWebhook, ReceiverAnswer } from './receiver';
 export { deleteKeys } from './redis-keys';

@@ -12,3 +12,14 @@ export const apinizerTarget = (policyName: string, apiProxyName = 'petstore') =>
   apiProxyName,
   policyName,
 });
+
+/** The complete policy behind the seeded Apinizer `quota` policy of proxy `orders` (seed it with `replacePolicy: true`: strict lists are summaries). */
+export const APINIZER_QUOTA_POLICY = {
+  type: 'policy-api-based-quota',
+  description: '1000 per day per API key',
+  active: true,
+  policyCondition: { conditionRuleList: [] },
+  targetVariableForIdentity: { name: 'apiKey', type: 'HEADER', headerName: 'X-Api-Key' },
+  messageCountForInterval: 1000,
+  quotaInterval: 'ONE_DAY',
+};
