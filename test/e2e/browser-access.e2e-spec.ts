@@ -161,6 +161,23 @@ describe('browser access', () => {
       }
       expect((await h.http.get('/v1/operations/events?status=NOPE').set(auth())).status).toBe(400);
     });
+
+    it('the list stream filtered by reference, like the list: only the operations sent with it', async () => {
+      const stream = await openSse(port, '/v1/operations/events?reference=ticket-7', auth());
+      try {
+        expect(stream.res.statusCode).toBe(200);
+        await stream.until(({ raw }) => raw.includes(': heartbeat\n\n'));
+        const other = await postUpdates(h, { reference: 'ticket-8', updates: [{ target: l7Target(4), changes: { name: 'other-ref' } }] });
+        const mine = await postUpdates(h, { reference: 'ticket-7', updates: [{ target: l7Target(5), changes: { name: 'my-ref' } }] });
+        await finished(h, other.body.id);
+        await stream.until(({ events }) => events.find((e) => JSON.parse(e.data!).id === mine.body.id && JSON.parse(e.data!).status === 'SUCCEEDED'));
+        expect(stream.events().every((e) => JSON.parse(e.data!).reference === 'ticket-7')).toBe(true);
+      } finally {
+        stream.close();
+      }
+      const tooLong = await h.http.get(`/v1/operations/events?reference=${'x'.repeat(201)}`).set(auth());
+      expect(tooLong.status).toBe(400);
+    });
   });
 
   describe('GET /v1/operations/{id} with Prefer: wait', () => {

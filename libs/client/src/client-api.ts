@@ -99,6 +99,8 @@ export interface EventsOptions extends CallOptions {
 export interface OperationEventsOptions extends EventsOptions {
   /** Only operations with this status. */
   status?: OperationStatus;
+  /** Only operations with this `reference` (exact match). */
+  reference?: string;
 }
 
 /** The typed client: every function is a plain closure, so `const { submitUpdate } = client` works. */

@@ -284,7 +284,7 @@ export function createRoutingPolicyClient(options: ClientOptions = {}): RoutingP
   }
 
   function operationEvents(opts: OperationEventsOptions = {}): AsyncGenerator<OperationEvent, void, undefined> {
-    return stream('/v1/operations/events', { status: opts.status }, opts, false, undefined);
+    return stream('/v1/operations/events', { status: opts.status, reference: opts.reference }, opts, false, undefined);
   }
 
   function eventsUrl(id: string, token: string): string {

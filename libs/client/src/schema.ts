@@ -2245,6 +2245,8 @@ export interface operations {
             query?: {
                 /** @description A stream token (POST /v1/stream-tokens) in place of the Authorization header, for EventSource. Accepted on the two event streams only. */
                 access_token?: string;
+                /** @description Only operations with this `reference` (exact match), like the list. */
+                reference?: string;
                 /** @description Only operations that change into this status. */
                 status?: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_SUCCEEDED" | "ROLLED_BACK" | "ROLLBACK_FAILED";
             };

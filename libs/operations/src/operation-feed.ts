@@ -59,13 +59,16 @@ export class OperationFeed {
   }
 
   /**
-   * Every change of any operation (of one status, when given), as the operation's new state. A reconnect passing the
-   * time of the last event it got (`sinceMs`) first gets the operations of the resume window changed since then.
+   * Every change of any operation (of one status, of one reference, when given: the list's filters), as the operation's
+   * new state. A reconnect passing the time of the last event it got (`sinceMs`) first gets the operations of the resume
+   * window changed since then.
    */
-  async followAll(sink: OperationFeedSink, filter: { status?: string }, sinceMs?: number): Promise<void> {
+  async followAll(sink: OperationFeedSink, filter: { status?: string; reference?: string }, sinceMs?: number): Promise<void> {
     let busy = Promise.resolve();
     const emit = (operation: Operation) => {
-      if (!filter.status || operation.status === filter.status) sink.send(Date.parse(operation.updatedAt), OPERATION_UPDATED_EVENT, operation);
+      if (filter.status && operation.status !== filter.status) return;
+      if (filter.reference !== undefined && operation.reference !== filter.reference) return;
+      sink.send(Date.parse(operation.updatedAt), OPERATION_UPDATED_EVENT, operation);
     };
     const onChange = (operationId: string) => {
       busy = busy.then(async () => {
@@ -77,7 +80,9 @@ export class OperationFeed {
     const replay = () => {
       if (sinceMs === undefined) return;
       busy = busy.then(async () => {
-        const page = await this.store.page({ status: filter.status, limit: LIST_FEED_RESUME_WINDOW }).catch(() => ({ items: [] as Operation[] }));
+        const page = await this.store
+          .page({ status: filter.status, reference: filter.reference, limit: LIST_FEED_RESUME_WINDOW })
+          .catch(() => ({ items: [] as Operation[] }));
         for (const operation of page.items.reverse()) if (Date.parse(operation.updatedAt) > sinceMs) emit(operation);
       });
     };

@@ -64,7 +64,7 @@ export class OperationsController implements BeforeApplicationShutdown {
   @ProblemResponses(400, 401, 403)
   async allEvents(@Query() query: OperationEventsQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const stream = this.open(reply, req);
-    if (stream) await this.feed.followAll(stream, { status: query.status }, lastEventIdOf(req));
+    if (stream) await this.feed.followAll(stream, { status: query.status, reference: query.reference }, lastEventIdOf(req));
   }
 
   @Get(':id')
