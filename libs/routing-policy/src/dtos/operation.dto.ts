@@ -83,16 +83,16 @@ export class ResultErrorDto {
 const COMPENSATION_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED', 'SKIPPED'] as const satisfies readonly Compensation['status'][];
 
 /**
- * How a target a staged rollout changed was restored after a failure (onFailure `revert`): PENDING (waiting for the
- * started targets to end), RUNNING, SUCCEEDED (its `before` state is back), FAILED (see `error`), SKIPPED (left as it is,
- * see `reason`: e.g. it changed since this operation wrote it, so restoring would overwrite a later change).
+ * How a target a staged rollout changed was restored after a failure (onFailure `revert`): PENDING (until the restoring
+ * operation ended this target), SUCCEEDED (its `before` state is back), FAILED (see `error`), SKIPPED (left as it is, see
+ * `reason`: e.g. it changed since this operation wrote it, so restoring would overwrite a later change).
  */
 export class CompensationDto {
   /** @example "SUCCEEDED" */
   @ApiProperty({
     enum: COMPENSATION_STATUSES,
     description:
-      'PENDING (waiting for the started targets to end), RUNNING, SUCCEEDED (its `before` state is back), FAILED (see `error`), ' +
+      'PENDING (until the restoring operation ended this target), SUCCEEDED (its `before` state is back), FAILED (see `error`), ' +
       'SKIPPED (left as it is, see `reason`).',
   })
   status: Compensation['status'];
