@@ -473,7 +473,7 @@ export interface components {
              */
             reason?: string;
             /**
-             * @description PENDING (waiting for the started targets to end), RUNNING, SUCCEEDED (its `before` state is back), FAILED (see `error`), SKIPPED (left as it is, see `reason`).
+             * @description PENDING (until the restoring operation ended this target), SUCCEEDED (its `before` state is back), FAILED (see `error`), SKIPPED (left as it is, see `reason`).
              * @example SUCCEEDED
              * @enum {string}
              */
