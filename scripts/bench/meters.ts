@@ -17,9 +17,12 @@ export function cpuMeter(children: readonly Child[]): () => CpuUse {
   };
 }
 
-export const cpuNote = (c: CpuUse): string =>
+/** The baselines of scenario 1 idle everywhere else: left out of the notes unless named in `keep`. */
+const IDLE_BASELINES = ['bare-fastify', 'nest-peer'];
+
+export const cpuNote = (c: CpuUse, keep: string[] = []): string =>
   `CPU % of a core: ${Object.entries(c)
-    .filter(([n]) => n !== 'bare-fastify')
+    .filter(([n]) => keep.includes(n) || !IDLE_BASELINES.includes(n))
     .map(([n, v]) => `${n} ${v}`)
     .join(', ')}`;
 

@@ -2,7 +2,12 @@
 import { join, resolve } from 'node:path';
 
 export interface BenchConfig {
-  accept: { connections: number; warmS: number; durationS: number };
+  /**
+   * Max throughput: first `primeS` of unmeasured load on each (a freshly started process is still compiling its hot
+   * path), then `rounds` rounds of gateway, NestJS peer and bare Fastify (order reversed every other round), each run
+   * `warmS` of unmeasured load then `durationS` measured; then `pacedS` at half the gateway's rate.
+   */
+  accept: { connections: number; primeS: number; warmS: number; durationS: number; rounds: number; pacedS: number };
   cost: { ops: number; taskMs: number; idleMs: number };
   detect: { ops: number; minMs: number; maxMs: number };
   fanout: { subs: number; ops: number };
@@ -24,7 +29,7 @@ export interface BenchOptions {
 }
 
 const QUICK_CONFIG: BenchConfig = {
-  accept: { connections: 50, warmS: 1, durationS: 3 },
+  accept: { connections: 50, primeS: 3, warmS: 1, durationS: 2, rounds: 2, pacedS: 3 },
   cost: { ops: 60, taskMs: 5000, idleMs: 2000 },
   detect: { ops: 24, minMs: 1000, maxMs: 5000 },
   fanout: { subs: 40, ops: 100 },
@@ -32,7 +37,7 @@ const QUICK_CONFIG: BenchConfig = {
 };
 
 const FULL_CONFIG: BenchConfig = {
-  accept: { connections: 50, warmS: 2, durationS: 10 },
+  accept: { connections: 50, primeS: 5, warmS: 2, durationS: 5, rounds: 2, pacedS: 10 },
   cost: { ops: 200, taskMs: 10_000, idleMs: 5000 },
   detect: { ops: 60, minMs: 1000, maxMs: 20_000 },
   fanout: { subs: 100, ops: 200 },

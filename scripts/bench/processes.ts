@@ -1,16 +1,24 @@
 /**
  * The processes a bench run starts and stops: a private Redis (when `redis-server` is on the PATH; else BENCH_REDIS_URL
  * / REDIS_URL with a unique key prefix), the provider sandbox (scripts/bench/sandbox-host), a bare Fastify baseline,
- * the gateway and ONE worker, all from dist/, plus the BullMQ queue handles the scenarios pause, resume and count.
+ * the plain NestJS peer (scripts/bench/peer-server: its keys under `{prefix}:peer`), the gateway and ONE worker, all
+ * from dist/, plus the BullMQ queue handles the scenarios pause, resume and count.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BenchHttp } from './http';
 import { Child, canConnect, freePort, spawnCmd, spawnNode, stopChild, tailOf, waitFor } from './lib';
+import { updateBody } from './operations';
 import { BenchOptions } from './options';
+
+/**
+ * The gateway's per-API-key limit (RATE_LIMIT_PER_MINUTE, the largest its config takes): out of the way of a load test,
+ * where a 429 would measure the limiter instead of the accept path. Everything else runs with its defaults.
+ */
+export const BENCH_RATE_LIMIT_PER_MINUTE = 100_000_000;
 
 export type QueueName = 'provider-calls' | 'gcore-tasks' | 'webhook-events' | 'webhook-deliveries';
 const QUEUE_NAMES: QueueName[] = ['provider-calls', 'gcore-tasks', 'webhook-events', 'webhook-deliveries'];
@@ -19,24 +27,28 @@ const QUEUE_NAMES: QueueName[] = ['provider-calls', 'gcore-tasks', 'webhook-even
 export interface Endpoints {
   sandboxPort: number;
   barePort: number;
+  peerPort: number;
   gatewayPort: number;
   receiverPort: number;
   sandbox: string;
   bare: string;
+  peer: string;
   gateway: string;
   receiver: string;
 }
 
 export async function pickEndpoints(): Promise<Endpoints> {
-  const [sandboxPort, barePort, gatewayPort, receiverPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [sandboxPort, barePort, peerPort, gatewayPort, receiverPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const url = (port: number): string => `http://127.0.0.1:${port}`;
   return {
     sandboxPort,
     barePort,
+    peerPort,
     gatewayPort,
     receiverPort,
     sandbox: url(sandboxPort),
     bare: url(barePort),
+    peer: url(peerPort),
     gateway: url(gatewayPort),
     receiver: url(receiverPort),
   };
@@ -100,7 +112,9 @@ export class BenchStack {
       logDir,
     );
     const bare = spawnNode('bare-fastify', join(dist, 'scripts/bench/bare-server.js'), { ...process.env, BARE_PORT: String(endpoints.barePort) }, logDir);
-    this.adopt(sandbox, bare);
+    const peerEnv = { ...process.env, NODE_ENV: 'production', PEER_PORT: String(endpoints.peerPort), REDIS_URL: redisUrl, PEER_PREFIX: `{${prefix}}:peer` };
+    const peer = spawnNode('nest-peer', join(dist, 'scripts/bench/peer-server.js'), peerEnv, logDir);
+    this.adopt(sandbox, bare, peer);
     await waitFor('sandbox', async () => (await http.sandbox('GET', '/__sandbox/config')).status === 200, 15_000, 100);
 
     const worker = spawnNode('worker', join(dist, 'apps/worker/src/main.js'), this.appEnv(redisUrl, {}), logDir);
@@ -116,6 +130,7 @@ export class BenchStack {
     await waitFor('gateway /health/ready', async () => (await http.request('GET', `${endpoints.gateway}/health/ready`)).status === 200, 60_000, 200);
     const bareUp = async (): Promise<boolean> => (await http.request('POST', `${endpoints.bare}/v1/routing-policy-updates`, '{"updates":[]}')).status === 202;
     await waitFor('bare fastify', bareUp, 10_000, 100);
+    await waitFor('nest peer', () => this.peerUp(), 20_000, 100);
 
     const queues = this.openQueues(redisUrl, prefix);
     // the worker has no port: it is up when every queue has a BullMQ worker connected
@@ -138,8 +153,26 @@ export class BenchStack {
     for (const q of this.queues) await q.close().catch(() => undefined);
     if (this.redis && !this.privateRedis) await this.removeKeys(this.redis);
     this.redis?.disconnect();
-    const order = ['gateway', 'worker', 'sandbox', 'bare-fastify', 'redis'];
+    const order = ['gateway', 'worker', 'sandbox', 'nest-peer', 'bare-fastify', 'redis'];
     for (const name of order) for (const c of this.children.filter((x) => x.name === name)) await stopChild(c);
+  }
+
+  /**
+   * The peer is up when it accepts the bench's body (202, so its Redis SET and BullMQ add work) and its ValidationPipe
+   * refuses an unknown property and a bad target id (400): a peer that skipped validation would flatter the comparison.
+   */
+  private async peerUp(): Promise<boolean> {
+    const { http, endpoints } = this.settings;
+    const url = `${endpoints.peer}/v1/routing-policy-updates`;
+    const ok = await http.request('POST', url, updateBody(randomUUID(), 'bench-peer-check'));
+    if (ok.status !== 202) return false;
+    const update = { target: { provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 76, id: randomUUID() }, changes: { name: 'bench-peer-check' } };
+    const unknownField = await http.request('POST', url, { updates: [{ ...update, extra: 1 }] });
+    const badId = await http.request('POST', url, { updates: [{ ...update, target: { ...update.target, id: 'not-a-uuid' } }] });
+    if (unknownField.status !== 400 || badId.status !== 400) {
+      throw new Error(`nest peer validation is off: unknown property → ${unknownField.status}, bad target id → ${badId.status} (want 400 each)`);
+    }
+    return true;
   }
 
   /** Redis: private when possible (clean INFO commandstats, no other clients), else the given one with our prefix. */
@@ -192,7 +225,7 @@ export class BenchStack {
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
       INBOUND_WEBHOOK_SECRETS: `bench-relay=${relaySecret}`,
       LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '100000000', // the per-key limiter must not cap a load test
+      RATE_LIMIT_PER_MINUTE: String(BENCH_RATE_LIMIT_PER_MINUTE),
       WORKER_METRICS_PORT: '0',
       ...extra,
     };

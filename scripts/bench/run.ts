@@ -3,12 +3,13 @@
  *
  * Builds nothing itself (npm run bench builds first). Starts, from dist/: a private Redis (when `redis-server` is on the
  * PATH; else BENCH_REDIS_URL / REDIS_URL with a unique key prefix), the provider sandbox (stock app + extra L7 policies,
- * scripts/bench/sandbox-host), a bare Fastify baseline, the gateway and ONE worker. Load comes from this process
- * (autocannon, undici) — never from inside the gateway. Runs the scenarios of the issue, prints one table and writes
- * bench/results.json.
+ * scripts/bench/sandbox-host), a bare Fastify baseline, a plain NestJS peer (scripts/bench/peer-server), the gateway and
+ * ONE worker. Load comes from this process (autocannon, undici) — never from inside the gateway. Runs the scenarios of
+ * the issue, prints one table and writes bench/results.json.
  *
- *   1 accept path      autocannon max throughput vs the bare Fastify route; p50/p99 at half that rate (open-loop paced client,
- *                      measured after a 1 s warm-up that opens its connections)
+ *   1 accept path      2xx req/s at max load (autocannon) of the gateway, the NestJS peer and the bare Fastify route, run
+ *                      alternately (G,P,B then B,P,G), the gateway's rate limit out of the way; its p50/p99 at half that
+ *                      rate (open-loop paced client, measured after a 1 s warm-up that opens its connections)
  *   6 Redis cost       INFO commandstats deltas (minus the idle rate) per operation (accept → delivered webhook) and per poll
  *   2 detection        tasks of 1-20 s (evenly spread, shuffled, submissions staggered): sandbox FINISHED → signed
  *                      operation.completed at the subscriber; GETs per task; vs the official SDK's fixed 3 s schedule
