@@ -21,6 +21,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
+  // the console runs in a browser (its tsconfig has DOM types only)
+  { files: ['apps/console/src/**'], languageOptions: { globals: globals.browser } },
   {
     files: ['**/*.spec.ts', '**/*.e2e-spec.ts', 'test/**', '**/testing/**', '**/*.cases.ts'],
     rules: {
