@@ -563,6 +563,14 @@ export interface components {
         DriftResponseDto: {
             items: components["schemas"]["DriftItemDto"][];
         };
+        FieldDiffDto: {
+            /** @example name */
+            field: string;
+            /** @description The value now (null where the field is unset). */
+            from: Record<string, never> | null;
+            /** @description The value the change sets. */
+            to: Record<string, never> | null;
+        };
         GcoreL7PolicyChangesDto: {
             /**
              * @description New action. When it changes, the new action's field must be sent too (redirectUrl, redirectPrefix or redirectPoolId; none for REJECT).
@@ -831,6 +839,8 @@ export interface components {
             changes: components["schemas"]["GcoreL7PolicyChangesDto"] | components["schemas"]["GcoreLoadBalancerChangesDto"] | components["schemas"]["ApinizerPolicyChangesDto"];
             /** @description A staged rollout with onFailure `revert` that failed: how this target was restored (targets this operation changed). */
             compensation?: components["schemas"]["CompensationDto"];
+            /** @description A dry run: each field the change would set, its value now and after (credential values masked). */
+            diff?: components["schemas"]["FieldDiffDto"][];
             error?: components["schemas"]["ResultErrorDto"];
             gcore?: components["schemas"]["GcoreResultDto"];
             /** @description Position of the target in the request. */

@@ -53,6 +53,18 @@ export class PlannedCallDto {
   body: Record<string, unknown>;
 }
 
+/** One field a change sets: its value now (`from`) and after the change (`to`). */
+export class FieldDiffDto {
+  /** @example "name" */
+  field: string;
+  /** The value now (null where the field is unset). */
+  @ApiProperty({ nullable: true, description: 'The value now (null where the field is unset).' })
+  from: unknown;
+  /** The value the change sets. */
+  @ApiProperty({ nullable: true, description: 'The value the change sets.' })
+  to: unknown;
+}
+
 /** One field at fault. */
 export class ResultFieldErrorDto {
   /** @example "changes.policy.order" */
@@ -152,6 +164,8 @@ export class OperationResultDto {
   apinizer?: ApinizerResultDto;
   /** Provider calls (always present for dry runs). */
   plan?: PlannedCallDto[];
+  /** A dry run: each field the change would set, its value now and after (credential values masked). */
+  diff?: FieldDiffDto[];
   error?: ResultErrorDto;
   /**
    * The target's state read just before the write, in unified fields (Gcore: the policy / load balancer fields; Apinizer:
