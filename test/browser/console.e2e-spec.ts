@@ -248,6 +248,14 @@ describe('browser: the operations console', () => {
       expect(await page.evaluate(() => (globalThis as any).sessionStorage.length)).toBe(0);
       await page.reload();
       await page.getByRole('heading', { name: 'Sign in to the routing policy console' }).waitFor();
+
+      // a key the gateway stops accepting while signed in (here: one in the tab's storage it never knew) signs out, saying why
+      session!.expectConsoleErrors(/401/);
+      await page.evaluate(() => (globalThis as any).sessionStorage.setItem('routing-policy-console.api-key', 'revoked-key-0001'));
+      await page.reload();
+      await page.getByRole('alert').filter({ hasText: 'no longer accepts this API key' }).waitFor();
+      await page.getByRole('heading', { name: 'Sign in to the routing policy console' }).waitFor();
+      expect(await page.evaluate(() => (globalThis as any).sessionStorage.length)).toBe(0);
       await expectKeyNeverInUrls();
     },
     TEST_MS,

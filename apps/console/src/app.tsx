@@ -11,8 +11,19 @@ import { ClientContext, createConsoleClient, forgetApiKey, readStoredApiKey, sto
 
 export function App() {
   const [apiKey, setApiKey] = useState<string | null>(() => readStoredApiKey());
-  const [signedOut, setSignedOut] = useState(false);
-  const client = useMemo(() => (apiKey ? createConsoleClient(apiKey) : null), [apiKey]);
+  const [signedOut, setSignedOut] = useState<false | 'by-user' | 'key-refused'>(false);
+  const client = useMemo(
+    () =>
+      apiKey
+        ? createConsoleClient(apiKey, () => {
+            // the key was revoked or expired while signed in: out, with the reason
+            forgetApiKey();
+            setSignedOut('key-refused');
+            setApiKey(null);
+          })
+        : null,
+    [apiKey],
+  );
   const route = useRoute();
 
   if (!client) {
@@ -30,7 +41,7 @@ export function App() {
 
   const signOut = () => {
     forgetApiKey();
-    setSignedOut(true);
+    setSignedOut('by-user');
     setApiKey(null); // unmounts every screen: their requests and streams are aborted
   };
 

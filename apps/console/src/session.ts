@@ -33,9 +33,18 @@ export function forgetApiKey(): void {
   }
 }
 
-/** The client of the gateway that serves this page (same origin: the CSP allows no other). */
-export function createConsoleClient(apiKey: string): RoutingPolicyClient {
-  return createRoutingPolicyClient({ baseUrl: location.origin, apiKey });
+/**
+ * The client of the gateway that serves this page (same origin: the CSP allows no other). `onRefused` is called when the
+ * gateway answers 401 to the key (revoked or expired while signed in): the console then signs out instead of showing
+ * the same refusal on every screen.
+ */
+export function createConsoleClient(apiKey: string, onRefused?: () => void): RoutingPolicyClient {
+  const fetchWatchingRefusal = async (input: string, init?: RequestInit): Promise<Response> => {
+    const response = await fetch(input, init);
+    if (response.status === 401 && onRefused) onRefused();
+    return response;
+  };
+  return createRoutingPolicyClient({ baseUrl: location.origin, apiKey, fetch: fetchWatchingRefusal });
 }
 
 export const ClientContext = createContext<RoutingPolicyClient | null>(null);

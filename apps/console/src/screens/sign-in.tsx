@@ -8,7 +8,7 @@ import { ProblemAlert } from '../components/problem-alert';
 import { createConsoleClient } from '../session';
 import { ScreenHeading } from './screen-heading';
 
-export function SignIn({ onSignedIn, signedOut }: { onSignedIn: (apiKey: string) => void; signedOut: boolean }) {
+export function SignIn({ onSignedIn, signedOut }: { onSignedIn: (apiKey: string) => void; signedOut: false | 'by-user' | 'key-refused' }) {
   const [apiKey, setApiKey] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -34,9 +34,14 @@ export function SignIn({ onSignedIn, signedOut }: { onSignedIn: (apiKey: string)
   return (
     <main id="main" class="sign-in">
       <ScreenHeading title="Sign in to the routing policy console" />
-      {signedOut && (
+      {signedOut === 'by-user' && (
         <p class="notice" role="status">
           You are signed out. The API key was removed from this tab.
+        </p>
+      )}
+      {signedOut === 'key-refused' && (
+        <p class="notice" role="alert">
+          The gateway no longer accepts this API key (401): you were signed out and the key was removed from this tab.
         </p>
       )}
       <form onSubmit={(e) => void signIn(e)} class="card">
