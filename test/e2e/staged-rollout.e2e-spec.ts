@@ -235,6 +235,7 @@ describe('staged rollout', () => {
     await waitFor(async () => ((await getOp(h, first.body.id)).rollout.state === 'PAUSED' ? true : undefined), 20_000);
     const later = await postUpdates(h, { updates: [{ target: l7Target(2), changes: { name: 'later-2' } }] });
     expect(later.status).toBe(202);
+    expect(later.body.results[0].queuedBehind).toBe(`${first.body.id}#1`);
     const waiting = await getOp(h, later.body.id);
     expect(waiting.results[0]).toMatchObject({ status: 'PENDING', queuedBehind: `${first.body.id}#1` });
     expect(await patchesOf(h, 2)).toHaveLength(0);

@@ -35,8 +35,9 @@ describe('operation record (scripts + codec, real Redis)', () => {
   });
 
   it('create: the hash fields, the lane entries `<opId>#<index>` and the indexes, under the names of today', async () => {
-    expect(await store.create(meta(id), [gcoreUpdate, otherUpdate], 'secret')).toEqual([0, 1]);
-    expect(await store.create(meta(second), [gcoreUpdate], '')).toEqual([]); // queued behind the first on the same target
+    expect(await store.create(meta(id), [gcoreUpdate, otherUpdate], 'secret')).toEqual({ heads: [0, 1], queuedBehind: new Map() });
+    // queued behind the first on the same target
+    expect(await store.create(meta(second), [gcoreUpdate], '')).toEqual({ heads: [], queuedBehind: new Map([[0, `${id}#0`]]) });
 
     const hash = await redis.hgetall(key('op', id));
     expect(hash).toMatchObject({

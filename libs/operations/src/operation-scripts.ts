@@ -43,6 +43,13 @@ local function publishChange(op, channel)
   redis.call('PUBLISH', channel, seq)
 end`;
 
+/** Where each target of a new operation stands in its lane: at the head (may start), or behind an earlier update. */
+export interface CreatedLanes {
+  heads: number[];
+  /** Index → the lane entry (`<opId>#<index>`) directly ahead of it. */
+  queuedBehind: Map<number, string>;
+}
+
 /**
  * Stores the operation and queues each target on its lane (entry `<id>#<index>`; one queued behind an earlier update
  * names it in `queuedBehind`); the indexes at the head of their lane. A rollout starts at batch 0, RUNNING.
@@ -64,7 +71,10 @@ export const createOperationScript = defineScript({
     'reference',
     'rolloutOnFailure',
   ] as const,
-  reply: (heads: number[]): number[] => heads.flatMap((isHead, i) => (isHead === 1 ? [i] : [])),
+  reply: (ahead: string[]): CreatedLanes => ({
+    heads: ahead.flatMap((entry, i) => (entry === '' ? [i] : [])),
+    queuedBehind: new Map(ahead.flatMap((entry, i) => (entry === '' ? [] : [[i, entry] as const]))),
+  }),
   lua: `
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('EXISTS') end
 local count = tonumber(ARGV[6])
@@ -76,8 +86,11 @@ for i = 0, count - 1 do
   redis.call('HSET', KEYS[1], ${resultStatus('i')}, 'PENDING')
   local lane = KEYS[7 + i]
   local len = redis.call('RPUSH', lane, ARGV[1] .. '${TARGET_REF_SEPARATOR}' .. i)
-  heads[i + 1] = (len == 1) and 1 or 0
-  if len > 1 then redis.call('HSET', KEYS[1], ${resultDetail('i')}, cjson.encode({queuedBehind = redis.call('LINDEX', lane, -2)})) end
+  heads[i + 1] = ''
+  if len > 1 then
+    heads[i + 1] = redis.call('LINDEX', lane, -2)
+    redis.call('HSET', KEYS[1], ${resultDetail('i')}, cjson.encode({queuedBehind = heads[i + 1]}))
+  end
 end
 if ARGV[12] ~= '' then
   redis.call('HSET', KEYS[1], ${F.rolloutCurrent}, 0, ${F.rolloutState}, 'RUNNING', ${F.rolloutOnFailure}, ARGV[12])

@@ -14,11 +14,11 @@ import {
 import { OperationKeys } from './operation.keys';
 import { OperationSecretMasker } from './operation-secret.masker';
 import { OperationMeta, StoredOperation, decodeOperation, encodeResultDetail, encodeTaskState } from './operation-record.codec';
-import { TransitionOutcome, createOperationScript, setTaskStateScript, transitionResultScript } from './operation-scripts';
+import { CreatedLanes, TransitionOutcome, createOperationScript, setTaskStateScript, transitionResultScript } from './operation-scripts';
 import { OPERATION_ID_PATTERN } from './operation-id';
 
 export type { OperationMeta, StoredOperation } from './operation-record.codec';
-export type { TransitionOutcome } from './operation-scripts';
+export type { CreatedLanes, TransitionOutcome } from './operation-scripts';
 
 /** A position in the operation indexes: the score (creation time, ms) and id of the last item of a page. */
 export interface OperationCursor {
@@ -69,8 +69,8 @@ export class OperationStore {
     this.setTaskStateOf = setTaskStateScript.on(redis);
   }
 
-  /** Stores the operation and queues each target on its lane; returns the indexes that are at the head of their lane. */
-  async create(meta: OperationMeta, updates: Update[], callbackSecret?: string): Promise<number[]> {
+  /** Stores the operation and queues each target on its lane; returns which are at the head of their lane, which behind what. */
+  async create(meta: OperationMeta, updates: Update[], callbackSecret?: string): Promise<CreatedLanes> {
     return this.createOperation(
       {
         op: this.keys.operation(meta.id),

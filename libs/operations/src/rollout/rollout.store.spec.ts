@@ -35,7 +35,7 @@ describe('RolloutStore', () => {
       apiKeyName: 'test',
       rollout: { batches, pauseSeconds: 0, onFailure },
     };
-    const heads = await operations.create(meta, updates);
+    const { heads } = await operations.create(meta, updates);
     return { id, heads, stored: (await operations.get(id))! };
   }
 

@@ -47,7 +47,7 @@ export class AcceptUpdateUseCase {
       ...(ahead.compensates ? { compensates: ahead.compensates, guards: ahead.guards } : {}),
     };
     const callbackSecret = request.callbackUrl ? `whsec_${randomBytes(32).toString('base64')}` : undefined;
-    const heads = await this.store.create(meta, request.updates, callbackSecret);
+    const { heads, queuedBehind } = await this.store.create(meta, request.updates, callbackSecret);
     // a rollout starts with its first batch; the others start as their turn comes (RolloutCoordinator)
     const first = request.rollout ? new Set(request.rollout.batches[0]) : undefined;
     await this.jobs.enqueueProviderCalls(
@@ -70,7 +70,13 @@ export class AcceptUpdateUseCase {
         requestedBy: apiKeyName,
         ...(revertOf ? { revertOf, skipped: skipped ?? [] } : {}),
         ...(request.rollout ? { rollout: { ...request.rollout, current: 0, state: 'RUNNING' } } : {}),
-        results: request.updates.map((u, index) => ({ index, target: u.target, status: 'PENDING', changes: u.changes })),
+        results: request.updates.map((u, index) => ({
+          index,
+          target: u.target,
+          status: 'PENDING',
+          changes: u.changes,
+          ...(queuedBehind.has(index) ? { queuedBehind: queuedBehind.get(index) } : {}),
+        })),
       }),
     };
   }
