@@ -1,4 +1,4 @@
-import { Job } from 'bullmq';
+import { DelayedError, Job } from 'bullmq';
 import { ResumeRolloutUseCase } from '@rpg/operations';
 import { JobErrorIds, QUEUES, QueueProcessor, QueueWorkerHost, RolloutJob, readJobPayload } from '@rpg/queues';
 
@@ -9,9 +9,14 @@ export class RolloutsProcessor extends QueueWorkerHost {
     super();
   }
 
-  protected async handle(job: Job<RolloutJob>): Promise<void> {
+  protected async handle(job: Job<RolloutJob>, token?: string): Promise<void> {
     const { operationId } = readJobPayload(job.data);
-    await this.resumeRollout.execute({ operationId });
+    const waitMs = await this.resumeRollout.execute({ operationId });
+    if (waitMs > 0) {
+      // fired before the pause ended (clocks differ between workers): the same timer waits the rest, no attempt used
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
+    }
   }
 
   protected override jobIds(job: Job<RolloutJob>): JobErrorIds {

@@ -37,9 +37,11 @@ export class CompensationPlanner {
     for (const group of groups.values()) {
       const indexes = group.map((r) => r.index);
       const skip = (reason: string) => indexes.forEach((i) => compensations.set(i, { status: 'SKIPPED', reason }));
-      // the first change found the state before this operation; the last one left the state to compare with
+      // the first change found the state before this operation; the last one left the state to compare with (none when
+      // the last write failed after the provider took it: what it left is not known, so nothing to compare with)
       const first = group[0];
-      const last = [...group].reverse().find((r) => r.status === 'SUCCEEDED');
+      const lastWrite = group[group.length - 1];
+      const last = lastWrite.status === 'SUCCEEDED' ? lastWrite : undefined;
       if (!first.before) {
         skip(first.beforeUnavailable ?? 'The state before the change was not recorded: nothing to restore it from.');
         continue;

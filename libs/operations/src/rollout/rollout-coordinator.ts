@@ -7,6 +7,7 @@ import {
   OperationResult,
   RolloutStatus,
   TERMINAL_OPERATION_STATUSES,
+  TARGET_REF_SEPARATOR,
   TERMINAL_RESULT_STATUSES,
   formatTargetRef,
 } from '@rpg/routing-policy';
@@ -68,6 +69,17 @@ export class RolloutCoordinator {
       case 'COMPENSATING':
         return this.compensate(stored);
     }
+  }
+
+  /** A pause timer fired: the next batch starts if the pause has passed; else the ms left (the timer waits again). */
+  async resume(operationId: string): Promise<number> {
+    const stored = await this.store.get(operationId);
+    const resumesAt = stored?.operation.rollout?.state === 'PAUSED' ? Date.parse(stored.operation.rollout.resumesAt ?? '') : NaN;
+    const dueInMs = resumesAt - Date.now();
+    // fired early (this worker's clock behind the one that paused): wait the rest instead of leaving it to the sweep
+    if (dueInMs > PAUSE_CLOCK_TOLERANCE_MS) return dueInMs;
+    await this.reconcile(operationId, { repair: true, stored });
+    return 0;
   }
 
   /** A C (restoring operation) target ended: bring its rollout's compensation up to date. */
@@ -137,6 +149,11 @@ export class RolloutCoordinator {
       current = (await this.store.get(id)) ?? stored;
     }
     const cancelled = current.rawResults.filter((r) => r.status === 'CANCELLED').map((r) => r.index);
+    // again every time (idempotent): a crash after the cancel and before the starts above must not block those lanes
+    for (const index of cancelled) {
+      const head = await this.store.laneHead(current.updates[index]);
+      if (head && !head.startsWith(`${id}${TARGET_REF_SEPARATOR}`)) await this.lanes.start(head);
+    }
     // the cancelled targets' events (fixed ids: sent once however often this runs)
     if (cancelled.length) await this.events.targetsCompleted(current.operation, cancelled, TERMINAL_OPERATION_STATUSES.has(current.operation.status));
     if (TERMINAL_OPERATION_STATUSES.has(current.operation.status)) {

@@ -160,20 +160,32 @@ return {1, ARGV[1]}
 `,
 });
 
-/** Records targets' compensations (`[{index, value}]`, value JSON); replies the indexes whose record changed. */
+/**
+ * Records targets' compensations (`[{index, value}]`, value JSON); replies the indexes whose record changed. Monotonic:
+ * an ended compensation (SUCCEEDED, FAILED, SKIPPED) is never set back to PENDING by a caller that read the restoring
+ * operation earlier, and nothing changes once the rollout ended.
+ */
 export const setCompensationsScript = defineScript({
   name: 'rpgSetCompensations',
   keys: ['op'] as const,
   args: ['entries', 'nowIso', 'channel'] as const,
   reply: (changed: number[]): number[] => changed,
   lua: `
+${LUA_OPERATION_TERMINAL}
 ${LUA_STATUS_INDEX_AND_PUBLISH}
 local op = KEYS[1]
-if redis.call('EXISTS', op) == 0 then return {} end
+if redis.call('EXISTS', op) == 0 or operationTerminal(redis.call('HGET', op, ${F.status})) then return {} end
 local changed = {}
 for _, entry in ipairs(cjson.decode(ARGV[1])) do
   local field = ${resultCompensation('entry.index')}
-  if redis.call('HGET', op, field) ~= entry.value then
+  local stored = redis.call('HGET', op, field)
+  local ended = false
+  if stored then
+    local ok, previous = pcall(cjson.decode, stored)
+    ended = ok and previous.status ~= 'PENDING'
+  end
+  local value = cjson.decode(entry.value)
+  if stored ~= entry.value and not (ended and value.status == 'PENDING') then
     redis.call('HSET', op, field, entry.value)
     changed[#changed + 1] = entry.index
   end

@@ -112,7 +112,11 @@ describe('RolloutStore', () => {
     expect(await rollouts.compensationPlan(id)).toEqual(plan);
     expect(await rollouts.setCompensations(id, new Map([[0, { status: 'SUCCEEDED' as const, operationId: 'op_C' }]]))).toEqual([0]);
     expect(await rollouts.setCompensations(id, new Map([[0, { status: 'SUCCEEDED' as const, operationId: 'op_C' }]]))).toEqual([]);
+    // a caller that read the restoring operation earlier never sets an ended compensation back to PENDING
+    expect(await rollouts.setCompensations(id, new Map([[0, { status: 'PENDING' as const, operationId: 'op_C' }]]))).toEqual([]);
     expect(await rollouts.finishRollback(id, 'ROLLED_BACK', [])).toBe(true);
+    // nor changes anything once the rollout ended
+    expect(await rollouts.setCompensations(id, new Map([[0, { status: 'FAILED' as const, operationId: 'op_C' }]]))).toEqual([]);
     expect(await rollouts.finishRollback(id, 'ROLLBACK_FAILED', [{ index: 0, reason: 'x' }])).toBe(false);
     const ended = (await operations.get(id))!;
     expect(ended.operation).toMatchObject({ status: 'ROLLED_BACK', rollout: { state: 'ROLLED_BACK' } });

@@ -155,9 +155,14 @@ export class RolloutStore {
     );
   }
 
-  /** Rollouts not known to have ended, oldest first. */
+  /** Rollouts not known to have ended, the longest unvisited first (see `visited`). */
   async active(limit = 200): Promise<string[]> {
     return this.redis.zrange(this.keys.rollouts, 0, limit - 1);
+  }
+
+  /** Marks a rollout as just looked at: the next sweep starts with the others (never the same 200 every time). */
+  async visited(operationId: string): Promise<void> {
+    await this.redis.zadd(this.keys.rollouts, 'XX', Date.now(), operationId);
   }
 
   async forget(operationId: string): Promise<void> {

@@ -6,7 +6,7 @@ import {
   ExternalTaskWatcher,
   ProviderError,
   TERMINAL_RESULT_STATUSES,
-  TargetState,
+  CurrentState,
   Update,
   formatTargetRef,
 } from '@rpg/routing-policy';
@@ -85,8 +85,7 @@ export class ExecuteTargetUseCase {
       await this.waitForTasks(operationId, index, result.gcore.taskIds, update);
       return;
     }
-    const guard = stored.meta.guards?.[index];
-    if (guard && result.status === 'PENDING' && (await this.changedSinceGuard(stored, index, guard))) return;
+    if (stored.meta.compensates && result.status === 'PENDING' && (await this.compensationLeftAlone(stored, index, canRetry))) return;
     // an empty detail clears `queuedBehind`; refused while a halted rollout cancels its unstarted targets
     const started = await this.store.transition(operationId, index, ['PENDING'], 'RUNNING', {});
     if (started.resultStatus !== 'RUNNING') return;
@@ -133,22 +132,36 @@ export class ExecuteTargetUseCase {
   }
 
   /**
-   * A compensation writes only while the target is still in the state its rollout left: one changed since (or gone) is
-   * left as it is, CANCELLED with the fields that differ. Provider errors of the read go the usual way (retried, then FAILED).
+   * A compensation writes only while the target is still in the state its rollout left: one with a later update ahead
+   * of it in the lane (accepted after the rollout ended), changed since, or gone, is left as it is — CANCELLED, saying
+   * why. Ended here (true) also when reading the target failed for good: FAILED with the provider's error.
    */
-  private async changedSinceGuard(stored: StoredOperation, index: number, guard: TargetState): Promise<boolean> {
+  private async compensationLeftAlone(stored: StoredOperation, index: number, canRetry: boolean): Promise<boolean> {
+    const result = stored.rawResults[index];
     const update = stored.updates[index];
+    const leave = async (message: string, fields: string[] = []) => {
+      this.logger.warn({ operationId: stored.operation.id, index, fields }, 'compensation skipped: the target changed since the rollout');
+      await this.completion.finish(stored, index, 'CANCELLED', { error: { code: ERROR_CODES.cancelledByRollout, message } });
+      return true;
+    };
+    if (result.queuedBehind) return leave(`A later update of this target (${result.queuedBehind}) came first: left to it, not restored.`);
+    const guard = stored.meta.guards?.[index];
+    if (!guard) return false;
     const adapter = this.adapters.forTarget(update.target);
-    const now = await adapter.currentState(update.target);
+    let now: CurrentState;
+    try {
+      now = await adapter.currentState(update.target);
+    } catch (error) {
+      if (!(error instanceof ProviderError) || (error.retryable && canRetry)) throw error;
+      await this.completion.finish(stored, index, 'FAILED', { error: error.toResultError() });
+      return true;
+    }
     if (now.found === 'unknown') return false;
-    const diff = now.found ? adapter.driftDiff(guard, now.state) : [];
-    if (now.found && !diff.length) return false;
-    const message = now.found
-      ? `The target changed since the rollout wrote it (${diff.map((d) => d.field).join(', ')}): left as it is, not restored.`
-      : 'The target no longer exists at the provider: nothing to restore.';
-    this.logger.warn({ operationId: stored.operation.id, index, fields: diff.map((d) => d.field) }, 'compensation skipped: target changed since');
-    await this.completion.finish(stored, index, 'CANCELLED', { error: { code: ERROR_CODES.cancelledByRollout, message } });
-    return true;
+    if (!now.found) return leave('The target no longer exists at the provider: nothing to restore.');
+    const diff = adapter.driftDiff(guard, now.state);
+    if (!diff.length) return false;
+    const fields = diff.map((d) => d.field);
+    return leave(`The target changed since the rollout wrote it (${fields.join(', ')}): left as it is, not restored.`, fields);
   }
 
   /** A bug: one error line (message and stack stay in the log), the target FAILED INTERNAL_ERROR, no retry. */

@@ -22,6 +22,7 @@ export class ReconcileRolloutsUseCase {
     for (const id of ids) {
       try {
         await withJobContext({ operationId: id }, () => this.coordinator.reconcile(id, { repair: true }));
+        await this.rollouts.visited(id); // XX: a rollout that ended (and was forgotten) is not added back
       } catch (error) {
         // one rollout's trouble (e.g. its provider unreachable while planning) never stops the others' repair
         this.logger.warn({ operationId: id, err: error instanceof Error ? error.message : String(error) }, 'rollout reconcile failed; next sweep retries');
