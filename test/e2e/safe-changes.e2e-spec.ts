@@ -13,6 +13,7 @@ import {
   finished,
   l7Target,
   lbTarget,
+  outOfBandL7Rename,
   postUpdates,
   sandboxControl,
   startHarness,
@@ -39,32 +40,6 @@ async function revert(h: Harness, id: string, body: object = {}, headers: Record
     .post(`/v1/operations/${id}/revert`)
     .set({ ...auth(), ...headers })
     .send(body);
-}
-
-/** A change made directly at the provider, not through the gateway (what drift detection is for). */
-async function outOfBandL7Rename(h: Harness, n: number, name: string): Promise<void> {
-  const current = await sandboxControl(h, 'GET', `/__sandbox/state/l7policies/${SEED.l7(n)}`);
-  const policy = current.policy ?? current;
-  const res = await fetch(`${h.sandbox.url}/cloud/v1/l7policies/${SEED.projectId}/${SEED.regionId}/${SEED.l7(n)}`, {
-    method: 'PATCH',
-    headers: { authorization: 'APIKey sandbox-gcore-key', 'content-type': 'application/json' },
-    body: JSON.stringify({
-      action: policy.action,
-      ...Object.fromEntries(['redirect_url', 'redirect_prefix', 'redirect_pool_id'].filter((f) => policy[f] != null).map((f) => [f, policy[f]])),
-      name,
-    }),
-  });
-  expect(res.status).toBeLessThan(300);
-  const { tasks } = (await res.json()) as { tasks: string[] };
-  for (const task of tasks) {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const t = await sandboxControl(h, 'GET', `/__sandbox/tasks/${task}`);
-      if (t.state === 'FINISHED') break;
-      if (Date.now() > deadline) throw new Error(`task ${task} did not finish`);
-      await new Promise((r) => setImmediate(r));
-    }
-  }
 }
 
 describe('safe changes: before, applied, drift, revert', () => {

@@ -11,8 +11,10 @@ import {
   auth,
   finished,
   l7Target,
+  l7Name,
   lbTarget,
   postUpdates,
+  refuseL7Patches,
   sandboxControl,
   startHarness,
   waitFor,
@@ -23,11 +25,6 @@ jest.setTimeout(120_000);
 
 const TEN = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
-async function l7Name(h: Harness, n: number): Promise<string> {
-  const state = await sandboxControl(h, 'GET', `/__sandbox/state/l7policies/${SEED.l7(n)}`);
-  return (state.policy ?? state).name;
-}
-
 /** The PATCH requests the sandbox received for L7 policy n, in arrival order. */
 async function patchesOf(h: Harness, n: number): Promise<{ at: number; body: any }[]> {
   const { log } = await sandboxControl(h, 'GET', '/__sandbox/requests');
@@ -35,15 +32,7 @@ async function patchesOf(h: Harness, n: number): Promise<{ at: number; body: any
 }
 
 /** The third target (index 2, L7 policy 3) is refused by the provider: a failure in batch 2 of [1, 3, "rest"]. */
-async function failThirdTarget(h: Harness): Promise<void> {
-  await sandboxControl(h, 'POST', '/__sandbox/faults', {
-    method: 'PATCH',
-    path: SEED.l7(3),
-    count: -1,
-    status: 400,
-    body: { exception_class: 'ValidationError', message: 'position is taken' },
-  });
-}
+const failThirdTarget = (h: Harness) => refuseL7Patches(h, 3);
 
 const renameAll = (tag: string, rollout: object) => ({
   reference: `rollout-${tag}`,

@@ -19,6 +19,8 @@ export { APINIZER_QUOTA_POLICY, SEED, apinizerTarget, l7Target, lbTarget } from 
 export { startReceiver } from './receiver';
 export type { ReceivedWebhook, ReceiverAnswer } from './receiver';
 export { deleteKeys } from './redis-keys';
+export { l7Name, outOfBandL7Rename, refuseL7Patches, sandboxControl } from './sandbox';
+export type { SandboxHolder } from './sandbox';
 export { waitFor };
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const API_KEY = 'test-admin-key-0001';
@@ -119,16 +121,6 @@ export async function waitForOperation(h: Harness, id: string, timeoutMs = 20_00
     timeoutMs,
     50,
   );
-}
-
-export async function sandboxControl(h: Harness, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(h.sandbox.url + path, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return text ? JSON.parse(text) : null;
 }
 
 /** POST /v1/routing-policy-updates with the admin key (and `headers`, e.g. Idempotency-Key or Prefer). */
