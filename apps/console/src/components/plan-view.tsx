@@ -1,5 +1,5 @@
 /** A dry run's answer: per target what would change (now → after) and the provider calls the gateway would send. */
-import { hasTarget, type Operation } from '@routing-policy-gateway/client';
+import { hasTarget, type Operation, type PlannedCall } from '@routing-policy-gateway/client';
 import { targetLabel } from '../format';
 import { DiffTable } from './diff-table';
 import { JsonBlock } from './json-block';
@@ -24,22 +24,29 @@ export function PlanView({ plan }: { plan: Operation }) {
             </h3>
             {diff && <DiffTable caption={`Planned change of target ${result.index + 1}`} fromLabel="Now" toLabel="After" rows={diff} />}
             {hasTarget(result, 'apinizer', 'policy') && result.apinizer?.mergedFrom && <p>Apinizer policy merged from: {result.apinizer.mergedFrom}</p>}
-            <ol class="plain">
-              {(result.plan ?? []).map((call, i) => (
-                <li key={i}>
-                  <code>
-                    {call.method} {call.path}
-                  </code>
-                  <details>
-                    <summary>Request body</summary>
-                    <JsonBlock value={call.body} label={`Body of ${call.method} ${call.path}`} />
-                  </details>
-                </li>
-              ))}
-            </ol>
+            <PlannedCalls calls={result.plan ?? []} />
           </section>
         );
       })}
     </section>
+  );
+}
+
+/** Provider calls the gateway sends (or would send), each with its request body folded away. */
+export function PlannedCalls({ calls }: { calls: PlannedCall[] }) {
+  return (
+    <ol class="plain">
+      {calls.map((call, i) => (
+        <li key={i}>
+          <code>
+            {call.method} {call.path}
+          </code>
+          <details>
+            <summary>Request body</summary>
+            <JsonBlock value={call.body} label={`Body of ${call.method} ${call.path}`} />
+          </details>
+        </li>
+      ))}
+    </ol>
   );
 }

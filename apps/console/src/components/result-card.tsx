@@ -5,6 +5,7 @@ import { formatTime, targetKind, targetLabel, targetPlace } from '../format';
 import { href } from '../router';
 import { DiffTable, type DiffRow } from './diff-table';
 import { JsonBlock } from './json-block';
+import { PlannedCalls } from './plan-view';
 import { ApinizerDetails, GcoreTasks } from './provider-details';
 import { StatusBadge } from './status-badge';
 
@@ -80,19 +81,7 @@ export function ResultCard({ result }: { result: OperationResult }) {
       {result.plan && result.plan.length > 0 && (
         <>
           <h4>Planned provider calls</h4>
-          <ol class="plain">
-            {result.plan.map((call, i) => (
-              <li key={i}>
-                <code>
-                  {call.method} {call.path}
-                </code>
-                <details>
-                  <summary>Request body</summary>
-                  <JsonBlock value={call.body} label={`Body of ${call.method} ${call.path}`} />
-                </details>
-              </li>
-            ))}
-          </ol>
+          <PlannedCalls calls={result.plan} />
         </>
       )}
 
