@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
-import { OperationStore, TargetCompletion, newSortableId } from '@rpg/operations';
+import { LaneStarter, OperationStore, newSortableId } from '@rpg/operations';
 import { QUEUES, jobIds } from '@rpg/queues';
 import { ALL_ERROR_CODES } from '@rpg/routing-policy';
 import { Harness, INBOUND_SECRET, auth, l7Target, sandboxControl, startHarness, startReceiver, waitFor, waitForOperation } from '../support/harness';
@@ -105,7 +105,7 @@ describe('operational truth', () => {
         { target, changes: null } as never,
       ]);
       const started = Date.now();
-      await h.gateway.get(TargetCompletion, { strict: false }).startLaneEntry(`${id}#0`);
+      await h.gateway.get(LaneStarter, { strict: false }).start(`${id}#0`);
       const op = await waitForOperation(h, id, 10_000); // BullMQ's retries would take 75 s
       expect(Date.now() - started).toBeLessThan(4_000); // before even the first retry (5 s backoff)
       expect(op.status).toBe('FAILED');

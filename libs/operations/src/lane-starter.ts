@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JobProducer } from '@rpg/queues';
-import { parseTargetRef } from '@rpg/routing-policy';
+import { formatTargetRef, parseTargetRef } from '@rpg/routing-policy';
+import { OperationStore, StoredOperation } from './operation.store';
 import { RolloutStore } from './rollout/rollout.store';
 
 /**
@@ -10,6 +11,7 @@ import { RolloutStore } from './rollout/rollout.store';
 @Injectable()
 export class LaneStarter {
   constructor(
+    private readonly store: OperationStore,
     private readonly jobs: JobProducer,
     private readonly rollouts: RolloutStore,
   ) {}
@@ -18,5 +20,18 @@ export class LaneStarter {
   async start(entry: string): Promise<void> {
     const { operationId, index } = parseTargetRef(entry);
     if (await this.rollouts.mayStart(operationId, index)) await this.jobs.enqueueProviderCalls(operationId, [index]);
+  }
+
+  /**
+   * Repair after a crash between two steps: the targets of `indexes` (default: all) still PENDING at the head of their
+   * lane get their provider calls again (no-ops where the jobs exist).
+   */
+  async startHeadsOf(stored: StoredOperation, indexes: number[] = stored.updates.map((_, i) => i)): Promise<void> {
+    const operationId = stored.operation.id;
+    for (const index of indexes) {
+      if (stored.rawResults[index].status !== 'PENDING') continue;
+      const entry = formatTargetRef({ operationId, index });
+      if ((await this.store.laneHead(stored.updates[index])) === entry) await this.start(entry);
+    }
   }
 }

@@ -48,13 +48,8 @@ export class TargetCompletion {
     if (fresh && TERMINAL_RESULT_STATUSES.has(fresh.operation.results[index].status)) {
       await this.events.targetCompleted(fresh.operation, index, TERMINAL_OPERATION_STATUSES.has(fresh.operation.status));
     }
-    if (nextLaneHead) await this.startLaneEntry(nextLaneHead);
+    if (nextLaneHead) await this.lanes.start(nextLaneHead);
     if (fresh?.meta.rollout) await this.rollouts.reconcile(operationId, { stored: fresh });
     if (fresh?.meta.compensates) await this.rollouts.compensationProgressed(fresh);
-  }
-
-  /** Enqueues the provider call of a lane entry (`<opId>#<index>`) when it may start; a no-op when its job already exists. */
-  async startLaneEntry(entry: string): Promise<void> {
-    await this.lanes.start(entry);
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ProblemException } from '@rpg/common';
 import { ProviderAdapterRegistry } from '@rpg/providers';
-import { Compensation, OperationResult, Update, targetKey, validateUpdateRequest } from '@rpg/routing-policy';
+import { Compensation, OperationResult, Update, targetKey } from '@rpg/routing-policy';
 import { OperationStore, StoredOperation } from '../operation.store';
+import { REVERT_REFUSED, revertUpdateErrors } from '../revert-updates';
 import { WRITTEN_THEN_FAILED } from '../usecases/get-drift/get-drift.usecase';
 import { CompensationPlanRecord } from './rollout.store';
 
@@ -69,16 +69,8 @@ export class CompensationPlanner {
 
   /** Why the state before cannot be sent back as an update (the rules every update is held to), or undefined. */
   private refused(update: Update): string | undefined {
-    try {
-      validateUpdateRequest({ updates: [update] });
-    } catch (error) {
-      if (!(error instanceof ProblemException)) throw error;
-      return `The state before the change cannot be sent back as an update: ${(error.errors ?? []).map((e) => `${e.path} ${e.message}`).join('; ')}`;
-    }
-    const refused = this.adapters.refusedChanges([update]);
-    return refused.length
-      ? `The state before the change cannot be sent back as an update: ${refused.map((e) => `${e.path} ${e.message}`).join('; ')}`
-      : undefined;
+    const errors = revertUpdateErrors(this.adapters, [update]);
+    return errors.length ? `${REVERT_REFUSED}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}` : undefined;
   }
 }
 

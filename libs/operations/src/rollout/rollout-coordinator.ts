@@ -9,7 +9,6 @@ import {
   TERMINAL_OPERATION_STATUSES,
   TARGET_REF_SEPARATOR,
   TERMINAL_RESULT_STATUSES,
-  formatTargetRef,
 } from '@rpg/routing-policy';
 import { LaneStarter } from '../lane-starter';
 import { OperationEventPublisher } from '../operation-event.publisher';
@@ -92,7 +91,7 @@ export class RolloutCoordinator {
     const id = stored.operation.id;
     const batch = rollout.batches[rollout.current];
     if (batch.some((i) => !TERMINAL_RESULT_STATUSES.has(stored.rawResults[i].status))) {
-      if (repair) await this.startLaneHeads(stored, batch);
+      if (repair) await this.lanes.startHeadsOf(stored, batch);
       return;
     }
     if (rollout.current >= rollout.batches.length - 1) return; // the last batch: its last target ended the operation
@@ -116,16 +115,6 @@ export class RolloutCoordinator {
     const { advanced, heads } = await this.rollouts.advance(stored, rollout.current, next);
     if (advanced) this.logger.log({ operationId: id, batch: rollout.current + 1, targets: next.length }, 'rollout batch started');
     await this.jobs.enqueueProviderCalls(id, heads);
-  }
-
-  /** The PENDING targets of `indexes` heading their lanes get their provider calls (no-ops where the jobs exist). */
-  private async startLaneHeads(stored: StoredOperation, indexes: number[]): Promise<void> {
-    const id = stored.operation.id;
-    for (const index of indexes) {
-      if (stored.rawResults[index].status !== 'PENDING') continue;
-      if ((await this.store.laneHead(stored.updates[index])) === formatTargetRef({ operationId: id, index }))
-        await this.lanes.start(formatTargetRef({ operationId: id, index }));
-    }
   }
 
   /** A target failed: the unstarted ones are cancelled; to revert, once every target ended the compensation begins. */

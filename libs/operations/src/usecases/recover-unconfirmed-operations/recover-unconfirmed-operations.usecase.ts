@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { withJobContext } from '@rpg/queues';
-import { formatTargetRef } from '@rpg/routing-policy';
 import { OperationStore } from '../../operation.store';
-import { TargetCompletion } from '../../target-completion.service';
+import { LaneStarter } from '../../lane-starter';
 
 /** How long an accept may take between storing an operation and confirming its jobs before recovery steps in. */
 const UNCONFIRMED_GRACE_MS = 30_000;
@@ -19,7 +18,7 @@ export class RecoverUnconfirmedOperationsUseCase {
 
   constructor(
     private readonly store: OperationStore,
-    private readonly completion: TargetCompletion,
+    private readonly lanes: LaneStarter,
   ) {}
 
   async execute(): Promise<number> {
@@ -33,12 +32,7 @@ export class RecoverUnconfirmedOperationsUseCase {
 
   private async recover(id: string): Promise<void> {
     const stored = await this.store.get(id);
-    if (stored) {
-      for (const [index, update] of stored.updates.entries()) {
-        const head = await this.store.laneHead(update);
-        if (head === formatTargetRef({ operationId: id, index })) await this.completion.startLaneEntry(head);
-      }
-    }
+    if (stored) await this.lanes.startHeadsOf(stored);
     await this.store.confirmEnqueued(id);
   }
 }

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ProblemException } from '@rpg/common';
 import { ProviderAdapterRegistry } from '@rpg/providers';
-import { Operation, SkippedTarget, TERMINAL_OPERATION_STATUSES, Update, ValidatedUpdateRequest, targetKey, validateUpdateRequest } from '@rpg/routing-policy';
+import { Operation, SkippedTarget, TERMINAL_OPERATION_STATUSES, Update, ValidatedUpdateRequest, targetKey } from '@rpg/routing-policy';
 import { IdempotencyStore } from '../../idempotency.store';
 import { IdempotentAcceptance } from '../../idempotent-acceptance';
 import { OperationStore, StoredOperation } from '../../operation.store';
+import { REVERT_REFUSED, revertUpdateErrors } from '../../revert-updates';
 import { AcceptUpdateUseCase } from '../accept-update/accept-update.usecase';
 import { DriftItem, GetDriftUseCase, TargetDrift, WRITTEN_THEN_FAILED } from '../get-drift/get-drift.usecase';
 import { GetOperationUseCase } from '../get-operation/get-operation.usecase';
@@ -138,16 +139,9 @@ export class RevertOperationUseCase {
    * the API cannot express as a change is a 422 naming the fields, before anything is stored.
    */
   private checked(updates: Update[], command: RevertOperationCommand): ValidatedUpdateRequest {
-    let request: ValidatedUpdateRequest;
-    try {
-      request = validateUpdateRequest({ updates });
-    } catch (error) {
-      if (!(error instanceof ProblemException)) throw error;
-      throw ProblemException.unprocessable(error.errors ?? [], 'The state before the change cannot be sent back as an update.');
-    }
-    const refused = this.adapters.refusedChanges(request.updates);
-    if (refused.length) throw ProblemException.unprocessable(refused, 'The state before the change cannot be sent back as an update.');
-    return { ...request, reference: command.reference, callbackUrl: command.callbackUrl };
+    const errors = revertUpdateErrors(this.adapters, updates);
+    if (errors.length) throw ProblemException.unprocessable(errors.slice(0, 100), `${REVERT_REFUSED}.`);
+    return { updates, dryRun: false, reference: command.reference, callbackUrl: command.callbackUrl };
   }
 
   /**
