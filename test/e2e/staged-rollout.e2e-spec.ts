@@ -31,8 +31,15 @@ async function patchesOf(h: Harness, n: number): Promise<{ at: number; body: any
   return (log as { method: string; path: string; at: number; body: any }[]).filter((e) => e.method === 'PATCH' && e.path.includes(SEED.l7(n)));
 }
 
-/** The third target (index 2, L7 policy 3) is refused by the provider: a failure in batch 2 of [1, 3, "rest"]. */
-const failThirdTarget = (h: Harness) => refuseL7Patches(h, 3);
+/**
+ * The third target (index 2, L7 policy 3) is refused by the provider: a failure in batch 2 of [1, 3, "rest"]. Refused
+ * after 500 ms, so the other two targets of batch 2 have usually started by then; on a machine so busy that one has not,
+ * it is cancelled (correctly), and the tests derive what they expect from `BATCH_2_OTHERS`' statuses.
+ */
+const failThirdTarget = (h: Harness) => refuseL7Patches(h, 3, 500);
+/** The other targets of batch 2 (indexes), started beside the refused one: SUCCEEDED, or CANCELLED if not yet started. */
+const BATCH_2_OTHERS = [1, 3];
+const succeededIndexes = (op: any): number[] => op.results.filter((r: any) => r.status === 'SUCCEEDED').map((r: any) => r.index);
 
 const renameAll = (tag: string, rollout: object) => ({
   reference: `rollout-${tag}`,
@@ -67,7 +74,10 @@ describe('staged rollout', () => {
     const op = await finished(h, res.body.id);
     expect(op.status).toBe('PARTIALLY_SUCCEEDED');
     expect(op.rollout).toMatchObject({ current: 1, state: 'HALTED' });
-    expect(op.results.map((r: any) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'FAILED', 'SUCCEEDED', ...Array(6).fill('CANCELLED')]);
+    expect(op.results[0].status).toBe('SUCCEEDED');
+    expect(op.results[2].status).toBe('FAILED');
+    for (const i of BATCH_2_OTHERS) expect(['SUCCEEDED', 'CANCELLED']).toContain(op.results[i].status);
+    expect(op.results.slice(4).map((r: any) => r.status)).toEqual(Array(6).fill('CANCELLED'));
     expect(op.results[2].error).toMatchObject({ code: 'VALIDATION_FAILED', providerStatus: 400 });
     for (const r of op.results.slice(4)) {
       expect(r.error.code).toBe('CANCELLED_BY_ROLLOUT');
@@ -78,7 +88,12 @@ describe('staged rollout', () => {
       expect(await l7Name(h, n)).toBe(initialNames[n]);
     }
     expect(await l7Name(h, 1)).toBe('halt-1');
-    expect(await l7Name(h, 4)).toBe('halt-4');
+    // a started target of batch 2 finished its write; a cancelled one was never written
+    for (const i of BATCH_2_OTHERS) {
+      const n = i + 1;
+      expect(await l7Name(h, n)).toBe(op.results[i].status === 'SUCCEEDED' ? `halt-${n}` : initialNames[n]);
+      if (op.results[i].status === 'CANCELLED') expect(await patchesOf(h, n)).toHaveLength(0);
+    }
   });
 
   it('continue: the failure in batch 2 changes nothing for batch 3, which runs after it; PARTIALLY_SUCCEEDED, COMPLETED', async () => {
@@ -112,28 +127,33 @@ describe('staged rollout', () => {
       const compensationId = op.results[0].compensation.operationId;
       expect(compensationId).toMatch(/^op_/);
       expect(op.revertedBy).toEqual([compensationId]);
-      for (const i of [0, 1, 3]) expect(op.results[i].compensation).toEqual({ status: 'SUCCEEDED', operationId: compensationId });
+      const changed = succeededIndexes(op);
+      expect(changed).toEqual(expect.arrayContaining([0]));
+      expect(changed.every((i) => i === 0 || BATCH_2_OTHERS.includes(i))).toBe(true);
+      for (const i of changed) expect(op.results[i].compensation).toEqual({ status: 'SUCCEEDED', operationId: compensationId });
       expect(op.results[2].compensation).toBeUndefined(); // refused by the provider: nothing was written
       for (const r of op.results.slice(4)) expect(r).toMatchObject({ status: 'CANCELLED', error: { code: 'CANCELLED_BY_ROLLOUT' } });
+      const cancelledIndexes = op.results.filter((r: any) => r.status === 'CANCELLED').map((r: any) => r.index);
+      for (const i of cancelledIndexes) expect(op.results[i].compensation).toBeUndefined();
       for (const n of TEN) expect(await l7Name(h, n)).toBe(initialNames[n]);
 
       const restoring = await getOp(h, compensationId);
       expect(restoring).toMatchObject({ revertOf: op.id, status: 'SUCCEEDED', reference: 'rollout-rev' });
-      expect(restoring.results.map((r: any) => r.target.id)).toEqual([1, 2, 4].map((n) => SEED.l7(n)));
+      expect(restoring.results.map((r: any) => r.target.id)).toEqual(changed.map((i) => SEED.l7(i + 1)));
 
       // operation.target.completed for every target (cancelled ones included), a second one per compensated target,
       // and operation.completed last with ROLLED_BACK
       const hits = await waitFor(() => {
         const mine = receiver.forOperation(op.id);
-        return mine.some((x: Hit) => x.event.type === 'operation.completed') && mine.length >= 14 ? mine : undefined;
+        return mine.some((x: Hit) => x.event.type === 'operation.completed') && mine.length >= 11 + changed.length ? mine : undefined;
       }, 30_000);
       const targetEvents = hits.filter((x: Hit) => x.event.type === 'operation.target.completed');
       const ids = new Set(targetEvents.map((x: Hit) => x.headers['webhook-id']));
-      expect(ids.size).toBe(13);
+      expect(ids.size).toBe(10 + changed.length);
       const cancelled = targetEvents.filter((x: Hit) => x.event.data.result.status === 'CANCELLED');
-      expect(new Set(cancelled.map((x: Hit) => x.event.data.result.index))).toEqual(new Set([4, 5, 6, 7, 8, 9]));
+      expect(new Set(cancelled.map((x: Hit) => x.event.data.result.index))).toEqual(new Set(cancelledIndexes));
       const compensated = targetEvents.filter((x: Hit) => x.event.data.result.compensation?.status === 'SUCCEEDED');
-      expect(new Set(compensated.map((x: Hit) => x.event.data.result.index))).toEqual(new Set([0, 1, 3]));
+      expect(new Set(compensated.map((x: Hit) => x.event.data.result.index))).toEqual(new Set(changed));
       const completed = hits.filter((x: Hit) => x.event.type === 'operation.completed');
       expect(completed.map((x: Hit) => x.event.data.status)).toEqual(['ROLLED_BACK']);
       expect(hits[hits.length - 1].event.type).toBe('operation.completed');

@@ -44,10 +44,14 @@ export async function outOfBandL7Rename(h: SandboxHolder, n: number, name: strin
   }
 }
 
-/** Gcore refuses every PATCH of L7 policy n with a 400 (ValidationError "position is taken"): a target that fails before anything is written. */
-export async function refuseL7Patches(h: SandboxHolder, n: number): Promise<void> {
+/**
+ * Gcore refuses every PATCH of L7 policy n with a 400 (ValidationError "position is taken"), after `delayMs`: a target
+ * that fails before anything is written.
+ */
+export async function refuseL7Patches(h: SandboxHolder, n: number, delayMs = 0): Promise<void> {
   await sandboxControl(h, 'POST', '/__sandbox/faults', {
     method: 'PATCH',
+    delayMs,
     path: SEED.l7(n),
     count: -1,
     status: 400,
