@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Child, freePort, percentile, rssOf, sleep, spawnNode, stopChild, tailOf, waitFor } from './bench/lib';
+import { WORKER_NODE_FLAGS } from './node-flags';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
 const RATE = Number(process.env.SOAK_RATE ?? 25);
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   };
   const children: Child[] = [
     spawnNode('sandbox', join(dist, 'provider-sandbox/src/main.js'), { ...env, SANDBOX_PORT: String(sandboxPort), SANDBOX_TASK_DURATION_MS: '800' }, logDir),
-    spawnNode('worker', join(dist, 'worker/src/main.js'), env, logDir),
+    spawnNode('worker', join(dist, 'worker/src/main.js'), env, logDir, [...WORKER_NODE_FLAGS]),
     spawnNode('gateway', join(dist, 'gateway/src/main.js'), env, logDir),
   ];
   const redis = new Redis(REDIS_URL);

@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { loadAppConfigOrExit } from '@rpg/config';
+import { WORKER_NODE_FLAGS } from './node-flags';
 
 const dist = join(__dirname, '..', 'apps');
 loadAppConfigOrExit(); // also puts .env into process.env, which the children inherit
@@ -15,8 +16,8 @@ const needsSandbox = !env.GCORE_API_URL || !env.APINIZER_API_URL;
 const children: ChildProcess[] = [];
 let stopping = false;
 
-function run(name: string, script: string, extraEnv: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, [join(dist, script)], { env: { ...env, ...extraEnv }, stdio: 'inherit' });
+function run(name: string, script: string, extraEnv: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, join(dist, script)], { env: { ...env, ...extraEnv }, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (stopping) return;
     console.error(`${name} exited (${signal ?? code}); stopping the others`);
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     run('sandbox', 'provider-sandbox/src/main.js', { SANDBOX_PORT: sandboxPort });
     await waitForHttp(`http://127.0.0.1:${sandboxPort}/apiops/test/healthcheck`, 10_000);
   }
-  run('worker', 'worker/src/main.js');
+  run('worker', 'worker/src/main.js', {}, WORKER_NODE_FLAGS);
   // the gateway last, once the worker is up: its closing lines (docs URL, dev key) are then the last a person sees
   const metricsPort = env.WORKER_METRICS_PORT ?? '9464';
   if (metricsPort !== '0') await waitForHttp(`http://127.0.0.1:${metricsPort}/health/live`, 20_000).catch(() => undefined);

@@ -13,6 +13,7 @@ import { BenchHttp } from './http';
 import { Child, canConnect, freePort, spawnCmd, spawnNode, stopChild, tailOf, waitFor } from './lib';
 import { updateBody } from './operations';
 import { BenchOptions } from './options';
+import { WORKER_NODE_FLAGS } from '../node-flags';
 
 /**
  * The gateway's per-API-key limit (RATE_LIMIT_PER_MINUTE, the largest its config takes): out of the way of a load test,
@@ -117,14 +118,17 @@ export class BenchStack {
     this.adopt(sandbox, bare, peer);
     await waitFor('sandbox', async () => (await http.sandbox('GET', '/__sandbox/config')).status === 200, 15_000, 100);
 
-    const worker = spawnNode('worker', join(dist, 'apps/worker/src/main.js'), this.appEnv(redisUrl, {}), logDir);
+    const worker = spawnNode('worker', join(dist, 'apps/worker/src/main.js'), this.appEnv(redisUrl, {}), logDir, [...WORKER_NODE_FLAGS]);
     const cpuProfileFile = join(logDir, 'gateway.cpuprofile');
     const gateway = spawnNode(
       'gateway',
       join(dist, 'apps/gateway/src/main.js'),
       this.appEnv(redisUrl, { PORT: String(endpoints.gatewayPort), HOST: '127.0.0.1', BENCH_CPU_PROFILE: cpuProfileFile }),
       logDir,
-      options.profile ? ['-r', join(dist, 'scripts/bench/profile-preload.js')] : [],
+      [
+        ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        ...(options.profile ? ['-r', join(dist, 'scripts/bench/profile-preload.js')] : []),
+      ],
     );
     this.adopt(worker, gateway);
     await waitFor('gateway /health/ready', async () => (await http.request('GET', `${endpoints.gateway}/health/ready`)).status === 200, 60_000, 200);

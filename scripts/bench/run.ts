@@ -15,8 +15,8 @@
  *                      operation.completed at the subscriber; GETs per task; vs the official SDK's fixed 3 s schedule
  *   3 task hints       the same with a signed gcore.task.updated sent when each task finishes (runs alongside 2)
  *   5 webhook fan-out  backlog of deliveries built while the queue is paused, then drained by one worker
- *   4 many in flight   10,000 operations with tasks of 30-60 s: completion, lateness of every scheduled poll (BullMQ
- *                      events stream: 'delayed' timestamp → 'active'), worker peak RSS (/proc VmHWM)
+ *   4 many in flight   10,000 operations with tasks of 30-60 s: completion, lateness of scheduled polls (sampled from the
+ *                      task-loop schedule every 20 ms: upper bounds), worker peak RSS (/proc VmHWM)
  *
  * --quick scales every scenario down (whole run well under 2 minutes). --profile runs scenario 1 only with the gateway's
  * V8 CPU profiler on during the max-throughput run and prints the top costs. Sandbox latency and task durations:

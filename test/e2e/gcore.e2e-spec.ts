@@ -1,8 +1,5 @@
-import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
-import { GcoreTaskWatcher } from '@rpg/gcore-tasks';
+import { GcoreTaskLoopStore, GcoreTaskWatcher } from '@rpg/gcore-tasks';
 import { RecordTaskStateUseCase } from '@rpg/operations';
-import { GcoreTaskJob, QUEUES, jobIds } from '@rpg/queues';
 import { Harness, SEED, auth, l7Target, lbTarget, sandboxControl, startHarness, waitFor, waitForOperation } from '../support/harness';
 
 /**
@@ -227,9 +224,9 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
       expect(op.results[0].error).toMatchObject({ code: 'TASK_FAILED', message: expect.stringContaining(taskIds[1]) });
     });
 
-    it('coalescing: two waiters on one task id share one BullMQ job and one GET per tick', async () => {
+    it('coalescing: two waiters on one task id share one poll loop and one GET per tick', async () => {
       const watcher = h.worker!.get(GcoreTaskWatcher, { strict: false });
-      const queue = h.worker!.get<Queue<GcoreTaskJob>>(getQueueToken(QUEUES.gcoreTasks), { strict: false });
+      const loops = h.worker!.get(GcoreTaskLoopStore, { strict: false });
       const recordTask = h.worker!.get(RecordTaskStateUseCase, { strict: false });
       const told = jest.spyOn(recordTask, 'execute');
       try {
@@ -241,13 +238,16 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
           watcher.watch([taskId], { operationId: 'op_COALESCEB', index: 3 }),
         ]);
         expect([a, b]).toEqual([[], []]);
-        const jobs = (await queue.getJobs(['delayed', 'waiting', 'active', 'completed', 'failed', 'prioritized'])).filter((j) => j.data.taskId === taskId);
-        expect(jobs.map((j) => j.id)).toEqual([jobIds.gcoreTask(taskId)]);
+        // one loop, started by the first waiter (the second joined it: its state is still the start's)
+        const loop = await loops.find(taskId);
+        expect(loop).toMatchObject({ loop: { taskId, polls: 0 }, ended: false, failures: 0 });
+        expect((await h.redis.zrange(`{${h.prefix}}:task-loops`, 0, -1)).filter((id) => id === taskId)).toEqual([taskId]);
         expect((await h.redis.smembers(`{${h.prefix}}:taskw:${taskId}`)).sort()).toEqual(['op_COALESCEA#0', 'op_COALESCEB#3']);
 
-        // the loop ends once the task is FINISHED, and its job is removed (a later waiter needs a fresh loop)
+        // the loop ends once the task is FINISHED, and is removed once both waiters were told (a later waiter needs a fresh loop)
         await waitFor(async () => told.mock.calls.filter(([{ settled: s }]) => s.task.id === taskId && s.task.state === 'FINISHED').length === 2, 10_000);
-        await waitFor(async () => (await queue.getJob(jobIds.gcoreTask(taskId))) === undefined, 5_000);
+        await waitFor(async () => (await loops.find(taskId)) === null, 5_000);
+        expect(await h.redis.exists(`{${h.prefix}}:task-loop:${taskId}`)).toBe(0);
         // one loop: the GETs of the task are one tick apart (two loops would interleave them)
         const gets = await calls(h, 'GET', taskPath(taskId));
         expect(gets.length).toBeGreaterThanOrEqual(3);
@@ -259,9 +259,10 @@ describe('Gcore adapter (L7 policies, load balancers, tasks, provider faults)', 
           .map(([{ waiter: w }]) => `${w.operationId}#${w.index}`);
         expect(finished.sort()).toEqual(['op_COALESCEA#0', 'op_COALESCEB#3']);
 
-        // a waiter arriving after the end gets the outcome at once: no new job, no new GET
+        // a waiter arriving after the end gets the outcome at once: no new loop, no new GET
         const late = await watcher.watch([taskId], { operationId: 'op_COALESCEC', index: 0 });
         expect(late).toEqual([{ task: { id: taskId, state: 'FINISHED', error: null } }]);
+        expect(await loops.find(taskId)).toBeNull();
         expect((await calls(h, 'GET', taskPath(taskId))).length).toBe(gets.length);
       } finally {
         told.mockRestore();

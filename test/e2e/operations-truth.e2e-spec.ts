@@ -1,6 +1,7 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
+import { GcoreTaskWatcher } from '@rpg/gcore-tasks';
 import { LaneStarter, OperationStore, newSortableId } from '@rpg/operations';
 import { QUEUES, jobIds } from '@rpg/queues';
 import { ALL_ERROR_CODES } from '@rpg/routing-policy';
@@ -133,7 +134,7 @@ describe('operational truth', () => {
     });
   });
 
-  describe('an internal error in a gcore-tasks job', () => {
+  describe('an internal error in a gcore-tasks poll', () => {
     it('ends the loop at once: no retry, one error line with the task and operation ids, the waiting target FAILED INTERNAL_ERROR', async () => {
       // the task runs long enough for the loop to be corrupted between two polls
       await sandboxControl(h, 'PATCH', '/__sandbox/config', { taskDurationMs: 60_000 });
@@ -147,38 +148,37 @@ describe('operational truth', () => {
         const op = (await h.http.get(`/v1/operations/${id}`).set(auth())).body;
         return op.results?.[0]?.status === 'RUNNING' ? (op.results[0].gcore?.taskIds?.[0] as string | undefined) : undefined;
       });
-      const queue = h.gateway.get<Queue>(getQueueToken(QUEUES.gcoreTasks), { strict: false });
-      const jobId = jobIds.gcoreTask(taskId);
-      // a malformed payload, written straight into the job's hash while it waits for its next poll (atomically: a run
-      // in progress would write its data back), then run at once
+      const loopsKey = `{${h.prefix}}:task-loops`;
+      const loopKey = `{${h.prefix}}:task-loop:${taskId}`;
+      // a malformed loop state, written straight into the loop's hash while it waits for its next poll (atomically: a
+      // poll in progress, whose score is its lease and not its due time, would write its state back), then run at once
+      const corruptWhileWaiting = [
+        "local score = redis.call('ZSCORE', KEYS[1], ARGV[1])",
+        "if score and tonumber(score) == tonumber(redis.call('HGET', KEYS[2], 'due')) then",
+        "  redis.call('HSET', KEYS[2], 'data', 'null') return 1",
+        'end return 0',
+      ].join('\n');
       await waitFor(
         async () => {
-          const corrupted = await h.redis.eval(
-            "if redis.call('ZSCORE', KEYS[2], ARGV[1]) then redis.call('HSET', KEYS[1], 'data', 'null') return 1 end return 0",
-            2,
-            queue.toKey(jobId),
-            queue.toKey('delayed'),
-            jobId,
-          );
+          const corrupted = await h.redis.eval(corruptWhileWaiting, 2, loopsKey, loopKey, taskId);
           return corrupted === 1;
         },
         10_000,
         20,
       );
       const started = Date.now();
-      await (await queue.getJob(jobId))!.promote();
+      // from the gateway: the worker's poller hears of it over pub/sub
+      expect(await h.gateway.get(GcoreTaskWatcher, { strict: false }).pollNow(taskId)).toBe('promoted');
 
-      const op = await waitForOperation(h, id, 10_000); // the loop's 1000 attempts would keep the target waiting
+      const op = await waitForOperation(h, id, 10_000); // a loop retried with backoff would keep the target waiting
       expect(Date.now() - started).toBeLessThan(4_000);
       expect(op.status).toBe('FAILED');
       expect(op.results[0].error).toEqual({ code: 'INTERNAL_ERROR', message: expect.any(String) });
       expect(op.results[0].error.message).not.toMatch(/TypeError|\bat .+\.[jt]s:\d+|null/);
       expect(op.results[0].gcore.taskIds).toEqual([taskId]);
 
-      // the job failed for good, on its first failure
-      const job = await waitFor(async () => ((await queue.getJobState(jobId)) === 'failed' ? queue.getJob(jobId) : undefined));
-      expect(job.attemptsMade).toBeLessThanOrEqual(1);
-      expect(job.failedReason).toMatch(/internal error/);
+      // the loop is gone for good, on its first failure
+      await waitFor(async () => (await h.redis.exists(loopKey)) === 0 && (await h.redis.zscore(loopsKey, taskId)) === null);
 
       const errors = await waitFor(() => {
         const lines = parsed(h).filter((l) => l.level >= 50 && JSON.stringify(l).includes(taskId));
@@ -186,11 +186,12 @@ describe('operational truth', () => {
       });
       await new Promise((r) => setTimeout(r, 1_500)); // a retry (1 s backoff) would have logged again by now
       expect(parsed(h).filter((l) => l.level >= 50 && JSON.stringify(l).includes(taskId))).toHaveLength(1);
-      expect(await job.getState()).toBe('failed');
+      expect(await h.redis.zscore(loopsKey, taskId)).toBeNull();
       expect(errors[0]).toMatchObject({
         queue: 'gcore-tasks',
         job: 'poll',
-        jobId,
+        jobId: `task-${taskId}`,
+        attemptsMade: 0,
         taskId,
         operationId: id,
         waiters: [`${id}#0`],

@@ -213,7 +213,7 @@ async function terminalCount(redis: Redis, prefix: string): Promise<number> {
   return counts.reduce((a, b) => a + b, 0);
 }
 
-/** Gcore task loops waiting in BullMQ between two polls. */
+/** Gcore task loops in flight (the poll schedule: waiting for their next poll, or being polled). */
 async function midPollCount(redis: Redis, prefix: string): Promise<number> {
-  return redis.zcard(`{${prefix}}:gcore-tasks:delayed`);
+  return redis.zcard(`{${prefix}}:task-loops`);
 }

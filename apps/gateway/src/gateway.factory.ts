@@ -72,7 +72,7 @@ export async function createGatewayApp(config: AppConfig, logger: Logger = creat
   acceptJsonBodiesOnly(adapter);
   keepProblemErrorHandler(adapter, logger);
   observeRequestDurations(fastify, app.get(ServiceMetrics));
-  await addSecurityHeaders(fastify);
+  addSecurityHeaders(fastify);
   await mountBullBoard(app);
   await serveConsole(fastify);
   serveOpenApi(app);

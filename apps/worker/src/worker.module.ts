@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CommonModule } from '@rpg/common';
 import { AppConfig, AppConfigModule } from '@rpg/config';
-import { GcoreTaskSweepModule, GcoreTasksModule } from '@rpg/gcore-tasks';
+import { GcoreTaskPollerModule, GcoreTaskSweepModule, GcoreTasksModule } from '@rpg/gcore-tasks';
 import { ObservabilityModule } from '@rpg/observability';
 import { OperationExecutionModule, OperationsModule } from '@rpg/operations';
 import { ProvidersModule } from '@rpg/providers';
@@ -14,6 +14,8 @@ import { ProviderCallsProcessor } from './processors/provider-calls.processor';
 import { RolloutsProcessor } from './processors/rollouts.processor';
 import { WebhookDeliveriesProcessor } from './processors/webhook-deliveries.processor';
 import { WebhookEventsProcessor } from './processors/webhook-events.processor';
+import { OperationDispatchLoop } from './loops/operation-dispatch.loop';
+import { GcoreTaskPollLoop } from './loops/gcore-task-poll.loop';
 
 @Module({})
 export class WorkerModule {
@@ -31,9 +33,19 @@ export class WorkerModule {
         OperationExecutionModule,
         GcoreTasksModule,
         GcoreTaskSweepModule,
+        GcoreTaskPollerModule,
         WebhooksModule,
       ],
-      providers: [ProviderCallsProcessor, GcoreTasksProcessor, WebhookEventsProcessor, WebhookDeliveriesProcessor, MaintenanceProcessor, RolloutsProcessor],
+      providers: [
+        ProviderCallsProcessor,
+        GcoreTasksProcessor,
+        WebhookEventsProcessor,
+        WebhookDeliveriesProcessor,
+        MaintenanceProcessor,
+        RolloutsProcessor,
+        OperationDispatchLoop,
+        GcoreTaskPollLoop,
+      ],
     };
   }
 }

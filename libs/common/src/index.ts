@@ -4,6 +4,7 @@ export * from './problem-reply';
 export * from './problem-exception.filter';
 export * from './api-key.guard';
 export * from './validation';
+export * from './compiled-dto-validator';
 export * from './outbound-url.policy';
 export * from './common.module';
 export * from './signed-token';

@@ -1,6 +1,7 @@
 import { ValidationPipe } from '@nestjs/common';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { IsOptional, ValidateBy, ValidateIf, validateSync } from 'class-validator';
+import { DtoCompileError, DtoValidator, compileDto, isPresent, notAnObject } from './compiled-dto-validator';
 import { FieldError, NOT_NULL_CONSTRAINT, ProblemException, flattenValidationErrors } from './problem';
 
 /**
@@ -9,7 +10,8 @@ import { FieldError, NOT_NULL_CONSTRAINT, ProblemException, flattenValidationErr
  */
 export function IsOptionalNonNull(): PropertyDecorator {
   return (target: object, key: string | symbol) => {
-    ValidateIf((_, value) => value !== undefined)(target, key);
+    // isPresent: the compiled validators know it reads only the value
+    ValidateIf(isPresent)(target, key);
     ValidateBy({ name: NOT_NULL_CONSTRAINT, validator: { validate: (value) => value !== null, defaultMessage: () => 'must not be null' } })(target, key);
   };
 }
@@ -21,14 +23,41 @@ export function IsOptionalNullable(): PropertyDecorator {
 
 export const STRICT_VALIDATION = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } as const;
 
-/** Validates a plain value against a DTO class; unknown fields are errors. Returns the instance or the field errors. */
-export function validateDto<T extends object>(cls: ClassConstructor<T>, value: unknown, pathPrefix: string): { value?: T; errors: FieldError[] } {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { errors: [{ path: pathPrefix || '(body)', message: 'must be an object' }] };
-  }
+/**
+ * validateDto as class-validator reads it (plainToInstance, validateSync, flattenValidationErrors): the reference the
+ * compiled validators are tested against, and the reading of a class compileDto cannot reproduce. Returns the instance.
+ */
+export function validateDtoByClassValidator<T extends object>(
+  cls: ClassConstructor<T>,
+  value: unknown,
+  pathPrefix: string,
+): { value?: T; errors: FieldError[] } {
+  const notObject = notAnObject(value, pathPrefix);
+  if (notObject) return { errors: notObject };
   const instance = plainToInstance(cls, value, { enableImplicitConversion: false });
   const errors = validateSync(instance as object, STRICT_VALIDATION);
   return errors.length ? { errors: flattenValidationErrors(errors, pathPrefix) } : { value: instance, errors: [] };
+}
+
+const validators = new WeakMap<ClassConstructor<object>, DtoValidator<object>>();
+
+/**
+ * Validates a plain value against a DTO class; unknown fields are errors. Returns the value (the caller's object, not a
+ * class instance) or the field errors. The class is compiled once (compileDto); a class the compiler cannot reproduce
+ * exactly keeps the class-validator reading (same answers, slower) rather than failing here.
+ */
+export function validateDto<T extends object>(cls: ClassConstructor<T>, value: unknown, pathPrefix: string): { value?: T; errors: FieldError[] } {
+  let validate = validators.get(cls);
+  if (!validate) {
+    try {
+      validate = compileDto(cls);
+    } catch (error) {
+      if (!(error instanceof DtoCompileError)) throw error;
+      validate = (v, prefix) => validateDtoByClassValidator(cls, v, prefix);
+    }
+    validators.set(cls, validate);
+  }
+  return validate(value, pathPrefix) as { value?: T; errors: FieldError[] };
 }
 
 /** The global pipe for ordinary DTO bodies/queries: strict, problem+json errors with field paths. */
@@ -40,20 +69,6 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/** Nesting depth of a parsed JSON value, computed without recursion (a 10,000-deep body must not blow the stack). */
-function jsonDepth(value: unknown, limit: number): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > max) max = depth;
-    if (max > limit) return max;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-  return max;
-}
-
 export const MAX_JSON_DEPTH = 32;
 /** Keys refused anywhere in a body: they reach prototypes (class-transformer calls `new value.constructor()`, merges, ...). */
 export const FORBIDDEN_JSON_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -61,6 +76,7 @@ const MAX_BODY_ERRORS = 20;
 /** String.prototype.isWellFormed (Node >= 20; not yet in this TypeScript lib). */
 const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
+const FORBIDDEN_KEY_MESSAGE = `is a forbidden key (${[...FORBIDDEN_JSON_KEYS].join(', ')} are refused anywhere in a body)`;
 
 /** `parent.key`, or `parent["odd key"]` (JSON-escaped, so a lone surrogate in a key shows as \ud800, never raw). */
 export function jsonPath(parent: string, key: string | number): string {
@@ -73,36 +89,65 @@ export function jsonPath(parent: string, key: string | number): string {
  * Checks every key and value of a parsed JSON body once, before any DTO or merge code sees it: nesting depth, the
  * prototype keys, ill-formed Unicode (lone surrogates) in keys and strings, and numbers JSON.parse could not hold
  * exactly (1e400 becomes Infinity, 9007199254740993 becomes ...992: both are refused, never passed on rounded).
- * Returns the errors in document order (at most 20); no recursion, so any depth is safe.
+ * Returns the errors in document order (at most 20), or only the depth error when the body nests too deep.
+ * One pass without recursion (any depth is safe); a path is built only for containers and for what is refused (this
+ * runs on every request: eager path strings for every leaf were most of its allocations).
  */
 export function checkJsonBody(body: unknown): FieldError[] {
-  if (jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return [{ path: '(body)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }];
   const errors: FieldError[] = [];
-  const stack: [unknown, string][] = [[body, '']];
-  while (stack.length && errors.length < MAX_BODY_ERRORS) {
-    const [value, path] = stack.pop()!;
-    const at = path || '(body)';
+  const add = (path: string, message: string) => void (errors.length < MAX_BODY_ERRORS && errors.push({ path: path || '(body)', message }));
+  // parallel stacks: the value, its parent container's path, its key there (null: the body), its depth, whether its own checks run
+  // (the children of a refused key are only measured: the depth limit holds under them too)
+  const values: unknown[] = [body];
+  const parents: string[] = [''];
+  const keys: (string | number | null)[] = [null];
+  const depths: number[] = [1];
+  const checked: boolean[] = [true];
+  while (values.length) {
+    const value = values.pop();
+    const parent = parents.pop()!;
+    const key = keys.pop()!;
+    const depth = depths.pop()!;
+    const check = checked.pop()!;
     if (typeof value === 'string') {
-      if (!isWellFormed(value)) errors.push({ path: at, message: 'must be well-formed Unicode (it holds a lone surrogate)' });
+      if (check && !isWellFormed(value)) add(key === null ? parent : jsonPath(parent, key), 'must be well-formed Unicode (it holds a lone surrogate)');
     } else if (typeof value === 'number') {
-      if (!Number.isFinite(value)) errors.push({ path: at, message: 'is out of range (not a finite number)' });
+      if (!check) continue;
+      if (!Number.isFinite(value)) add(key === null ? parent : jsonPath(parent, key), 'is out of range (not a finite number)');
       else if (Number.isInteger(value) && !Number.isSafeInteger(value))
-        errors.push({ path: at, message: 'is outside the safe integer range ±(2^53-1): it cannot be kept exactly' });
-    } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], jsonPath(path, i)]);
+        add(key === null ? parent : jsonPath(parent, key), 'is outside the safe integer range ±(2^53-1): it cannot be kept exactly');
     } else if (value !== null && typeof value === 'object') {
-      const children: [unknown, string][] = [];
-      for (const key of Object.keys(value)) {
-        const keyPath = jsonPath(path, key);
-        if (FORBIDDEN_JSON_KEYS.has(key))
-          errors.push({ path: keyPath, message: `is a forbidden key (${[...FORBIDDEN_JSON_KEYS].join(', ')} are refused anywhere in a body)` });
-        else if (!isWellFormed(key)) errors.push({ path: keyPath, message: 'key must be well-formed Unicode (it holds a lone surrogate)' });
-        else children.push([(value as Record<string, unknown>)[key], keyPath]);
+      if (depth > MAX_JSON_DEPTH) return [{ path: '(body)', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }];
+      const path = key === null ? parent : jsonPath(parent, key);
+      if (Array.isArray(value)) {
+        for (let i = value.length - 1; i >= 0; i--) {
+          values.push(value[i]);
+          parents.push(path);
+          keys.push(i);
+          depths.push(depth + 1);
+          checked.push(check);
+        }
+        continue;
       }
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+      const names = Object.keys(value);
+      const refused: boolean[] = names.map((name) => FORBIDDEN_JSON_KEYS.has(name) || !isWellFormed(name));
+      if (check) {
+        for (let i = 0; i < names.length; i++) {
+          if (!refused[i]) continue;
+          if (FORBIDDEN_JSON_KEYS.has(names[i])) add(jsonPath(path, names[i]), FORBIDDEN_KEY_MESSAGE);
+          else add(jsonPath(path, names[i]), 'key must be well-formed Unicode (it holds a lone surrogate)');
+        }
+      }
+      for (let i = names.length - 1; i >= 0; i--) {
+        values.push((value as Record<string, unknown>)[names[i]]);
+        parents.push(path);
+        keys.push(names[i]);
+        depths.push(depth + 1);
+        checked.push(check && !refused[i]);
+      }
     }
   }
-  return errors.slice(0, MAX_BODY_ERRORS);
+  return errors;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });

@@ -15,7 +15,8 @@ describe('Gcore task records and sweep marks (real Redis)', () => {
   const keys = new GcoreTaskKeys(new RedisKeys({ queuePrefix: prefix } as AppConfig));
   const key = (...parts: string[]) => `{${prefix}}:${parts.join(':')}`;
   const scope = '7:8';
-  const taskKeys = (taskId: string) => ({ task: keys.task(taskId), waiters: keys.waiters(taskId), inflight: keys.inflight(scope) });
+  const taskKeys = (taskId: string) => ({ task: keys.task(taskId), waiters: keys.waiters(taskId), inflight: keys.inflight(scope), loop: keys.loop(taskId) });
+  const registerKeys = (taskId: string) => ({ ...taskKeys(taskId), scopes: keys.scopes(), loops: keys.loops() });
   const register = registerWaiterScript.on(redis);
   const settle = settleTaskScript.on(redis);
   const abandon = abandonTaskScript.on(redis);
@@ -31,13 +32,16 @@ describe('Gcore task records and sweep marks (real Redis)', () => {
     expect(parseTargetRef('op_A#12')).toEqual({ operationId: 'op_A', index: 12 });
   });
 
-  it('a waiter registers on an open task (and its scope); the settled record hands every waiter the same end', async () => {
-    const args = (waiter: string) => ({ waiter, ttlSeconds: 60, taskId: 't1', scope, now: 1000 });
-    expect(await register({ ...taskKeys('t1'), scopes: keys.scopes() }, args('op_A#0'))).toBeUndefined();
-    expect(await register({ ...taskKeys('t1'), scopes: keys.scopes() }, args('op_B#1'))).toBeUndefined();
+  it('a waiter registers on an open task (and its scope, and its one poll loop); the settled record hands every waiter the same end', async () => {
+    const args = (waiter: string, now: number) => ({ waiter, ttlSeconds: 60, taskId: 't1', scope, now, loop: `{"taskId":"t1","n":${now}}`, dueAt: now + 5 });
+    expect(await register(registerKeys('t1'), args('op_A#0', 1000))).toBeUndefined();
+    expect(await register(registerKeys('t1'), args('op_B#1', 2000))).toBeUndefined();
     expect((await redis.smembers(key('taskw', 't1'))).sort()).toEqual(['op_A#0', 'op_B#1']);
     expect(await redis.zscore(key('tasks-inflight', scope), 't1')).toBe('1000');
     expect(await redis.smembers(key('tasks-inflight-scopes'))).toEqual([scope]);
+    // the first waiter started the loop; the second joined it
+    expect(await redis.zrange(key('task-loops'), 0, -1, 'WITHSCORES')).toEqual(['t1', '1005']);
+    expect(await redis.hgetall(key('task-loop', 't1'))).toEqual({ data: '{"taskId":"t1","n":1000}', due: '1005', retry: '0' });
 
     const failure = { code: 'TASK_FAILED', message: 'boom' };
     const waiters = await settle(taskKeys('t1'), { ...encodeTaskRecord({ state: 'ERROR', error: 'boom', failure }), ttlSeconds: 60, taskId: 't1' });
@@ -47,9 +51,11 @@ describe('Gcore task records and sweep marks (real Redis)', () => {
     ]);
     expect(await redis.hgetall(key('task', 't1'))).toEqual({ state: 'ERROR', error: 'boom', failure: JSON.stringify(failure), seen: '', v: '2' });
     expect(await redis.zscore(key('tasks-inflight', scope), 't1')).toBeNull();
+    // the loop stays until every waiter was told (the poller removes it then), marked ended
+    expect(await redis.hget(key('task-loop', 't1'), 'ended')).toBe('1');
 
     // a later waiter gets the record at once
-    const late = await register({ ...taskKeys('t1'), scopes: keys.scopes() }, args('op_C#0'));
+    const late = await register(registerKeys('t1'), args('op_C#0', 3000));
     expect(late).toEqual({ state: 'ERROR', error: 'boom', failure, seen: undefined });
     expect(settledTaskOf('t1', late!)).toMatchObject({ task: { id: 't1', state: 'ERROR', error: 'boom' }, failure: { code: 'TASK_FAILED' } });
     expect(await dropEmptyScopeScript.on(redis)({ inflight: keys.inflight(scope), scopes: keys.scopes() }, { scope })).toBe(true);
@@ -62,6 +68,8 @@ describe('Gcore task records and sweep marks (real Redis)', () => {
     const first = await abandon(taskKeys('t2'), { ...record, ttlSeconds: 60, taskId: 't2' });
     expect(first).toEqual({ record: { state: 'UNREADABLE', error: 'bug', failure, seen: 'RUNNING' }, waiters: [{ operationId: 'op_D', index: 2 }] });
     expect(settledTaskOf('t2', first.record)).toEqual({ task: { id: 't2', state: 'RUNNING', error: null }, failure });
+    // without a loop, none is made up
+    expect(await redis.exists(key('task-loop', 't2'))).toBe(0);
 
     // a record as the release before schema versions wrote it (no `v`), with a field of some newer release
     await redis.hset(key('task', 't3'), 'state', 'FINISHED', 'error', '', 'failure', '', 'seen', '', 'later', 'x');
@@ -97,8 +105,7 @@ describe('Gcore task records and sweep marks (real Redis)', () => {
     });
 
     it('a poke is read once', async () => {
-      await trust.poke('t9', 'pages');
-      expect(await redis.get(key('tasksweep-poke', 't9'))).toBe('pages');
+      await redis.set(key('tasksweep-poke', 't9'), 'pages', 'PX', 5000);
       expect(await trust.takePoke('t9')).toBe('pages');
       expect(await trust.takePoke('t9')).toBeNull();
     });

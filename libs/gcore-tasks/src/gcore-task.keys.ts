@@ -12,7 +12,7 @@ export function parseScopeName(name: string): TaskScope | null {
   return m ? { projectId: Number(m[1]), regionId: Number(m[2]) } : null;
 }
 
-/** Redis keys of task tracking: per-task records, per-scope in-flight sets, and the sweep's marks (set and read by GcoreSweepTrust only). */
+/** Redis keys of task tracking: per-task records, the poll schedule, per-scope in-flight sets, and the sweep's marks (set and read by GcoreSweepTrust only). */
 @Injectable()
 export class GcoreTaskKeys {
   constructor(private readonly keys: RedisKeys) {}
@@ -22,6 +22,21 @@ export class GcoreTaskKeys {
   }
   waiters(id: string): string {
     return this.keys.key('taskw', id);
+  }
+  /**
+   * Sorted set: the poll schedule, one member per task id being followed, scored by when its next poll is due (ms), or,
+   * while a worker polls it, by when that worker's lease runs out (a crashed worker's polls come due again then).
+   */
+  loops(): string {
+    return this.keys.key('task-loops');
+  }
+  /** Hash: one task's poll loop between two polls (GcoreTaskLoopStore: its state, due time, failures, end). */
+  loop(id: string): string {
+    return this.keys.key('task-loop', id);
+  }
+  /** Pub/sub channel: a loop was brought forward (pollNow), pollers sleeping until a later due time wake up. */
+  loopsDueChannel(): string {
+    return this.keys.key('task-loops-due');
   }
   /** Sorted set: task ids in flight in one scope, scored by registration time (ms). */
   inflight(scope: string): string {

@@ -29,6 +29,11 @@ export class GcoreTaskSchedule {
     return this.options.initialMs;
   }
 
+  /** The shortest delay nextDelay ever asks for (0.85 of a wait longer than the first delay, or the dense 250 ms). */
+  shortestDelay(): number {
+    return Math.min(Math.round(this.options.initialMs * 0.85), 250);
+  }
+
   /** Delay after the `polls`-th GET found the task still running. */
   nextDelay(polls: number, elapsedMs: number, expectedMs?: number): number {
     if (expectedMs && elapsedMs < expectedMs * 1.5) {

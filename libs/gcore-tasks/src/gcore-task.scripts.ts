@@ -1,6 +1,7 @@
 import { defineScript } from '@rpg/redis';
 import { parseTargetRef } from '@rpg/routing-policy';
 import { TASK_RECORD_LUA, decodeTaskRecord } from './gcore-task-record';
+import { CREATE_LOOP_LUA, END_LOOP_LUA } from './gcore-task-loop.scripts';
 
 const RECORD = TASK_RECORD_LUA;
 /** Arguments of a settled record (SETTLE_TASK, ABANDON_TASK). */
@@ -10,11 +11,12 @@ const SETTLE_VALUES = { state: 'ARGV[1]', error: 'ARGV[2]', failure: 'ARGV[5]', 
 /**
  * Adds the waiter (a target reference) unless the task already settled; replies that record, or undefined. A task with
  * a scope ('' when unknown) joins that scope's in-flight set (scored by `now`, ms), which the sweeper lists in one request.
+ * The task's poll loop starts (`loop`: its JSON, first poll at `dueAt`) unless it runs already: one loop per task id.
  */
 export const registerWaiterScript = defineScript({
   name: 'rpgRegisterWaiter',
-  keys: ['task', 'waiters', 'inflight', 'scopes'] as const,
-  args: ['waiter', 'ttlSeconds', 'taskId', 'scope', 'now'] as const,
+  keys: ['task', 'waiters', 'inflight', 'scopes', 'loops', 'loop'] as const,
+  args: ['waiter', 'ttlSeconds', 'taskId', 'scope', 'now', 'loop', 'dueAt'] as const,
   reply: (record: string[]) => (record.length ? decodeTaskRecord(record) : undefined),
   lua: `
 local state = redis.call('HGET', KEYS[1], ${RECORD.state})
@@ -27,7 +29,7 @@ redis.call('EXPIRE', KEYS[2], tonumber(ARGV[2]))
 if ARGV[4] ~= '' then
   redis.call('ZADD', KEYS[3], 'NX', tonumber(ARGV[5]), ARGV[3])
   redis.call('SADD', KEYS[4], ARGV[4])
-end
+end${CREATE_LOOP_LUA('KEYS[5]', 'KEYS[6]', 'ARGV[3]', 'ARGV[6]', 'ARGV[7]')}
 return {}
 `,
 });
@@ -35,19 +37,19 @@ return {}
 /**
  * Records the end of a task's loop (failure: JSON of the result error, '' when the state says it all; seen: the last
  * state read, '' when none), takes it out of the sweep and hands over its waiters: every waiter, also one registering
- * later, gets the same outcome from this record. The waiter set is kept (until the settled record expires): a worker
- * dying before it told every waiter leaves the job to run again, and that run must find the same waiters (telling a
- * waiter twice changes nothing).
+ * later, gets the same outcome from this record. The loop is marked ended, not removed: a worker dying before it told
+ * every waiter leaves the loop to come due again, and that run tells the waiters this record (the waiter set is kept
+ * until the record expires; telling a waiter twice changes nothing). The poller removes the loop once all were told.
  */
 export const settleTaskScript = defineScript({
   name: 'rpgSettleTask',
-  keys: ['task', 'waiters', 'inflight'] as const,
+  keys: ['task', 'waiters', 'inflight', 'loop'] as const,
   args: SETTLE_ARGS,
   reply: (waiters: string[]) => waiters.map(parseTargetRef),
   lua: `
 redis.call('HSET', KEYS[1], ${RECORD.set(SETTLE_VALUES)})
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-redis.call('ZREM', KEYS[3], ARGV[4])
+redis.call('ZREM', KEYS[3], ARGV[4])${END_LOOP_LUA('KEYS[4]')}
 local waiters = redis.call('SMEMBERS', KEYS[2])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
 return waiters
@@ -55,12 +57,12 @@ return waiters
 });
 
 /**
- * Ends a loop that cannot go on (a bug in its job): records this end unless the task already has one; replies the
- * record that stands and every waiter.
+ * Ends a loop that cannot go on (a bug in its poll): records this end unless the task already has one, marks the loop
+ * ended (as settleTaskScript); replies the record that stands and every waiter.
  */
 export const abandonTaskScript = defineScript({
   name: 'rpgAbandonTask',
-  keys: ['task', 'waiters', 'inflight'] as const,
+  keys: ['task', 'waiters', 'inflight', 'loop'] as const,
   args: SETTLE_ARGS,
   reply: ([state, error, failure, seen, ...waiters]: string[]) => ({
     record: decodeTaskRecord([state, error, failure, seen]),
@@ -72,7 +74,7 @@ if not (${RECORD.ended('state')}) then
   redis.call('HSET', KEYS[1], ${RECORD.set(SETTLE_VALUES)})
 end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-redis.call('ZREM', KEYS[3], ARGV[4])
+redis.call('ZREM', KEYS[3], ARGV[4])${END_LOOP_LUA('KEYS[4]')}
 local f = redis.call('HMGET', KEYS[1], ${RECORD.fields})
 local out = {f[1] or '', f[2] or '', f[3] or '', f[4] or ''}
 for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do table.insert(out, w) end

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { GcoreClient } from '@rpg/gcore';
 import { ServiceMetrics } from '@rpg/observability';
-import { GcoreTaskJob, JobProducer, retryLater } from '@rpg/queues';
+import { retryLater } from '@rpg/queues';
 import { REDIS, RedisClient, ScriptCall } from '@rpg/redis';
 import {
   ExternalTaskWatcher,
@@ -17,29 +17,32 @@ import {
 } from '@rpg/routing-policy';
 import { GcoreSweepTrust, LISTING_GRACE_MS, SWEEP_DISTRUST_MS, SweepListing } from './gcore-sweep-trust';
 import { classifyTaskReadFailure } from './gcore-task-read.rules';
-import { SettledRecord, encodeTaskRecord, settledTaskOf } from './gcore-task-record';
+import { SettledRecord, TASK_RECORD_FIELDS, decodeTaskRecord, encodeTaskRecord, settledTaskOf } from './gcore-task-record';
+import { GcoreTaskLoop, encodeTaskLoop, startLoop } from './gcore-task-loop';
+import { GcoreTaskLoopStore } from './gcore-task-loop.store';
 import { GcoreTaskSchedule } from './gcore-task.schedule';
 import { GcoreTaskKeys, scopeName } from './gcore-task.keys';
 import { abandonTaskScript, registerWaiterScript, settleTaskScript } from './gcore-task.scripts';
 import { TaskDurationModel } from './task-duration.model';
 
 /**
- * What one tick of a task's loop leads to. `again`: the loop goes on after `delayMs`, with `next` as its job data (the
- * processor saves it; `poll` never changes the data it is given); the waiters are told `state` when it `changed`.
+ * What one tick of a task's loop leads to. `again`: the loop goes on after `delayMs`, with `next` as its state (the
+ * poller saves it; `poll` never changes the loop it is given); the waiters are told `state` when it `changed`.
  * `settled`: the loop ended, every waiter is told.
  */
 export type PollOutcome =
-  | { kind: 'again'; delayMs: number; state: string; changed: boolean; waiters: TaskWaiter[]; next: GcoreTaskJob }
+  | { kind: 'again'; delayMs: number; state: string; changed: boolean; waiters: TaskWaiter[]; next: GcoreTaskLoop }
   | { kind: 'settled'; settled: SettledTask; waiters: TaskWaiter[] };
 
 const SETTLED_TTL_S = 3600;
 
 /**
- * Follows every Gcore task id to FINISHED/ERROR. Waiters (operation targets) register per task id; one BullMQ job per
- * task id (job id `task-<id>`) polls it, so any number of waiters share one GET per tick. The job is delayed between
- * polls, so polling survives worker restarts. A task whose project/region is known also joins that scope's in-flight
- * set: while GcoreTaskSweeper lists the scope completely, it detects the end and runs the task's job at once, and the
- * job's own polls thin out to a backstop interval.
+ * Follows every Gcore task id to FINISHED/ERROR. Waiters (operation targets) register per task id; one poll loop per
+ * task id (GcoreTaskLoopStore: a schedule in Redis, run by GcoreTaskPoller in the worker) polls it, so any number of
+ * waiters share one GET per tick. The loop lives in Redis between polls, so polling survives worker restarts. A task
+ * whose project/region is known also joins that scope's in-flight set: while GcoreTaskSweeper lists the scope
+ * completely, it detects the end and runs the task's loop at once, and the loop's own polls thin out to a backstop
+ * interval.
  */
 @Injectable()
 export class GcoreTaskWatcher implements ExternalTaskWatcher {
@@ -53,7 +56,7 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     private readonly keys: GcoreTaskKeys,
     private readonly sweep: GcoreSweepTrust,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly jobs: JobProducer,
+    private readonly loops: GcoreTaskLoopStore,
     private readonly client: GcoreClient,
     private readonly durations: TaskDurationModel,
     private readonly metrics: ServiceMetrics,
@@ -70,16 +73,22 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     const scope = taskScope && this.config.gcoreTasks.sweepMs > 0 ? scopeName(taskScope) : '';
     for (const taskId of taskIds) {
       const now = Date.now();
+      const dueAt = now + this.schedule.firstDelay();
+      // the loop starts with the first waiter only (coalescing): a running one keeps its state and schedule
+      const loop = startLoop({ taskId, startedAt: now, deadlineAt: now + this.config.gcoreTasks.timeoutMs, scope });
       const known = await this.registerWaiter(
-        { task: this.keys.task(taskId), waiters: this.keys.waiters(taskId), inflight: this.keys.inflight(scope), scopes: this.keys.scopes() },
-        { waiter: formatTargetRef(waiter), ttlSeconds: ttl, taskId, scope, now },
+        {
+          task: this.keys.task(taskId),
+          waiters: this.keys.waiters(taskId),
+          inflight: this.keys.inflight(scope),
+          scopes: this.keys.scopes(),
+          loops: this.keys.loops(),
+          loop: this.keys.loop(taskId),
+        },
+        { waiter: formatTargetRef(waiter), ttlSeconds: ttl, taskId, scope, now, loop: encodeTaskLoop(loop), dueAt },
       );
-      if (known) {
-        settled.push(settledTaskOf(taskId, known));
-        continue;
-      }
-      // same job id for every waiter: BullMQ ignores the add when the loop already exists (coalescing)
-      await this.jobs.enqueueGcoreTaskPoll({ taskId, startedAt: now, deadlineAt: now + this.config.gcoreTasks.timeoutMs, scope }, this.schedule.firstDelay());
+      if (known) settled.push(settledTaskOf(taskId, known));
+      else this.loops.signalSooner(dueAt);
     }
     return settled;
   }
@@ -87,20 +96,13 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
   /**
    * Runs that task's loop now instead of at its next tick: the poll hint of an inbound `gcore.task.updated`, or the
    * sweeper having seen the task end in a listing of one page or several (`bySweep`, kept in its own short-lived key so
-   * the job's data is never rewritten: the poll reads it and, finding the task running, knows the listing was wrong).
-   * A loop waiting out a failed GET's backoff is left alone by the sweep (it would only hammer a failing provider).
+   * the loop's state is never rewritten: the poll reads it and, finding the task running, knows the listing was wrong).
+   * A loop being polled right now is `busy` (that poll decides what comes next); one waiting out a failed GET's backoff
+   * is left alone by the sweep (it would only hammer a failing provider).
    */
   async pollNow(taskId: string, bySweep?: SweepListing): Promise<'promoted' | 'busy' | 'missing'> {
-    const job = await this.jobs.findGcoreTaskPoll(taskId);
-    if (!job) return 'missing';
-    if (!(await job.isDelayed())) return 'busy';
-    if (bySweep) {
-      // a successful tick stores when the next one is due; a dueAt in the past means BullMQ is backing off after a failure
-      if (job.data.dueAt !== undefined && job.data.dueAt < Date.now()) return 'busy';
-      await this.sweep.poke(taskId, bySweep);
-    }
-    await job.changeDelay(0).catch(() => job.promote());
-    return 'promoted';
+    const outcome = await this.loops.bringForward(taskId, bySweep ? { poke: bySweep, unlessBackingOff: true } : {});
+    return outcome === 'kept' ? 'promoted' : outcome;
   }
 
   /**
@@ -112,17 +114,12 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     const tracked = await this.redis.zrange(this.keys.inflight(scope), 0, -1);
     const stretchedPast = Date.now() + this.config.gcoreTasks.pollMaxMs;
     for (let i = 0; i < tracked.length; i += 100) {
-      await Promise.all(
-        tracked.slice(i, i + 100).map(async (taskId) => {
-          const job = await this.jobs.findGcoreTaskPoll(taskId);
-          if (job && (job.data.dueAt ?? 0) > stretchedPast && (await job.isDelayed())) await job.changeDelay(0).catch(() => undefined);
-        }),
-      );
+      await Promise.all(tracked.slice(i, i + 100).map((taskId) => this.loops.bringForward(taskId, { onlyIfDueAfter: stretchedPast })));
     }
   }
 
-  /** One tick of a task's loop. Returns the next job data rather than changing `data`: the processor saves it. */
-  async poll(data: GcoreTaskJob): Promise<PollOutcome> {
+  /** One tick of a task's loop. Returns the loop's next state rather than changing `data`: the poller saves it. */
+  async poll(data: GcoreTaskLoop): Promise<PollOutcome> {
     const bySweep = data.scope ? await this.sweep.takePoke(data.taskId) : null;
     if (Date.now() >= data.deadlineAt) {
       return this.settle(data, { state: 'TIMEOUT', error: `Task did not finish within ${Math.round(this.config.gcoreTasks.timeoutMs / 1000)} s` });
@@ -134,15 +131,15 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
       const now = Date.now();
       const graceMs = this.config.gcoreTasks.notFoundGraceMs;
       const read = classifyTaskReadFailure(error, data.taskId, { notFoundSince: data.notFoundSince, now, graceMs });
-      // a provider's transient answer: BullMQ retries the job with backoff (anything else thrown here follows the rule of
-      // every job: Redis or network away retries, a bug fails the job)
+      // a provider's transient answer: the poller polls again after a backoff (anything else thrown here follows the rule
+      // of every job: Redis or network away retries, a bug ends the loop)
       if (read.kind === 'transient') throw error instanceof ProviderError ? retryLater(error) : error;
       if (read.kind === 'unreadable') {
         const seen = (data.lastState as GcoreTaskState['state'] | undefined) ?? 'NEW';
         return this.settle(data, { state: 'UNREADABLE', error: read.failure.message, failure: read.failure, seen });
       }
       // not visible yet: read again on the schedule, the last time when the grace runs out
-      const next: GcoreTaskJob = { ...data, notFoundSince: read.notFoundSince, polls: data.polls + 1 };
+      const next: GcoreTaskLoop = { ...data, notFoundSince: read.notFoundSince, polls: data.polls + 1 };
       const graceLeft = Math.max(0, read.notFoundSince + graceMs - now);
       const delayMs = Math.min(this.schedule.nextDelay(next.polls, now - data.startedAt), graceLeft, Math.max(0, data.deadlineAt - now));
       return { kind: 'again', delayMs, state: data.lastState ?? 'NEW', changed: false, waiters: [], next };
@@ -169,22 +166,22 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     delayMs = Math.min(delayMs, Math.max(0, data.deadlineAt - Date.now()));
     const changed = task.state !== data.lastState;
     const waiters = changed ? (await this.redis.smembers(this.keys.waiters(data.taskId))).map(parseTargetRef) : [];
-    const next: GcoreTaskJob = { ...data, notFoundSince: undefined, polls, lastState: task.state, taskType: task.task_type };
+    const next: GcoreTaskLoop = { ...data, notFoundSince: undefined, polls, lastState: task.state, taskType: task.task_type };
     return { kind: 'again', delayMs, state: task.state, changed, waiters, next };
   }
 
   /** Ends the task's loop: one settled record for every waiter (those told now, and any registering later). */
-  private async settle(data: GcoreTaskJob, record: SettledRecord): Promise<PollOutcome> {
+  private async settle(data: GcoreTaskLoop, record: SettledRecord): Promise<PollOutcome> {
     const { taskId } = data;
     const waiters = await this.settleTask(
-      { task: this.keys.task(taskId), waiters: this.keys.waiters(taskId), inflight: this.keys.inflight(data.scope ?? '') },
+      { task: this.keys.task(taskId), waiters: this.keys.waiters(taskId), inflight: this.keys.inflight(data.scope ?? ''), loop: this.keys.loop(taskId) },
       { ...encodeTaskRecord(record), ttlSeconds: SETTLED_TTL_S, taskId },
     );
     return { kind: 'settled', settled: settledTaskOf(taskId, record), waiters };
   }
 
   /**
-   * Ends a task's loop whose job hit a bug (it will not poll again), so its waiters do not wait forever: they get
+   * Ends a task's loop whose poll hit a bug (it will not poll again), so its waiters do not wait forever: they get
    * `failure` (the task keeps `seen`, the last state read) unless the loop had already ended, then that end. Returns
    * the outcome that stands and every waiter, to be told.
    */
@@ -194,9 +191,20 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     opts: { scope?: string; seen?: GcoreTaskState['state'] } = {},
   ): Promise<{ settled: SettledTask; waiters: TaskWaiter[] }> {
     const { record, waiters } = await this.abandonTask(
-      { task: this.keys.task(taskId), waiters: this.keys.waiters(taskId), inflight: this.keys.inflight(opts.scope ?? '') },
+      { task: this.keys.task(taskId), waiters: this.keys.waiters(taskId), inflight: this.keys.inflight(opts.scope ?? ''), loop: this.keys.loop(taskId) },
       { ...encodeTaskRecord({ state: 'UNREADABLE', error: failure.message, failure, seen: opts.seen ?? 'NEW' }), ttlSeconds: SETTLED_TTL_S, taskId },
     );
     return { settled: settledTaskOf(taskId, record), waiters };
+  }
+
+  /** The end a task's loop recorded and every waiter, to be told again (a worker died while telling them); null without a record. */
+  async settledOf(taskId: string): Promise<{ settled: SettledTask; waiters: TaskWaiter[] } | null> {
+    const [fields, waiters] = await Promise.all([
+      this.redis.hmget(this.keys.task(taskId), ...TASK_RECORD_FIELDS),
+      this.redis.smembers(this.keys.waiters(taskId)),
+    ]);
+    if (!fields[0]) return null;
+    const record = decodeTaskRecord(fields.map((f) => f ?? ''));
+    return { settled: settledTaskOf(taskId, record), waiters: waiters.map(parseTargetRef) };
   }
 }

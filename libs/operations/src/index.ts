@@ -29,6 +29,7 @@ export * from './usecases/plan-update/plan-update.usecase';
 export * from './usecases/record-task-state/record-task-state.command';
 export * from './usecases/record-task-state/record-task-state.usecase';
 export * from './usecases/recover-unconfirmed-operations/recover-unconfirmed-operations.usecase';
+export * from './usecases/dispatch-accepted-operations/dispatch-accepted-operations.usecase';
 export * from './usecases/reconcile-rollouts/reconcile-rollouts.usecase';
 export * from './usecases/resume-rollout/resume-rollout.command';
 export * from './usecases/resume-rollout/resume-rollout.usecase';

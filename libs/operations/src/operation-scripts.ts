@@ -18,14 +18,17 @@ export const LUA_IS_TERMINAL = `local function isTerminal(s) return s == 'SUCCEE
 export const LUA_COUNT_ENDED = `
 local function countEnded(op, succeeded, nowIso, ttl)
   local done = redis.call('HINCRBY', op, ${F.done}, 1)
-  local ok = tonumber(redis.call('HGET', op, ${F.ok}))
+  local ok
   if succeeded then ok = redis.call('HINCRBY', op, ${F.ok}, 1) end
-  local count = tonumber(redis.call('HGET', op, ${F.count}))
-  if done < count or redis.call('HGET', op, ${F.rolloutHold}) == '1' then return nil end
+  -- one read for the rest (a single-target operation ends here: every command counts on the hot path)
+  local got = redis.call('HMGET', op, ${F.ok}, ${F.count}, ${F.rolloutHold}, ${F.rolloutState})
+  ok = ok or tonumber(got[1])
+  local count = tonumber(got[2])
+  if done < count or got[3] == '1' then return nil end
   local ended
   if ok == count then ended = 'SUCCEEDED' elseif ok == 0 then ended = 'FAILED' else ended = 'PARTIALLY_SUCCEEDED' end
   redis.call('HSET', op, ${F.status}, ended, ${F.completedAt}, nowIso)
-  if redis.call('HGET', op, ${F.rolloutState}) == 'RUNNING' then redis.call('HSET', op, ${F.rolloutState}, 'COMPLETED') end
+  if got[4] == 'RUNNING' then redis.call('HSET', op, ${F.rolloutState}, 'COMPLETED') end
   redis.call('EXPIRE', op, ttl)
   return ended
 end`;
@@ -52,11 +55,13 @@ export interface CreatedLanes {
 
 /**
  * Stores the operation and queues each target on its lane (entry `<id>#<index>`; one queued behind an earlier update
- * names it in `queuedBehind`); the indexes at the head of their lane. A rollout starts at batch 0, RUNNING.
+ * names it in `queuedBehind`); the indexes at the head of their lane. A rollout starts at batch 0, RUNNING. The heads
+ * that may start now (`startable`: `*`, or the first batch's indexes) are handed to the worker's dispatcher in the same
+ * step, so the accept path needs no second round trip and no BullMQ call.
  */
 export const createOperationScript = defineScript({
   name: 'rpgCreateOperation',
-  keys: ['op', 'index', 'unconfirmed', 'reverted', 'referenceIndex', 'rollouts', '...lanes'] as const,
+  keys: ['op', 'index', 'unconfirmed', 'reverted', 'referenceIndex', 'rollouts', 'dispatch', '...lanes'] as const,
   args: [
     'id',
     'nowMs',
@@ -70,6 +75,7 @@ export const createOperationScript = defineScript({
     'revertOf',
     'reference',
     'rolloutOnFailure',
+    'startable',
   ] as const,
   reply: (ahead: string[]): CreatedLanes => ({
     heads: ahead.flatMap((entry, i) => (entry === '' ? [i] : [])),
@@ -82,14 +88,19 @@ redis.call('HSET', KEYS[1], ${F.meta}, ARGV[4], ${F.updates}, ARGV[5], ${F.statu
   ${F.completedAt}, '', ${F.count}, count, ${F.done}, 0, ${F.ok}, 0, ${F.seq}, 1, ${F.createdMs}, ARGV[2], ${F.schemaVersion}, ${OPERATION_SCHEMA_VERSION})
 if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], ${F.callbackSecret}, ARGV[8]) end
 local heads = {}
+local startable = {}
+for i in string.gmatch(ARGV[13], '[0-9]+') do startable[tonumber(i)] = true end
+local dispatch = {}
 for i = 0, count - 1 do
   redis.call('HSET', KEYS[1], ${resultStatus('i')}, 'PENDING')
-  local lane = KEYS[7 + i]
+  local lane = KEYS[8 + i]
   local len = redis.call('RPUSH', lane, ARGV[1] .. '${TARGET_REF_SEPARATOR}' .. i)
   heads[i + 1] = ''
   if len > 1 then
     heads[i + 1] = redis.call('LINDEX', lane, -2)
     redis.call('HSET', KEYS[1], ${resultDetail('i')}, cjson.encode({queuedBehind = heads[i + 1]}))
+  elseif ARGV[13] == '*' or startable[i] then
+    dispatch[#dispatch + 1] = i
   end
 end
 if ARGV[12] ~= '' then
@@ -98,7 +109,11 @@ if ARGV[12] ~= '' then
 end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[1])
-redis.call('ZADD', KEYS[3], tonumber(ARGV[2]), ARGV[1])
+-- lane heads that may start now go to the dispatcher; the unconfirmed set holds the operation until their jobs exist
+if #dispatch > 0 then
+  redis.call('ZADD', KEYS[3], tonumber(ARGV[2]), ARGV[1])
+  redis.call('LPUSH', KEYS[7], ARGV[1] .. ':' .. table.concat(dispatch, ','))
+end
 redis.call('ZADD', ARGV[9] .. 'PENDING', tonumber(ARGV[2]), ARGV[1])
 -- a revert names itself on the operation it reverts, in the same step (the link never lags the revert)
 if ARGV[10] ~= '' and redis.call('EXISTS', KEYS[4]) == 1 then
@@ -149,30 +164,39 @@ ${LUA_IS_TERMINAL}
 ${LUA_COUNT_ENDED}
 ${LUA_STATUS_INDEX_AND_PUBLISH}
 local op = KEYS[1]
-if redis.call('EXISTS', op) == 0 then return {-1, '', '', 0, ''} end
 local idx = ARGV[1]
 local field = ${resultStatus('idx')}
-local cur = redis.call('HGET', op, field)
+-- every field this step reads, in one command; an operation always has a status, so none means no operation
+local got = redis.call('HMGET', op, field, ${F.status}, ${F.rolloutState}, ${F.rolloutOnFailure})
+if not got[2] then return {-1, '', '', 0, ''} end
+local cur = got[1]
 local to = ARGV[3]
 local allowed = false
 for s in string.gmatch(ARGV[2], '[^,]+') do if s == cur then allowed = true end end
-if allowed and cur == 'PENDING' and to == 'RUNNING' and redis.call('HGET', op, ${F.rolloutState}) == 'HALTED' then allowed = false end
-local function nextHead()
+if allowed and cur == 'PENDING' and to == 'RUNNING' and got[3] == 'HALTED' then allowed = false end
+local function nextHead(status)
   if KEYS[2] == nil or KEYS[2] == '' or KEYS[2] == op then return '' end
-  if isTerminal(redis.call('HGET', op, field)) and redis.call('LINDEX', KEYS[2], 0) == ARGV[8] then redis.call('LPOP', KEYS[2]) end
-  return redis.call('LINDEX', KEYS[2], 0) or ''
+  local head = redis.call('LINDEX', KEYS[2], 0)
+  if isTerminal(status) and head == ARGV[8] then
+    redis.call('LPOP', KEYS[2])
+    head = redis.call('LINDEX', KEYS[2], 0)
+  end
+  return head or ''
 end
 if not allowed then
-  return {0, cur or '', redis.call('HGET', op, ${F.status}), 0, nextHead()}
+  return {0, cur or '', got[2], 0, nextHead(cur)}
 end
-redis.call('HSET', op, field, to, ${F.updatedAt}, ARGV[5])
-if ARGV[4] ~= '' then redis.call('HSET', op, ${resultDetail('idx')}, ARGV[4]) end
-local opStatus = redis.call('HGET', op, ${F.status})
+if ARGV[4] ~= '' then
+  redis.call('HSET', op, field, to, ${F.updatedAt}, ARGV[5], ${resultDetail('idx')}, ARGV[4])
+else
+  redis.call('HSET', op, field, to, ${F.updatedAt}, ARGV[5])
+end
+local opStatus = got[2]
 local previousStatus = opStatus
 local terminalNow = 0
 if to == 'FAILED' and cur ~= 'FAILED' then
-  local mode = redis.call('HGET', op, ${F.rolloutOnFailure})
-  local state = redis.call('HGET', op, ${F.rolloutState})
+  local mode = got[4]
+  local state = got[3]
   if (mode == 'halt' or mode == 'revert') and (state == 'RUNNING' or state == 'PAUSED') then
     redis.call('HSET', op, ${F.rolloutState}, 'HALTED')
     if mode == 'revert' then redis.call('HSET', op, ${F.rolloutHold}, '1') end
@@ -191,7 +215,7 @@ if opStatus == 'PENDING' then
 end
 moveStatusIndex(op, ARGV[9], ARGV[10], previousStatus, opStatus)
 publishChange(op, ARGV[6])
-return {1, to, opStatus, terminalNow, nextHead()}
+return {1, to, opStatus, terminalNow, nextHead(to)}
 `,
 });
 

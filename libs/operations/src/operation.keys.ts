@@ -26,6 +26,13 @@ export class OperationKeys {
   get unconfirmed(): string {
     return this.keys.key('ops', 'unconfirmed');
   }
+  /**
+   * List: operations just stored whose lane heads the worker's dispatcher turns into jobs, as `<id>:<i>,<j>` (the
+   * unconfirmed set is the durable half: an entry popped by a worker that then died is found there by the sweep).
+   */
+  get dispatch(): string {
+    return this.keys.key('ops', 'dispatch');
+  }
   /** Sorted set: rollouts not ended yet, by creation time (the maintenance sweep reconciles them). */
   get rollouts(): string {
     return this.keys.key('ops', 'rollouts');

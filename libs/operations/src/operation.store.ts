@@ -69,8 +69,11 @@ export class OperationStore {
     this.setTaskStateOf = setTaskStateScript.on(redis);
   }
 
-  /** Stores the operation and queues each target on its lane; returns which are at the head of their lane, which behind what. */
-  async create(meta: OperationMeta, updates: Update[], callbackSecret?: string): Promise<CreatedLanes> {
+  /**
+   * Stores the operation and queues each target on its lane; returns which are at the head of their lane, which behind
+   * what. The heads among `startable` (default: all) are handed to the worker's dispatcher in the same step.
+   */
+  async create(meta: OperationMeta, updates: Update[], callbackSecret?: string, startable: readonly number[] | '*' = '*'): Promise<CreatedLanes> {
     return this.createOperation(
       {
         op: this.keys.operation(meta.id),
@@ -80,6 +83,7 @@ export class OperationStore {
         reverted: meta.revertOf ? this.keys.operation(meta.revertOf) : this.keys.operation(meta.id),
         referenceIndex: meta.reference ? this.keys.referenceIndex(meta.reference) : this.keys.operation(meta.id),
         rollouts: this.keys.rollouts,
+        dispatch: this.keys.dispatch,
         lanes: updates.map((u) => this.keys.lane(u.target)),
       },
       {
@@ -95,13 +99,34 @@ export class OperationStore {
         revertOf: meta.revertOf ?? '',
         reference: meta.reference ?? '',
         rolloutOnFailure: meta.rollout?.onFailure ?? '',
+        startable: startable === '*' ? '*' : startable.join(','),
       },
     );
   }
 
-  /** The jobs of this operation are in BullMQ: the recovery sweep may forget it. */
-  async confirmEnqueued(id: string): Promise<void> {
-    await this.redis.zrem(this.keys.unconfirmed, id);
+  /** The jobs of these operations are in BullMQ: the recovery sweep may forget them. */
+  async confirmEnqueued(...ids: string[]): Promise<void> {
+    if (ids.length) await this.redis.zrem(this.keys.unconfirmed, ...ids);
+  }
+
+  /**
+   * Waits up to `timeoutS` for operations handed to the dispatcher, and takes up to `max` of them (oldest first) on the
+   * blocking connection `blocking`; each with the lane heads to start.
+   */
+  async takeDispatched(blocking: RedisClient, timeoutS: number, max: number): Promise<{ id: string; heads: number[] }[]> {
+    const first = await blocking.brpop(this.keys.dispatch, timeoutS);
+    if (!first) return [];
+    const more = max > 1 ? ((await this.redis.rpop(this.keys.dispatch, max - 1)) ?? []) : [];
+    return [first[1], ...more].map((entry) => {
+      const at = entry.lastIndexOf(':');
+      return {
+        id: entry.slice(0, at),
+        heads: entry
+          .slice(at + 1)
+          .split(',')
+          .map(Number),
+      };
+    });
   }
 
   async unconfirmedOlderThan(ms: number, limit = 100): Promise<string[]> {

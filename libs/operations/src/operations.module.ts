@@ -21,6 +21,7 @@ import { ListOperationsUseCase } from './usecases/list-operations/list-operation
 import { RecoverUnconfirmedOperationsUseCase } from './usecases/recover-unconfirmed-operations/recover-unconfirmed-operations.usecase';
 import { ReconcileRolloutsUseCase } from './usecases/reconcile-rollouts/reconcile-rollouts.usecase';
 import { ResumeRolloutUseCase } from './usecases/resume-rollout/resume-rollout.usecase';
+import { DispatchAcceptedOperationsUseCase } from './usecases/dispatch-accepted-operations/dispatch-accepted-operations.usecase';
 import { LaneStarter } from './lane-starter';
 import { RolloutStore } from './rollout/rollout.store';
 import { RolloutCoordinator } from './rollout/rollout-coordinator';
@@ -54,7 +55,14 @@ const providers = [
 @Module({ providers, exports: providers })
 export class OperationsModule {}
 
-const executionProviders = [ExecuteTargetUseCase, RecordTaskStateUseCase, RecoverUnconfirmedOperationsUseCase, ReconcileRolloutsUseCase, ResumeRolloutUseCase];
+const executionProviders = [
+  ExecuteTargetUseCase,
+  RecordTaskStateUseCase,
+  RecoverUnconfirmedOperationsUseCase,
+  ReconcileRolloutsUseCase,
+  ResumeRolloutUseCase,
+  DispatchAcceptedOperationsUseCase,
+];
 
 /** The use cases that execute targets, drive rollouts and repair unconfirmed operations (worker only; needs an ExternalTaskWatcher). */
 @Module({ imports: [OperationsModule], providers: executionProviders, exports: executionProviders })

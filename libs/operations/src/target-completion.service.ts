@@ -46,7 +46,7 @@ export class TargetCompletion {
   async followUp(operationId: string, index: number, nextLaneHead: string): Promise<void> {
     const fresh = await this.store.get(operationId);
     if (fresh && TERMINAL_RESULT_STATUSES.has(fresh.operation.results[index].status)) {
-      await this.events.targetCompleted(fresh.operation, index, TERMINAL_OPERATION_STATUSES.has(fresh.operation.status));
+      await this.events.targetCompleted(fresh, index, TERMINAL_OPERATION_STATUSES.has(fresh.operation.status));
     }
     if (nextLaneHead) await this.lanes.start(nextLaneHead);
     if (fresh?.meta.rollout) await this.rollouts.reconcile(operationId, { stored: fresh });

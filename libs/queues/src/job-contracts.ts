@@ -43,22 +43,6 @@ export interface ProviderCallJob extends VersionedJob {
   index: number;
 }
 
-/** gcore-tasks: one polling loop per Gcore task id, shared by every operation waiting on it (job id `task-<taskId>`). */
-export interface GcoreTaskJob extends VersionedJob {
-  taskId: string;
-  startedAt: number;
-  deadlineAt: number;
-  polls: number;
-  lastState?: string;
-  taskType?: string;
-  /** When this tick was due (epoch ms): the poll's lateness is measured against it. */
-  dueAt?: number;
-  /** Gcore `projectId:regionId` of the task, when known: the task sweep covers it. */
-  scope?: string;
-  /** Since when (epoch ms) every read of the task answered 404 (eventual consistency: bounded by GCORE_TASK_NOT_FOUND_GRACE_MS). */
-  notFoundSince?: number;
-}
-
 export interface EventEnvelope {
   eventId: string;
   type: string;
@@ -70,6 +54,8 @@ export interface EventEnvelope {
 /**
  * webhook-events: fan events out to the matching subscriptions and callback, in the order given (job id = first event
  * id). Events that happen together (a target's completion and its operation's) travel in one job to keep their order.
+ * Added only where no fan-out runs in the process (OperationEventPublisher without a sink) and by the previous release:
+ * operation events are fanned out in their completion step, a test event by the gateway.
  */
 export interface WebhookEventJob extends VersionedJob {
   events: EventEnvelope[];
@@ -77,7 +63,11 @@ export interface WebhookEventJob extends VersionedJob {
   onlySubscriptionIds?: string[];
 }
 
-/** webhook-deliveries: one delivery of one event to one endpoint (job id = delivery id). */
+/**
+ * webhook-deliveries: a run of a delivery's lane from that delivery on (a delivery without a lane: that delivery only).
+ * Job id: the delivery id for a run that begins, `<id>-retry-<attempts made>` for a retry, `<id>-replay-<attempts
+ * before>` for a replay. Lanes that begin in a worker are sent without a job (WebhookLaneRunner).
+ */
 export interface WebhookDeliveryJob extends VersionedJob {
   deliveryId: string;
 }
@@ -93,13 +83,16 @@ export type MaintenanceJob = { kind: 'recover-unconfirmed' } & VersionedJob;
 
 export const jobIds = {
   providerCall: (operationId: string, index: number) => `call-${operationId}-${index}`,
+  /** A Gcore task poll job of the release before the poll schedule (gcore-task loops): only read, to move it over. */
   gcoreTask: (taskId: string) => `task-${taskId}`,
-  /** The task id inside a poll job's id, for a job whose payload is not what it should be. */
+  /** The task id inside such a poll job's id, for a job whose payload is not what it should be. */
   taskIdOfGcoreTaskJob: (jobId: string | undefined) => (jobId?.startsWith('task-') ? jobId.slice('task-'.length) : undefined),
   /** The first event's id; the job of an operation's end gets `_done` (it carries that target's event too). */
   webhookEvents: (events: EventEnvelope[], operationEnded: boolean) => (operationEnded ? `${events[0].eventId}_done` : events[0].eventId),
   rolloutResume: (operationId: string, batch: number) => `rollout-${operationId}-${batch}`,
   webhookDelivery: (deliveryId: string) => deliveryId,
+  /** A retry is a new job of the same delivery: one per attempt made before it. */
+  webhookDeliveryRetry: (deliveryId: string, attemptsMade: number) => `${deliveryId}-retry-${attemptsMade}`,
   /** A replay is a new job of the same delivery: one per replay, numbered by the attempts made before it. */
   webhookDeliveryReplay: (deliveryId: string, attemptsBefore: number) => `${deliveryId}-replay-${attemptsBefore}`,
 };
@@ -113,12 +106,6 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 /** Provider calls retry only on transient failures (provider unreachable): 5 attempts, 5 s doubling. */
 const PROVIDER_CALL_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 5_000 } } as const;
 
-/**
- * A task's loop moves itself back to delayed between polls (no attempt used); attempts cover a poll that threw. A
- * finished loop must not linger: a later waiter on the same id needs a new job once the settled record expires.
- */
-const GCORE_TASK_POLL_OPTIONS = { attempts: 1000, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { age: 3600 } } as const;
-
 /** A resume is idempotent and cheap: retried on any throw (e.g. Redis briefly away); the maintenance sweep covers the rest. */
 const ROLLOUT_RESUME_OPTIONS = { attempts: 10, backoff: { type: 'exponential', delay: 1000 } } as const;
 
@@ -126,9 +113,10 @@ const OPERATION_EVENTS_OPTIONS = { attempts: 10, backoff: { type: 'exponential',
 
 /**
  * The retry schedule of a delivery is DelayedError-driven (no attempt used); these attempts only cover a run that threw
- * (e.g. Redis briefly unavailable), which would otherwise leave the delivery PENDING forever and block its lane.
+ * (e.g. Redis briefly unavailable), which would otherwise leave the delivery PENDING until its lane's lease ran out.
+ * Nothing reads a completed run (the delivery record is the history; job ids are no guard: the lane's lease is): gone.
  */
-const WEBHOOK_DELIVERY_OPTIONS = { attempts: 8, backoff: { type: 'exponential', delay: 1000 } } as const;
+const WEBHOOK_DELIVERY_OPTIONS = { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true } as const;
 
 /** One job ready to add: its queue, name, payload and options (its id included). */
 export interface JobSpec<T> {
@@ -138,21 +126,12 @@ export interface JobSpec<T> {
   opts: JobsOptions;
 }
 
-/** The start of a task's loop (the poll counters begin at zero). */
-export type GcoreTaskLoopStart = Pick<GcoreTaskJob, 'taskId' | 'startedAt' | 'deadlineAt' | 'scope'>;
-
 export const jobSpecs = {
   providerCall: (operationId: string, index: number): JobSpec<ProviderCallJob> => ({
     queue: QUEUES.providerCalls,
     name: 'call',
     data: { v: JOB_SCHEMA_VERSION, operationId, index },
     opts: { jobId: jobIds.providerCall(operationId, index), ...PROVIDER_CALL_OPTIONS },
-  }),
-  gcoreTaskPoll: ({ taskId, startedAt, deadlineAt, scope }: GcoreTaskLoopStart, delayMs: number): JobSpec<GcoreTaskJob> => ({
-    queue: QUEUES.gcoreTasks,
-    name: 'poll',
-    data: { v: JOB_SCHEMA_VERSION, taskId, startedAt, deadlineAt, polls: 0, ...(scope ? { scope } : {}) },
-    opts: { jobId: jobIds.gcoreTask(taskId), delay: delayMs, ...GCORE_TASK_POLL_OPTIONS },
   }),
   rolloutResume: (operationId: string, batch: number, delayMs: number): JobSpec<RolloutJob> => ({
     queue: QUEUES.rollouts,
@@ -167,18 +146,17 @@ export const jobSpecs = {
     data: { v: JOB_SCHEMA_VERSION, events },
     opts: { jobId: jobIds.webhookEvents(events, operationEnded), ...OPERATION_EVENTS_OPTIONS },
   }),
-  /** A test event for one subscription only; the default options (one attempt). */
-  subscriptionTestEvent: (event: EventEnvelope, subscriptionId: string): JobSpec<WebhookEventJob> => ({
-    queue: QUEUES.webhookEvents,
-    name: event.type,
-    data: { v: JOB_SCHEMA_VERSION, events: [event], onlySubscriptionIds: [subscriptionId] },
-    opts: { jobId: jobIds.webhookEvents([event], false) },
-  }),
   webhookDelivery: (deliveryId: string): JobSpec<WebhookDeliveryJob> => ({
     queue: QUEUES.webhookDeliveries,
     name: 'deliver',
     data: { v: JOB_SCHEMA_VERSION, deliveryId },
     opts: { jobId: jobIds.webhookDelivery(deliveryId), ...WEBHOOK_DELIVERY_OPTIONS },
+  }),
+  webhookDeliveryRetry: (deliveryId: string, attemptsMade: number, delayMs: number): JobSpec<WebhookDeliveryJob> => ({
+    queue: QUEUES.webhookDeliveries,
+    name: 'deliver',
+    data: { v: JOB_SCHEMA_VERSION, deliveryId },
+    opts: { jobId: jobIds.webhookDeliveryRetry(deliveryId, attemptsMade), delay: Math.max(0, delayMs), ...WEBHOOK_DELIVERY_OPTIONS },
   }),
   webhookDeliveryReplay: (deliveryId: string, attemptsBefore: number): JobSpec<WebhookDeliveryJob> => ({
     queue: QUEUES.webhookDeliveries,

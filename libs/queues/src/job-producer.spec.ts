@@ -64,29 +64,15 @@ describe('JobProducer', () => {
     expect(await queue(QUEUES.providerCalls).getJobCountByTypes('waiting')).toBe(3);
   });
 
-  it('a Gcore task poll: `task-<taskId>`, delayed, 1000 attempts, gone when complete; one loop per task id', async () => {
-    await jobs.enqueueGcoreTaskPoll({ taskId: 't1', startedAt: 1000, deadlineAt: 61_000, scope: '1:2' }, 60_000);
-    await jobs.enqueueGcoreTaskPoll({ taskId: 't1', startedAt: 2000, deadlineAt: 62_000 }, 10);
-    await jobs.enqueueGcoreTaskPoll({ taskId: 't2', startedAt: 1000, deadlineAt: 61_000, scope: '' }, 60_000);
-    const poll = await job(QUEUES.gcoreTasks, 'task-t1');
-    expect(poll.name).toBe('poll');
-    expect(poll.data).toEqual({ v: 2, taskId: 't1', startedAt: 1000, deadlineAt: 61_000, polls: 0, scope: '1:2' });
-    expect(poll.opts).toMatchObject({
-      delay: 60_000,
-      attempts: 1000,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: true,
-      removeOnFail: { age: 3600 },
-    });
-    expect(await poll.isDelayed()).toBe(true);
-    expect((await job(QUEUES.gcoreTasks, 'task-t2')).data).toEqual({ v: 2, taskId: 't2', startedAt: 1000, deadlineAt: 61_000, polls: 0 });
-    expect((await jobs.findGcoreTaskPoll('t1'))?.id).toBe('task-t1');
-    expect(await jobs.findGcoreTaskPoll('t3')).toBeUndefined();
+  it('no Gcore task polls any more (GcoreTaskLoopStore schedules them); a poll job of the previous release names its task', async () => {
+    expect(Object.getOwnPropertyNames(JobProducer.prototype).filter((name) => /gcore/i.test(name))).toEqual([]);
+    expect(jobIds.gcoreTask('t1')).toBe('task-t1');
     expect(jobIds.taskIdOfGcoreTaskJob('task-t1')).toBe('t1');
     expect(jobIds.taskIdOfGcoreTaskJob('call-op_a-0')).toBeUndefined();
+    expect(await queue(QUEUES.gcoreTasks).count()).toBe(0);
   });
 
-  it("operation events: the first event's id (`_done` when the operation ended), named after the last, 10 attempts", async () => {
+  it("operation events (a process without a fan-out): the first event's id (`_done` when the operation ended), named after the last, 10 attempts", async () => {
     await jobs.enqueueOperationEvents([event('evt_1_t0', 'operation.target.completed')], false);
     await jobs.enqueueOperationEvents([event('evt_1_t1', 'operation.target.completed'), event('evt_1_done', 'operation.completed')], true);
     const target = await job(QUEUES.webhookEvents, 'evt_1_t0');
@@ -98,27 +84,26 @@ describe('JobProducer', () => {
     expect(ended.data.events.map((e: EventEnvelope) => e.eventId)).toEqual(['evt_1_t1', 'evt_1_done']);
   });
 
-  it('a subscription test event: its event id, one subscription only, one attempt', async () => {
-    const test = { eventId: 'evt_test', type: 'webhook.test', timestamp: '2025-01-01T00:00:00.000Z', data: { subscriptionId: 'whs_1' } };
-    await jobs.enqueueSubscriptionTestEvent(test, 'whs_1');
-    const sent = await job(QUEUES.webhookEvents, 'evt_test');
-    expect(sent.name).toBe('webhook.test');
-    expect(sent.data).toEqual({ v: 2, events: [test], onlySubscriptionIds: ['whs_1'] });
-    expect([undefined, 0, 1]).toContain(sent.opts.attempts); // none given: BullMQ runs it once
-    expect(sent.opts.backoff).toBeUndefined();
-    expect(sent.opts).toMatchObject(DEFAULT_JOB_OPTIONS);
-  });
-
-  it('webhook deliveries: the delivery id (a replay `<id>-replay-<attempts before>`), 8 attempts', async () => {
+  it('webhook deliveries: the delivery id (a delayed retry `<id>-retry-<attempts made>`, a replay `<id>-replay-<attempts before>`), 8 attempts', async () => {
     await jobs.enqueueWebhookDeliveries(['dlv_a', 'dlv_b']);
     await jobs.enqueueWebhookDeliveries(['dlv_c']);
+    await jobs.enqueueWebhookDeliveryRetry('dlv_b', 2, 60_000);
     await jobs.enqueueWebhookDeliveryReplay('dlv_a', 3);
-    for (const id of ['dlv_a', 'dlv_b', 'dlv_c', 'dlv_a-replay-3']) {
+    for (const id of ['dlv_a', 'dlv_b', 'dlv_c', 'dlv_b-retry-2', 'dlv_a-replay-3']) {
       const delivery = await job(QUEUES.webhookDeliveries, id);
       expect(delivery.name).toBe('deliver');
-      expect(delivery.data).toEqual({ v: 2, deliveryId: id.replace(/-replay-\d+$/, '') });
-      expect(delivery.opts).toMatchObject({ attempts: 8, backoff: { type: 'exponential', delay: 1000 }, ...DEFAULT_JOB_OPTIONS });
+      expect(delivery.data).toEqual({ v: 2, deliveryId: id.replace(/-(replay|retry)-\d+$/, '') });
+      // nothing reads a completed run (the delivery record keeps the history; job ids guard nothing: lanes have leases)
+      expect(delivery.opts).toMatchObject({
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: true,
+        removeOnFail: DEFAULT_JOB_OPTIONS.removeOnFail,
+      });
     }
+    const retry = await job(QUEUES.webhookDeliveries, 'dlv_b-retry-2');
+    expect(retry.opts.delay).toBe(60_000);
+    expect(await retry.isDelayed()).toBe(true);
   });
 
   it('maintenance: one scheduler, every 30 s, the same however many workers upsert it', async () => {

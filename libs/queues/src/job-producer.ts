@@ -1,10 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import type { Job, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import {
   EventEnvelope,
-  GcoreTaskJob,
-  GcoreTaskLoopStart,
   JobSpec,
   MAINTENANCE_SCHEDULE,
   MaintenanceJob,
@@ -12,7 +10,6 @@ import {
   RolloutJob,
   WebhookDeliveryJob,
   WebhookEventJob,
-  jobIds,
   jobSpecs,
 } from './job-contracts';
 import { QUEUES, QueueName } from './queues';
@@ -27,7 +24,7 @@ export class JobProducer {
 
   constructor(
     @InjectQueue(QUEUES.providerCalls) providerCalls: Queue<ProviderCallJob>,
-    @InjectQueue(QUEUES.gcoreTasks) private readonly gcoreTasks: Queue<GcoreTaskJob>,
+    @InjectQueue(QUEUES.gcoreTasks) gcoreTasks: Queue,
     @InjectQueue(QUEUES.webhookEvents) webhookEvents: Queue<WebhookEventJob>,
     @InjectQueue(QUEUES.webhookDeliveries) webhookDeliveries: Queue<WebhookDeliveryJob>,
     @InjectQueue(QUEUES.maintenance) private readonly maintenance: Queue<MaintenanceJob>,
@@ -48,34 +45,29 @@ export class JobProducer {
     await this.addAll(indexes.map((index) => jobSpecs.providerCall(operationId, index)));
   }
 
+  /** The provider calls of several operations' targets at once (the dispatcher's batch): one addBulk. */
+  async enqueueProviderCallsOf(calls: { operationId: string; indexes: number[] }[]): Promise<void> {
+    await this.addAll(calls.flatMap(({ operationId, indexes }) => indexes.map((index) => jobSpecs.providerCall(operationId, index))));
+  }
+
   /** The start of a rollout's batch `batch` once its pause ends (a no-op while that timer exists). */
   async enqueueRolloutResume(operationId: string, batch: number, delayMs: number): Promise<void> {
     await this.addAll([jobSpecs.rolloutResume(operationId, batch, delayMs)]);
   }
 
-  /** A task's polling loop, first tick after `delayMs`; a no-op while that task's loop exists (coalescing). */
-  async enqueueGcoreTaskPoll(loop: GcoreTaskLoopStart, delayMs: number): Promise<void> {
-    await this.addAll([jobSpecs.gcoreTaskPoll(loop, delayMs)]);
-  }
-
-  /** A task's polling loop, to run it now instead of at its next tick. */
-  async findGcoreTaskPoll(taskId: string): Promise<Job<GcoreTaskJob> | undefined> {
-    return this.gcoreTasks.getJob(jobIds.gcoreTask(taskId));
-  }
-
-  /** Operation events towards webhook fan-out, in order, in one job. */
+  /** Operation events towards webhook fan-out, in order, in one job (a process without a fan-out: see OperationEventPublisher). */
   async enqueueOperationEvents(events: EventEnvelope[], operationEnded: boolean): Promise<void> {
     await this.addAll([jobSpecs.operationEvents(events, operationEnded)]);
   }
 
-  /** A test event, fanned out to one subscription only. */
-  async enqueueSubscriptionTestEvent(event: EventEnvelope, subscriptionId: string): Promise<void> {
-    await this.addAll([jobSpecs.subscriptionTestEvent(event, subscriptionId)]);
-  }
-
-  /** Deliveries heading their lanes, to be sent. */
+  /** Runs of lanes (or of deliveries without a lane) from these deliveries on. */
   async enqueueWebhookDeliveries(deliveryIds: string[]): Promise<void> {
     await this.addAll(deliveryIds.map((id) => jobSpecs.webhookDelivery(id)));
+  }
+
+  /** A delivery's retry, due after `delayMs` (`attemptsMade`: the attempts it made so far); the run of its lane goes on from it. */
+  async enqueueWebhookDeliveryRetry(deliveryId: string, attemptsMade: number, delayMs: number): Promise<void> {
+    await this.addAll([jobSpecs.webhookDeliveryRetry(deliveryId, attemptsMade, delayMs)]);
   }
 
   /** A new run of an ended delivery (`attemptsBefore`: the attempts it made before this replay). */

@@ -6,6 +6,7 @@ import { redisOptions } from '@rpg/redis';
 /** Every queue of the system. Each has exactly one processor in apps/worker (checked at worker start). */
 export const QUEUES = {
   providerCalls: 'provider-calls',
+  /** Nothing is added any more (tasks are polled from GcoreTaskLoopStore): the worker moves poll jobs of the previous release over. */
   gcoreTasks: 'gcore-tasks',
   webhookEvents: 'webhook-events',
   webhookDeliveries: 'webhook-deliveries',

@@ -1,5 +1,4 @@
-import { FieldError, ProblemException, jsonPath, validateDto } from '@rpg/common';
-import { ClassConstructor } from 'class-transformer';
+import { DtoValidator, FieldError, ProblemException, compileDto, jsonPath } from '@rpg/common';
 import {
   ApinizerPolicyChangesDto,
   ApinizerPolicyTargetDto,
@@ -15,9 +14,10 @@ import { validateRollout } from './rollout-plan';
 
 export const MAX_UPDATES = 50;
 
+/** A kind's DTOs, compiled once at startup (compileDto throws here if a decorator cannot be compiled exactly). */
 interface KindSpec {
-  target: ClassConstructor<object>;
-  changes: ClassConstructor<object>;
+  target: DtoValidator<object>;
+  changes: DtoValidator<object>;
   crossCheck?: (changes: never, path: string) => FieldError[];
 }
 
@@ -96,10 +96,15 @@ function checkApinizerChanges(changes: ApinizerPolicyChangesDto, path: string): 
 }
 
 const KINDS: Record<string, KindSpec> = {
-  'gcore/l7policy': { target: GcoreL7PolicyTargetDto, changes: GcoreL7PolicyChangesDto, crossCheck: checkL7Changes },
-  'gcore/loadbalancer': { target: GcoreLoadBalancerTargetDto, changes: GcoreLoadBalancerChangesDto, crossCheck: checkLoadBalancerChanges },
-  'apinizer/policy': { target: ApinizerPolicyTargetDto, changes: ApinizerPolicyChangesDto, crossCheck: checkApinizerChanges },
+  'gcore/l7policy': { target: compileDto(GcoreL7PolicyTargetDto), changes: compileDto(GcoreL7PolicyChangesDto), crossCheck: checkL7Changes },
+  'gcore/loadbalancer': {
+    target: compileDto(GcoreLoadBalancerTargetDto),
+    changes: compileDto(GcoreLoadBalancerChangesDto),
+    crossCheck: checkLoadBalancerChanges,
+  },
+  'apinizer/policy': { target: compileDto(ApinizerPolicyTargetDto), changes: compileDto(ApinizerPolicyChangesDto), crossCheck: checkApinizerChanges },
 };
+const validateTopLevel = compileDto(RoutingPolicyUpdateRequestDto);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -120,8 +125,8 @@ function validateUpdate(raw: unknown, path: string): { update?: Update; errors: 
       field === 'provider' ? 'must be one of gcore, apinizer' : target.provider === 'gcore' ? 'must be one of l7policy, loadbalancer' : 'must be policy';
     return { errors: [...errors, { path: `${path}.target.${field}`, message }] };
   }
-  const t = validateDto(spec.target, target, `${path}.target`);
-  const c = validateDto(spec.changes, raw.changes, `${path}.changes`);
+  const t = spec.target(target, `${path}.target`);
+  const c = spec.changes(raw.changes, `${path}.changes`);
   errors.push(...t.errors, ...c.errors);
   if (c.value) {
     if (Object.keys(raw.changes as object).length === 0) errors.push({ path: `${path}.changes`, message: 'must contain at least one field' });
@@ -146,14 +151,14 @@ export function validateTarget(raw: unknown, path: string): FieldError[] {
       },
     ];
   }
-  return validateDto(spec.target, raw, path).errors;
+  return spec.target(raw, path).errors;
 }
 
 /** Validates a §3 request body; throws a 400 problem listing every field error with its path. */
 export function validateUpdateRequest(body: unknown): ValidatedUpdateRequest {
   if (!isPlainObject(body)) throw ProblemException.validation([{ path: '(body)', message: 'must be a JSON object' }]);
-  // the top level alone (each update is validated below): class-transformer would deep-copy every update otherwise
-  const top = validateDto(RoutingPolicyUpdateRequestDto, Array.isArray(body.updates) ? { ...body, updates: [] } : body, '');
+  // the top level alone (each update is validated below): the DTO checks only that `updates` is an array
+  const top = validateTopLevel(body, '');
   const errors = [...top.errors];
   const updates: Update[] = [];
   let count: number | undefined;

@@ -34,22 +34,83 @@ describe('webhook stores (real Redis)', () => {
     redis.disconnect();
   });
 
-  it('deliveries: created once, listed per subscription, one at a time per lane', async () => {
+  it('deliveries: created once in one step, listed per subscription, queued on their lane with its lease', async () => {
     const lane = deliveries.laneKey('whs_1', 'op_1');
     expect(lane).toBe(key('dlane', 'whs_1', 'op_1'));
-    expect(await deliveries.create(delivery('d1', lane))).toEqual({ created: true, isHead: true });
-    expect(await deliveries.create(delivery('d2', lane))).toEqual({ created: true, isHead: false });
-    expect(await deliveries.create(delivery('d1', lane))).toEqual({ created: false, isHead: true });
+    const cb = deliveries.laneKey('cb', 'op_1');
+    const group = [delivery('d1', lane), delivery('d2', lane)];
+    const callback = [{ ...delivery('c1', cb), subscriptionId: null }];
+    expect(await deliveries.createAll([group, callback], '', 5000)).toEqual({ stale: false, created: ['d1', 'd2', 'c1'], starts: ['d1', 'c1'] });
+    // again (a completion step that ran twice): nothing created, nothing begins
+    expect(await deliveries.createAll([group, callback], '', 6000)).toEqual({ stale: false, created: [], starts: [] });
     expect(JSON.parse((await redis.get(key('dlv', 'd1')))!)).toEqual({ ...delivery('d1', lane), v: 2 });
     expect(await redis.lrange(key('whsub', 'whs_1', 'dlvs'), 0, -1)).toEqual(['d2', 'd1']);
     expect((await deliveries.listForSubscription('whs_1')).map((d) => d.id)).toEqual(['d2', 'd1']);
+    expect(await redis.lrange(lane, 0, -1)).toEqual(['d1', 'd2']);
+    expect(await redis.lrange(cb, 0, -1)).toEqual(['c1']);
+    expect([await redis.zscore(key('dlanes'), lane), await redis.zscore(key('dlanes'), cb)]).toEqual(['5000', '5000']);
+    // a later event of a lane that is not empty queues behind (its run goes on to it); no lease taken again
+    expect(await deliveries.createAll([[delivery('d3', lane)]], '', 7000)).toEqual({ stale: false, created: ['d3'], starts: [] });
+    expect(await redis.zscore(key('dlanes'), lane)).toBe('5000');
+    // without a lane (a test event): each delivery begins a run of its own
+    expect(await deliveries.createAll([[delivery('t1'), delivery('t2')]], '', 0)).toEqual({ stale: false, created: ['t1', 't2'], starts: ['t1', 't2'] });
+  });
 
-    expect(await deliveries.releaseLane(delivery('d2', lane))).toBe('d1'); // not the head: nothing released
-    expect(await deliveries.releaseLane(delivery('d1', lane))).toBe('d2');
-    expect(await deliveries.releaseLane(delivery('d3'))).toBe(''); // no lane
-    expect(await deliveries.create({ ...delivery('d4'), subscriptionId: null })).toEqual({ created: true, isHead: true });
-    await deliveries.save({ ...delivery('d4'), status: 'SUCCEEDED' });
-    expect((await deliveries.get('d4'))?.status).toBe('SUCCEEDED');
+  it('deliveries: planned from a stale subscription list, refused and nothing written', async () => {
+    const lane = deliveries.laneKey('whs_1', 'op_rev');
+    const { subscription } = await subscriptions.create({ url: 'https://example.test/r', events: ['*'] });
+    const { revision } = await subscriptions.snapshot();
+    await subscriptions.disable(subscription.id, 'gone');
+    expect(await deliveries.createAll([[delivery('r1', lane)]], revision, 1)).toEqual({ stale: true });
+    expect(await redis.exists(key('dlv', 'r1'), lane)).toBe(0);
+    const current = (await subscriptions.snapshot()).revision;
+    expect(Number(current)).toBeGreaterThan(Number(revision));
+    expect(await deliveries.createAll([[delivery('r1', lane)]], current, 1)).toEqual({ stale: false, created: ['r1'], starts: ['r1'] });
+    await subscriptions.delete(subscription.id);
+  });
+
+  it('lanes: an ended delivery is stored and popped in one step; the last one takes the lease away', async () => {
+    const lane = deliveries.laneKey('whs_1', 'op_2');
+    await deliveries.createAll([[delivery('e1', lane), delivery('e2', lane), delivery('e3', lane)]], '', 9000);
+    expect(await deliveries.finish({ ...delivery('e2', lane), status: 'SUCCEEDED' })).toBe('e1'); // not the head: nothing popped
+    expect(await redis.lrange(lane, 0, -1)).toEqual(['e1', 'e2', 'e3']);
+    // e1 stored before (its next was known), popped with e2
+    await deliveries.save({ ...delivery('e1', lane), status: 'SUCCEEDED' });
+    expect(await deliveries.finish({ ...delivery('e2', lane), status: 'SUCCEEDED' }, ['e1'])).toBe('e3');
+    expect((await deliveries.get('e2'))?.status).toBe('SUCCEEDED');
+    expect(await redis.lrange(lane, 0, -1)).toEqual(['e3']);
+    expect(await deliveries.advance(lane, ['e3'])).toBe('');
+    expect(await redis.exists(lane)).toBe(0);
+    expect(await redis.zscore(key('dlanes'), lane)).toBeNull();
+    expect(await deliveries.advance(undefined, ['e3'])).toBe(''); // no lane
+    // without a lane: stored, nothing else
+    await deliveries.createAll([[delivery('n1')]], '', 0);
+    expect(await deliveries.finish({ ...delivery('n1'), status: 'FAILED' })).toBe('');
+    expect((await deliveries.get('n1'))?.status).toBe('FAILED');
+  });
+
+  it('lanes: a retry moves the lease past it; a lease that ran out is taken over once', async () => {
+    const lane = deliveries.laneKey('whs_1', 'op_3');
+    await deliveries.createAll([[delivery('l1', lane), delivery('l2', lane)]], '', 1000);
+    await deliveries.defer({ ...delivery('l1', lane), nextRetryAt: 'later' }, 50_000);
+    expect((await deliveries.get('l1'))?.nextRetryAt).toBe('later');
+    expect(await redis.zscore(key('dlanes'), lane)).toBe('50000');
+    expect(await deliveries.dueLanes(40_000, 100)).not.toContain(lane);
+    expect(await deliveries.claimLane(lane, 40_000, 90_000)).toBe(''); // not due
+    expect(await deliveries.dueLanes(60_000, 100)).toContain(lane);
+    expect(await deliveries.claimLane(lane, 60_000, 90_000)).toBe('l1');
+    expect(await deliveries.claimLane(lane, 60_000, 90_000)).toBe(''); // claimed: no second runner
+    expect(await redis.zscore(key('dlanes'), lane)).toBe('90000');
+    await deliveries.extendLease(lane, 120_000);
+    expect(await redis.zscore(key('dlanes'), lane)).toBe('120000');
+    await deliveries.releaseLease(lane); // a stopping worker leaves it: due at once
+    expect(await deliveries.dueLanes(1, 100)).toContain(lane);
+    // a lane emptied meanwhile: the claim drops its lease
+    await redis.del(lane);
+    expect(await deliveries.claimLane(lane, 1, 2)).toBe('');
+    expect(await redis.zscore(key('dlanes'), lane)).toBeNull();
+    await deliveries.releaseLease(lane); // no lease: none made
+    expect(await redis.zscore(key('dlanes'), lane)).toBeNull();
   });
 
   it('subscriptions: a hash with `data`, `secrets` and the schema version `v`, listed by creation', async () => {
@@ -59,9 +120,18 @@ describe('webhook stores (real Redis)', () => {
     expect(JSON.parse((await redis.hget(key('whsub', subscription.id), 'secrets'))!)).toEqual({ current: secret });
     expect(await redis.zrange(key('whsubs'), 0, -1)).toEqual([subscription.id]);
     expect(await subscriptions.get(subscription.id)).toEqual(subscription);
+    expect(await subscriptions.enabledSecrets(subscription.id)).toEqual({ current: secret });
+    // every change of where events go bumps the list's revision
+    const revision = Number((await subscriptions.snapshot()).revision);
     await subscriptions.disable(subscription.id, 'gone');
-    expect((await subscriptions.list())[0]).toMatchObject({ id: subscription.id, status: 'DISABLED', disabledReason: 'gone' });
+    expect(await redis.get(key('whsubs', 'rev'))).toBe(String(revision + 1));
+    expect(await subscriptions.enabledSecrets(subscription.id)).toBeNull();
+    expect((await subscriptions.snapshot()).subscriptions).toContainEqual(
+      expect.objectContaining({ id: subscription.id, status: 'DISABLED', disabledReason: 'gone' }),
+    );
     expect(await subscriptions.delete(subscription.id)).toBe(true);
+    expect(await redis.get(key('whsubs', 'rev'))).toBe(String(revision + 2));
+    expect(await subscriptions.enabledSecrets(subscription.id)).toBeNull();
   });
 
   describe('schema versions: the format before versions (no `v`) is read, a newer one is kept', () => {

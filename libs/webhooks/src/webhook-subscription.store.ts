@@ -24,12 +24,27 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
-/** Redis keys of subscriptions: a hash per subscription (fields below), and every id by creation time. */
+/**
+ * The revision of the subscription list: bumped by every change that alters where events go (create, delete, disable),
+ * so a process caching the list learns of a change in the same step that would use the list (createDeliveries).
+ */
+export function subscriptionsRevisionKey(keys: RedisKeys): string {
+  return keys.key('whsubs', 'rev');
+}
+
+/** Redis keys of subscriptions: a hash per subscription (fields below), every id by creation time, and the revision. */
 function subscriptionKeys(keys: RedisKeys) {
   return {
     subscription: (id: string) => keys.key('whsub', id),
     all: keys.key('whsubs'),
+    revision: subscriptionsRevisionKey(keys),
   };
+}
+
+/** The subscriptions as of a revision of the list. */
+export interface SubscriptionsSnapshot {
+  revision: string;
+  subscriptions: WebhookSubscription[];
 }
 
 /**
@@ -81,6 +96,7 @@ export class WebhookSubscriptionStore {
         SUBSCRIPTION_SCHEMA_VERSION,
       )
       .zadd(this.keys.all, Date.now(), subscription.id)
+      .incr(this.keys.revision)
       .exec();
     return { subscription, secret };
   }
@@ -88,6 +104,18 @@ export class WebhookSubscriptionStore {
   async get(id: string): Promise<WebhookSubscription | null> {
     const [data, version] = await this.redis.hmget(this.keys.subscription(id), SUBSCRIPTION_FIELDS.data, SUBSCRIPTION_FIELDS.version);
     return data ? subscriptionCodec.decode(data, parseSchemaVersion(version)) : null;
+  }
+
+  /** The secrets of an ENABLED subscription (one read), else null: what a delivery signs with. */
+  async enabledSecrets(id: string): Promise<SubscriptionSecrets | null> {
+    const [data, version, secrets] = await this.redis.hmget(
+      this.keys.subscription(id),
+      SUBSCRIPTION_FIELDS.data,
+      SUBSCRIPTION_FIELDS.version,
+      SUBSCRIPTION_FIELDS.secrets,
+    );
+    if (!data || !secrets || subscriptionCodec.decode(data, parseSchemaVersion(version)).status !== 'ENABLED') return null;
+    return subscriptionCodec.decodeSecrets(secrets);
   }
 
   async secrets(id: string): Promise<SubscriptionSecrets | null> {
@@ -107,8 +135,18 @@ export class WebhookSubscriptionStore {
     });
   }
 
+  /** Every subscription and the revision read before them (a change in between shows as a newer revision). */
+  async snapshot(): Promise<SubscriptionsSnapshot> {
+    const revision = (await this.redis.get(this.keys.revision)) ?? '0';
+    return { revision, subscriptions: await this.list() };
+  }
+
   async delete(id: string): Promise<boolean> {
-    const [[, removed]] = (await this.redis.multi().del(this.keys.subscription(id)).zrem(this.keys.all, id).exec()) as [[unknown, number], unknown];
+    const [[, removed]] = (await this.redis.multi().del(this.keys.subscription(id)).zrem(this.keys.all, id).incr(this.keys.revision).exec()) as [
+      [unknown, number],
+      unknown,
+      unknown,
+    ];
     return removed === 1;
   }
 
@@ -125,10 +163,10 @@ export class WebhookSubscriptionStore {
   async disable(id: string, reason: string): Promise<void> {
     const sub = await this.get(id);
     if (!sub) return;
-    await this.redis.hset(
-      this.keys.subscription(id),
-      SUBSCRIPTION_FIELDS.data,
-      subscriptionCodec.encode({ ...sub, status: 'DISABLED', disabledReason: reason }),
-    );
+    await this.redis
+      .multi()
+      .hset(this.keys.subscription(id), SUBSCRIPTION_FIELDS.data, subscriptionCodec.encode({ ...sub, status: 'DISABLED', disabledReason: reason }))
+      .incr(this.keys.revision)
+      .exec();
   }
 }

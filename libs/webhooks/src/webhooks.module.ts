@@ -11,12 +11,16 @@ import { ListWebhookSubscriptionsUseCase } from './usecases/list-webhook-subscri
 import { ReceiveInboundWebhookUseCase } from './usecases/receive-inbound-webhook/receive-inbound-webhook.usecase';
 import { ReplayWebhookDeliveryUseCase } from './usecases/replay-webhook-delivery/replay-webhook-delivery.usecase';
 import { RotateWebhookSecretUseCase } from './usecases/rotate-webhook-secret/rotate-webhook-secret.usecase';
+import { RunWebhookLaneUseCase } from './usecases/run-webhook-lane/run-webhook-lane.usecase';
 import { SendTestEventUseCase } from './usecases/send-test-event/send-test-event.usecase';
 import { WebhookDeliveryStore } from './webhook-delivery.store';
+import { WebhookLaneRunner } from './webhook-lane.runner';
+import { WebhookSubscriptionCache } from './webhook-subscription.cache';
 import { WebhookSubscriptionStore } from './webhook-subscription.store';
 
 const providers = [
   WebhookSubscriptionStore,
+  WebhookSubscriptionCache,
   WebhookDeliveryStore,
   // subscriptions (gateway)
   CreateWebhookSubscriptionUseCase,
@@ -27,14 +31,16 @@ const providers = [
   SendTestEventUseCase,
   ListWebhookDeliveriesUseCase,
   ReplayWebhookDeliveryUseCase,
-  // deliveries (worker)
+  // deliveries (fan-out in the completion step; sending in the worker)
   FanOutEventUseCase,
   DeliverWebhookUseCase,
   FailWebhookDeliveryUseCase,
+  RunWebhookLaneUseCase,
+  WebhookLaneRunner,
   // inbound (gateway; needs GcoreTasksModule, global, in the app)
   ReceiveInboundWebhookUseCase,
 ];
 
-/** Outbound subscriptions and deliveries, and inbound webhooks. */
+/** Outbound subscriptions and deliveries (the fan-out is OperationEventPublisher's sink), and inbound webhooks. */
 @Module({ imports: [OperationsModule], providers, exports: providers })
 export class WebhooksModule {}

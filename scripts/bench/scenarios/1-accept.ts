@@ -268,6 +268,33 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
     note: `per round ${perRoundRatio(p, b)}; during the peer runs ${peerCpu}`,
   });
 
+  // CPU time per accepted request holds on a busy machine, where req/s follow whatever else runs: the gateway's own
+  // plus the worker's (its dispatcher puts the accepted operations' jobs into BullMQ, which the peer does in-request)
+  const cpuUsPerRequest = (t: Totals, names: string[]): number =>
+    t.ok > 0 ? ((names.reduce((a, n) => a + (t.cpuPercent[n] ?? 0), 0) / 100) * t.seconds * 1e6) / t.ok : 0;
+  const gCpu = cpuUsPerRequest(g, ['gateway', 'worker']);
+  const pCpu = cpuUsPerRequest(p, [PROCESS.peer]);
+  (results.details.accept as Record<string, unknown>).cpuUsPerRequest = {
+    gatewayAndWorker: gCpu,
+    gatewayOnly: cpuUsPerRequest(g, ['gateway']),
+    peer: pCpu,
+    bare: cpuUsPerRequest(b, ['bare-fastify']),
+  };
+  results.row({
+    scenario: '1 accept',
+    figure: 'CPU µs per accepted request: peer vs gateway',
+    value: gCpu,
+    unit: 'µs',
+    baseline: pCpu,
+    baselineLabel: LABEL.peer,
+    ratio: gCpu > 0 ? pCpu / gCpu : null,
+    goal: 'report',
+    note:
+      `gateway + worker (the worker's dispatcher does the BullMQ add the peer does in-request; gateway alone ` +
+      `${fmt(cpuUsPerRequest(g, ['gateway']))} µs); bare Fastify ${fmt(cpuUsPerRequest(b, ['bare-fastify']))} µs; ` +
+      'ratio = peer ÷ gateway (> 1: the gateway spends less)',
+  });
+
   const achieved = Math.round(paced.sent / paced.seconds);
   const halfNote =
     `gateway, open-loop, evenly paced: ${half} req/s due, ${achieved} req/s sent over ${fmt(paced.seconds, 1)} s; ` +

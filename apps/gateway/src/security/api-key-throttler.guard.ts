@@ -2,6 +2,8 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import { AuthenticatedRequest, PUBLIC_ROUTE, ProblemException } from '@rpg/common';
 
+const routeNames = new WeakMap<object, string>();
+
 /** Rate limit per API key (not per IP: many frontends share proxies); open routes are not limited. */
 @Injectable()
 export class ApiKeyThrottlerGuard extends ThrottlerGuard {
@@ -19,6 +21,17 @@ export class ApiKeyThrottlerGuard extends ThrottlerGuard {
         headers: { 'retry-after': String(seconds) },
       }),
     );
+  }
+
+  /**
+   * The counter's key: route and API key name in clear (the library hashes them with SHA-256 on every request; neither
+   * is a secret, and the name of the route is cached per handler).
+   */
+  protected override generateKey(context: ExecutionContext, tracker: string, throttlerName: string): string {
+    const handler = context.getHandler();
+    let route = routeNames.get(handler);
+    if (route === undefined) routeNames.set(handler, (route = `${context.getClass().name}.${handler.name}`));
+    return `${route}:${throttlerName}:${tracker}`;
   }
 
   protected override getTracker(req: Record<string, unknown>): Promise<string> {

@@ -3,7 +3,11 @@ import { ServiceMetrics } from '@rpg/observability';
 import { JobErrorIds, QUEUES, QueueProcessor, QueueWorkerHost, WebhookEventJob, jobLatenessSeconds, readJobPayload } from '@rpg/queues';
 import { FanOutEventUseCase } from '@rpg/webhooks';
 
-/** webhook-events: one event → one delivery job per matching endpoint. A bug fails the job at once (logged once). */
+/**
+ * webhook-events: events → one delivery per matching endpoint, the lanes that begin sent at once. Operation events are
+ * fanned out in their completion step, so these are the jobs of the previous release (rolling deploy) or of a process
+ * without a fan-out. A bug fails the job at once (logged once).
+ */
 @QueueProcessor(QUEUES.webhookEvents, { concurrency: 20 })
 export class WebhookEventsProcessor extends QueueWorkerHost {
   constructor(

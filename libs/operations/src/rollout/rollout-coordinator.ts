@@ -54,8 +54,7 @@ export class RolloutCoordinator {
     if (!rollout) return;
     if (TERMINAL_OPERATION_STATUSES.has(stored.operation.status)) {
       // the end's events again (fixed ids: a no-op when they went out), in case a crash came between the end and them
-      if (options.repair || rollout.state === 'ROLLED_BACK' || rollout.state === 'ROLLBACK_FAILED')
-        await this.events.targetsCompleted(stored.operation, [], true);
+      if (options.repair || rollout.state === 'ROLLED_BACK' || rollout.state === 'ROLLBACK_FAILED') await this.events.targetsCompleted(stored, [], true);
       await this.rollouts.forget(operationId);
       return;
     }
@@ -144,7 +143,7 @@ export class RolloutCoordinator {
       if (head && !head.startsWith(`${id}${TARGET_REF_SEPARATOR}`)) await this.lanes.start(head);
     }
     // the cancelled targets' events (fixed ids: sent once however often this runs)
-    if (cancelled.length) await this.events.targetsCompleted(current.operation, cancelled, TERMINAL_OPERATION_STATUSES.has(current.operation.status));
+    if (cancelled.length) await this.events.targetsCompleted(current, cancelled, TERMINAL_OPERATION_STATUSES.has(current.operation.status));
     if (TERMINAL_OPERATION_STATUSES.has(current.operation.status)) {
       await this.rollouts.forget(id);
       return;
@@ -174,7 +173,7 @@ export class RolloutCoordinator {
     if (!compensationId) return;
     // the targets skipped at planning ended their compensation at once: their events
     const skipped = stored.operation.results.filter((r) => r.compensation?.status === 'SKIPPED' && !r.compensation.operationId).map((r) => r.index);
-    if (skipped.length) await this.events.targetsCompleted(stored.operation, skipped, false, 'compensation');
+    if (skipped.length) await this.events.targetsCompleted(stored, skipped, false, 'compensation');
     if (compensationId === NOTHING_TO_RESTORE) return this.finish(stored);
     const restoring = (await this.store.get(compensationId)) ?? (await this.createRestoringOperation(stored, compensationId));
     if (!restoring) return;
@@ -188,7 +187,7 @@ export class RolloutCoordinator {
     if (changed.length) {
       current = (await this.store.get(id)) ?? stored;
       const ended = changed.filter((i) => current.operation.results[i].compensation?.status !== 'PENDING');
-      if (ended.length) await this.events.targetsCompleted(current.operation, ended, false, 'compensation');
+      if (ended.length) await this.events.targetsCompleted(current, ended, false, 'compensation');
     }
     // read again: a concurrent caller may have recorded what this one found already recorded (changed is then empty)
     if (TERMINAL_OPERATION_STATUSES.has(restoring.operation.status)) await this.finish((await this.store.get(id)) ?? current);
@@ -224,7 +223,7 @@ export class RolloutCoordinator {
     const status = notRestored.length ? 'ROLLBACK_FAILED' : 'ROLLED_BACK';
     if (await this.rollouts.finishRollback(id, status, notRestored)) this.ended(id, status);
     const fresh = await this.store.get(id);
-    if (fresh && TERMINAL_OPERATION_STATUSES.has(fresh.operation.status)) await this.events.targetsCompleted(fresh.operation, [], true);
+    if (fresh && TERMINAL_OPERATION_STATUSES.has(fresh.operation.status)) await this.events.targetsCompleted(fresh, [], true);
     await this.rollouts.forget(id);
   }
 

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { OutboundUrlPolicy } from '@rpg/common';
 import { ServiceMetrics } from '@rpg/observability';
-import { JobProducer } from '@rpg/queues';
 import { Operation } from '@rpg/routing-policy';
 import { newSortableId } from '../../operation-id';
 import { OperationMeta, OperationStore } from '../../operation.store';
@@ -15,9 +14,10 @@ export interface AcceptedOperation {
 }
 
 /**
- * Accepts a validated update: stores the operation (and queues each target on its lane) in one atomic step, then puts
- * the provider calls of the lane heads into BullMQ. Only then may the caller answer 202. A crash between the two
- * steps is repaired by the worker's recovery sweep (the operation stays in the unconfirmed set until its jobs exist).
+ * Accepts a validated update: stores the operation, queues each target on its lane and hands the lane heads to the
+ * worker's dispatcher, in one atomic step (one round trip); then the caller may answer 202. The dispatcher puts the
+ * provider calls into BullMQ; one that dies on the way is repaired by the recovery sweep (the operation stays in the
+ * unconfirmed set until its jobs exist).
  */
 @Injectable()
 export class AcceptUpdateUseCase {
@@ -25,7 +25,6 @@ export class AcceptUpdateUseCase {
     private readonly store: OperationStore,
     private readonly urlPolicy: OutboundUrlPolicy,
     private readonly metrics: ServiceMetrics,
-    private readonly jobs: JobProducer,
     private readonly masker: OperationSecretMasker,
   ) {}
 
@@ -47,15 +46,8 @@ export class AcceptUpdateUseCase {
       ...(ahead.compensates ? { compensates: ahead.compensates, guards: ahead.guards } : {}),
     };
     const callbackSecret = request.callbackUrl ? `whsec_${randomBytes(32).toString('base64')}` : undefined;
-    const { heads, queuedBehind } = await this.store.create(meta, request.updates, callbackSecret);
     // a rollout starts with its first batch; the others start as their turn comes (RolloutCoordinator)
-    const first = request.rollout ? new Set(request.rollout.batches[0]) : undefined;
-    await this.jobs.enqueueProviderCalls(
-      id,
-      heads.filter((i) => !first || first.has(i)),
-    );
-    // not awaited: until it lands, the recovery sweep may add the same jobs again, which their fixed ids make a no-op
-    void this.store.confirmEnqueued(id).catch(() => undefined);
+    const { queuedBehind } = await this.store.create(meta, request.updates, callbackSecret, request.rollout ? request.rollout.batches[0] : '*');
     this.metrics.operationsAccepted.inc();
     return {
       callbackSecret,

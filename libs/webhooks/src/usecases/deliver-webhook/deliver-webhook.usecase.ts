@@ -6,20 +6,23 @@ import { ServiceMetrics } from '@rpg/observability';
 import { OperationStore } from '@rpg/operations';
 import { parseRetryAfterMs } from '@rpg/provider-http';
 import { signWebhook } from '../../webhook-signer';
-import { WebhookDelivery, WebhookDeliveryStore } from '../../webhook-delivery.store';
+import { WebhookDelivery } from '../../webhook-delivery.store';
 import { WebhookSubscriptionStore } from '../../webhook-subscription.store';
-import { DeliverWebhookCommand } from './deliver-webhook.command';
 
 export const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
 const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
 
-/** `next`: the delivery now heading the same lane (to send next), or ''. */
-export type DeliveryOutcome = { kind: 'done'; delivery: WebhookDelivery; next: string } | { kind: 'retry'; delayMs: number; delivery: WebhookDelivery };
+/**
+ * How an attempt left the delivery (its attempt recorded in it, not yet stored): ended (`gone`: its subscription was
+ * disabled, the endpoint answered 410), or to be retried after `delayMs`.
+ */
+export type DeliveryOutcome = { kind: 'done'; delivery: WebhookDelivery; gone: boolean } | { kind: 'retry'; delayMs: number; delivery: WebhookDelivery };
 
 /**
  * One attempt of one delivery: SSRF check (again: DNS may have changed), sign with the current secret(s), POST with a
  * 10 s timeout and no redirects. 2xx succeeds; 410 disables the subscription; anything else retries per
  * WEBHOOK_RETRY_DELAYS_MS with ±20 % jitter, honouring Retry-After; after the last attempt the delivery is FAILED and kept.
+ * The caller stores the outcome (RunWebhookLaneUseCase: with the lane's next step, in one script).
  */
 @Injectable()
 export class DeliverWebhookUseCase implements OnApplicationShutdown {
@@ -27,7 +30,6 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
   private readonly logger = new Logger('WebhookDeliveries');
 
   constructor(
-    private readonly deliveries: WebhookDeliveryStore,
     private readonly subscriptions: WebhookSubscriptionStore,
     private readonly operations: OperationStore,
     private readonly urlPolicy: OutboundUrlPolicy,
@@ -47,12 +49,8 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     await this.agent.close();
   }
 
-  async execute({ deliveryId }: DeliverWebhookCommand): Promise<DeliveryOutcome | null> {
-    const delivery = await this.deliveries.get(deliveryId);
-    if (!delivery) return null;
-    // ended before (this job ran twice): the lane release is idempotent, repeat it in case it was lost
-    if (delivery.status !== 'PENDING') return { kind: 'done', delivery, next: await this.deliveries.releaseLane(delivery) };
-    const secrets = await this.secretsFor(delivery);
+  /** One attempt with `secrets` (secretsFor; null: the subscription was deleted or disabled, nothing is sent). */
+  async attempt(delivery: WebhookDelivery, secrets: string[] | null): Promise<DeliveryOutcome> {
     if (!secrets) {
       const skipped = {
         attempt: delivery.attempts.length + 1,
@@ -62,7 +60,7 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
         error: 'The subscription was deleted or disabled',
       };
       this.logAttempt(delivery, skipped, 'FAILED', null);
-      return this.finish(delivery, 'FAILED', skipped);
+      return this.ended(delivery, 'FAILED', skipped);
     }
 
     const started = Date.now();
@@ -95,7 +93,7 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
       this.metrics.webhookAttempts.inc({ outcome: 'success' });
       this.logAttempt(delivery, attempt, 'SUCCEEDED', null);
-      return this.finish(delivery, 'SUCCEEDED', attempt);
+      return this.ended(delivery, 'SUCCEEDED', attempt);
     }
     if (statusCode === 410 && delivery.subscriptionId) {
       this.metrics.webhookAttempts.inc({ outcome: 'gone' });
@@ -106,14 +104,14 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
         { subscriptionId: delivery.subscriptionId, eventId: delivery.eventId, endpoint: hostOf(delivery.url) },
         'webhook subscription disabled: the endpoint answered 410 Gone',
       );
-      return this.finish(delivery, 'FAILED', gone);
+      return this.ended(delivery, 'FAILED', gone, true);
     }
     this.metrics.webhookAttempts.inc({ outcome: statusCode === null ? 'error' : 'http_error' });
     const delays = this.config.webhooks.retryDelaysMs;
     const attemptInRun = attemptNo - (delivery.runStartedAtAttempt ?? 0);
     if (attemptInRun > delays.length) {
       this.logAttempt(delivery, attempt, 'FAILED', null);
-      return this.finish(delivery, 'FAILED', attempt);
+      return this.ended(delivery, 'FAILED', attempt);
     }
     const base = delays[attemptInRun - 1];
     const jittered = Math.round(base * (0.8 + Math.random() * 0.4));
@@ -121,7 +119,6 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     delivery.attempts.push(attempt);
     delivery.nextRetryAt = new Date(Date.now() + delayMs).toISOString();
     this.logAttempt(delivery, attempt, 'PENDING', delivery.nextRetryAt);
-    await this.deliveries.save(delivery);
     return { kind: 'retry', delayMs, delivery };
   }
 
@@ -153,22 +150,20 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     else this.logger.warn(line, text);
   }
 
-  private async finish(delivery: WebhookDelivery, status: 'SUCCEEDED' | 'FAILED', attempt: WebhookDelivery['attempts'][number]): Promise<DeliveryOutcome> {
+  private ended(delivery: WebhookDelivery, status: 'SUCCEEDED' | 'FAILED', attempt: WebhookDelivery['attempts'][number], gone = false): DeliveryOutcome {
     delivery.attempts.push(attempt);
     delivery.status = status;
     delivery.nextRetryAt = null;
-    await this.deliveries.save(delivery);
-    return { kind: 'done', delivery, next: await this.deliveries.releaseLane(delivery) };
+    return { kind: 'done', delivery, gone };
   }
 
-  private async secretsFor(delivery: WebhookDelivery): Promise<string[] | null> {
+  /** What the delivery signs with: its subscription's secret(s) while it is enabled, or its operation's callback secret; null when none. */
+  async secretsFor(delivery: WebhookDelivery): Promise<string[] | null> {
     if (!delivery.subscriptionId) {
       const stored = delivery.operationId ? await this.operations.get(delivery.operationId) : null;
       return stored?.callbackSecret ? [stored.callbackSecret] : null;
     }
-    const sub = await this.subscriptions.get(delivery.subscriptionId);
-    if (!sub || sub.status !== 'ENABLED') return null;
-    const s = await this.subscriptions.secrets(delivery.subscriptionId);
+    const s = await this.subscriptions.enabledSecrets(delivery.subscriptionId);
     if (!s) return null;
     return s.previous && (s.previousUntil ?? 0) > Date.now() ? [s.current, s.previous] : [s.current];
   }

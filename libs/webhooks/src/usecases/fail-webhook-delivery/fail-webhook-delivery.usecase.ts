@@ -6,7 +6,7 @@ import { FailWebhookDeliveryCommand } from './fail-webhook-delivery.command';
 export const INTERNAL_DELIVERY_ERROR = 'internal error in the gateway: the delivery ended without an answer and is not retried';
 
 /**
- * Ends a delivery whose job hit a bug (it is not retried): FAILED with an attempt saying so, and its lane released so
+ * Ends a delivery whose run hit a bug (it is not retried): FAILED with an attempt saying so, and its lane moved on so
  * the later events of that endpoint and operation still go out. `next`: the delivery now heading the lane, or ''.
  */
 @Injectable()
@@ -16,14 +16,13 @@ export class FailWebhookDeliveryUseCase {
   async execute({ deliveryId }: FailWebhookDeliveryCommand): Promise<{ next: string; delivery: WebhookDelivery | null }> {
     const delivery = await this.deliveries.get(deliveryId);
     if (!delivery) return { next: '', delivery: null };
-    if (delivery.status !== 'PENDING') return { next: await this.deliveries.releaseLane(delivery), delivery };
+    if (delivery.status !== 'PENDING') return { next: await this.deliveries.advance(delivery.lane, [delivery.id]), delivery };
     const attempts = Array.isArray(delivery.attempts) ? delivery.attempts : [];
     const attempt = { attempt: attempts.length + 1, startedAt: new Date().toISOString(), durationMs: 0, statusCode: null, error: INTERNAL_DELIVERY_ERROR };
     delivery.attempts = attempts;
     delivery.attempts.push(attempt);
     delivery.status = 'FAILED';
     delivery.nextRetryAt = null;
-    await this.deliveries.save(delivery);
-    return { next: await this.deliveries.releaseLane(delivery), delivery };
+    return { next: await this.deliveries.finish(delivery), delivery };
   }
 }

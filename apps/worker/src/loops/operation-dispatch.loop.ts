@@ -1,0 +1,46 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DispatchAcceptedOperationsUseCase } from '@rpg/operations';
+import { RedisClient, RedisConnectionFactory } from '@rpg/redis';
+
+/** How long one blocking wait lasts: also how long a shutdown may wait for the loop to notice. */
+const WAIT_S = 1;
+
+/**
+ * Runs the dispatcher for as long as the worker runs, on its own connection (BRPOP blocks it). A failed round (Redis
+ * away) is logged and retried after a short pause; what it had taken stays in the unconfirmed set for the sweep.
+ */
+@Injectable()
+export class OperationDispatchLoop implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('OperationDispatch');
+  private blocking?: RedisClient;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly dispatch: DispatchAcceptedOperationsUseCase,
+    private readonly connections: RedisConnectionFactory,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.blocking = this.connections.create({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+    this.running = this.loop(this.blocking);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.blocking?.disconnect();
+    await this.running;
+  }
+
+  private async loop(blocking: RedisClient): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.dispatch.execute(blocking, WAIT_S);
+      } catch (error) {
+        if (this.stopped) return;
+        this.logger.warn({ err: error }, 'dispatching accepted operations failed; retrying');
+        await new Promise((r) => setTimeout(r, 500).unref());
+      }
+    }
+  }
+}

@@ -1,3 +1,0 @@
-export interface DeliverWebhookCommand {
-  deliveryId: string;
-}
