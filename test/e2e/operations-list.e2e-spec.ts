@@ -58,17 +58,19 @@ describe('GET /v1/operations', () => {
   });
 
   it('pages through operations created in the same millisecond without a gap', async () => {
-    // stored directly (no jobs, targets nobody else uses) to force equal index scores
+    // stored directly to force equal index scores: nothing handed to the worker (they stay PENDING), targets nobody else uses
     const store = h.gateway.get(OperationStore);
     const now = Date.now();
     const seeded: string[] = [];
     for (let i = 0; i < 5; i++) {
       const id = newSortableId('op_', now);
       const target = { ...l7Target(1), id: `00000000-0000-4000-8000-00000000000${i}` };
-      await store.create({ id, createdAt: new Date(now).toISOString(), reference: 'same-ms', dryRun: false, count: 1, apiKeyName: 'admin' }, [
-        { target, changes: { name: 'same-ms' } } as never,
-      ]);
-      await store.confirmEnqueued(id);
+      await store.create(
+        { id, createdAt: new Date(now).toISOString(), reference: 'same-ms', dryRun: false, count: 1, apiKeyName: 'admin' },
+        [{ target, changes: { name: 'same-ms' } } as never],
+        undefined,
+        [],
+      );
       seeded.push(id);
     }
     for (const [status, limit] of [
