@@ -4,7 +4,8 @@
  * Builds nothing itself (npm run bench builds first). Starts, from dist/: a private Redis (when `redis-server` is on the
  * PATH; else BENCH_REDIS_URL / REDIS_URL with a unique key prefix), the provider sandbox (stock app + extra L7 policies,
  * scripts/bench/sandbox-host), a bare Fastify baseline, a plain NestJS peer (scripts/bench/peer-server), the gateway and
- * ONE worker. Load comes from this process (autocannon, undici) — never from inside the gateway. Runs the scenarios of
+ * ONE worker (with WORKER_NODE_FLAGS, as every start runs it; BENCH_GATEWAY_NODE_ARGS="--flag ..." passes V8 flags to the gateway
+ * for experiments). Load comes from this process (autocannon, undici) — never from inside the gateway. Runs the scenarios of
  * the issue, prints one table and writes bench/results.json.
  *
  *   1 accept path      2xx req/s at max load (autocannon) of the gateway, the NestJS peer and the bare Fastify route, run
