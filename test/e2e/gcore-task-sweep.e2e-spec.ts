@@ -140,9 +140,9 @@ describe('Gcore task sweep (one listing per project/region)', () => {
       20,
     );
     const data = { taskId, startedAt: Date.now(), deadlineAt: Date.now() + 60_000, polls: 0, scope: SCOPE };
+    // the poke the poller's claim read off the loop (GcoreTaskLoopStore.bringForward stores it there)
     const pokedAndRunning = async (listing: 'page' | 'pages') => {
-      await h.redis.set(key('tasksweep-poke', taskId), listing, 'PX', 60_000);
-      expect(await watcher.poll({ ...data })).toMatchObject({ kind: 'again', state: expect.stringMatching(/^(NEW|RUNNING)$/) });
+      expect(await watcher.poll({ ...data }, listing)).toMatchObject({ kind: 'again', state: expect.stringMatching(/^(NEW|RUNNING)$/) });
     };
     for (let n = 0; n < 20; n++) await pokedAndRunning('pages');
     expect(await h.redis.exists(key('tasksweep-bad', SCOPE))).toBe(0);
@@ -153,7 +153,7 @@ describe('Gcore task sweep (one listing per project/region)', () => {
     await h.redis.del(key('tasksweep-bad', SCOPE), key('tasksweep-misses', SCOPE));
     await pokedAndRunning('page');
     expect(await h.redis.pttl(key('tasksweep-bad', SCOPE))).toBeGreaterThan(60_000);
-    // the poke mark is read once: a later ordinary poll does not count again
+    // an ordinary poll (no poke) does not count
     await h.redis.del(key('tasksweep-bad', SCOPE));
     expect(await watcher.poll({ ...data })).toMatchObject({ kind: 'again' });
     expect(await h.redis.exists(key('tasksweep-bad', SCOPE))).toBe(0);

@@ -10,16 +10,15 @@ export const SWEEP_DISTRUST_MS = 5 * 60_000;
 /** Tasks a paged listing may miss per minute (see listingWasWrong) before it is distrusted. */
 const PAGED_MISSES_TOLERATED = 20;
 const MISSES_WINDOW_MS = 60_000;
-/** How long a poke waits for the task's poll to read it (set with the loop brought forward: GcoreTaskLoopStore). */
+/** How long a poke waits for the task's poll to read it (kept in the loop, set as it is brought forward: GcoreTaskLoopStore). */
 export const POKE_MS = 60_000;
 /** A task registered this shortly before a listing may be missing from it: only an explicit end in the listing counts. */
 export const LISTING_GRACE_MS = 1000;
 
 /**
  * Every mark the task sweep keeps in Redis, all short-lived: whether a scope's listing is trusted (`ok` while its latest
- * listing was complete, `bad` while it is distrusted, and the misses of paged listings over the last minute), the pokes
- * (a task whose poll the sweep brought forward, and how it saw it end: set together with that, by GcoreTaskLoopStore),
- * and the sweep's own pace (the lock that elects one sweeper per tick, and each scope's next listing turn).
+ * listing was complete, `bad` while it is distrusted, and the misses of paged listings over the last minute) and the
+ * sweep's own pace (the lock that elects one sweeper per tick, and each scope's next listing turn).
  * GcoreTaskWatcher and GcoreTaskSweeper read and set them only through here.
  */
 @Injectable()
@@ -62,11 +61,6 @@ export class GcoreSweepTrust {
     const key = this.keys.sweepMisses(scope);
     const misses = await this.redis.multi().incr(key).pexpire(key, MISSES_WINDOW_MS, 'NX').exec();
     return Number(misses?.[0]?.[1] ?? 0) > PAGED_MISSES_TOLERATED;
-  }
-
-  /** The poke of this run of the task's poll, if any (read once). */
-  async takePoke(taskId: string): Promise<SweepListing | null> {
-    return (await this.redis.getdel(this.keys.sweepPoke(taskId))) as SweepListing | null;
   }
 
   /** Elects this sweeper for the tick (held for `ms` at most). */

@@ -8,6 +8,9 @@ import { defineScript } from '@rpg/redis';
  *   retry  polls that failed in a row (a transient GET failure): the loop is backing off while > 0
  *   polled when its last poll was written back (ms): a loop brought forward is not polled again sooner than a gap after it
  *   ended  '1' once the loop settled (its record is written), until every waiter was told and the loop is removed
+ *   poke   how the task sweep saw the task end ('page' | 'pages'), for the next poll only, until `pokeUntil` (ms); a field
+ *          rather than a key of its own, so the claim reads it with the rest and the reschedule clears it (no command of
+ *          its own per poll)
  * Every key shares the one hash tag of RedisKeys (one slot), so scripts may name a loop's hash from its id.
  */
 
@@ -20,7 +23,7 @@ if created then redis.call('HSET', ${loop}, 'data', ${data}, 'due', ${dueAt}, 'r
 export const END_LOOP_LUA = (loop: string): string => `
 if redis.call('EXISTS', ${loop}) == 1 then redis.call('HSET', ${loop}, 'ended', '1') end`;
 
-/** One loop as claimLoopsScript replies it: [id, data, due, retry, ended]. */
+/** One loop as claimLoopsScript replies it: [id, data, due, retry, ended, poke]. */
 export interface ClaimedLoopReply {
   taskId: string;
   /** The loop's JSON ('' when its hash is gone: a bug, the poller abandons the loop). */
@@ -28,12 +31,14 @@ export interface ClaimedLoopReply {
   dueAt: number;
   failures: number;
   ended: boolean;
+  /** How the sweep saw the task end, when it brought this poll forward for that (read by this poll only). */
+  poke: 'page' | 'pages' | null;
 }
 
 /**
  * Claims up to `limit` loops due by `now`: moves each one's score to `leaseUntil` (a worker that dies while polling
- * leaves them to come due again then) and replies their state, after the earliest score left in the schedule ('' when
- * the schedule is empty), so the poller knows when to look again without another command.
+ * leaves them to come due again then) and replies their state (a poke only while it is fresh), after the earliest score
+ * left in the schedule ('' when the schedule is empty), so the poller knows when to look again without another command.
  */
 export const claimLoopsScript = defineScript({
   name: 'rpgClaimTaskLoops',
@@ -41,8 +46,9 @@ export const claimLoopsScript = defineScript({
   args: ['now', 'leaseUntil', 'limit', 'loopPrefix'] as const,
   reply: ([head, ...flat]: string[]) => {
     const loops: ClaimedLoopReply[] = [];
-    for (let i = 0; i + 4 < flat.length; i += 5) {
-      loops.push({ taskId: flat[i], data: flat[i + 1], dueAt: Number(flat[i + 2]), failures: Number(flat[i + 3]) || 0, ended: flat[i + 4] === '1' });
+    for (let i = 0; i + 5 < flat.length; i += 6) {
+      const poke = flat[i + 5] === 'page' || flat[i + 5] === 'pages' ? (flat[i + 5] as 'page' | 'pages') : null;
+      loops.push({ taskId: flat[i], data: flat[i + 1], dueAt: Number(flat[i + 2]), failures: Number(flat[i + 3]) || 0, ended: flat[i + 4] === '1', poke });
     }
     return { loops, nextDueAt: head === '' ? null : Number(head) };
   },
@@ -55,12 +61,13 @@ if #due > 0 then
     local id = due[i]
     moves[#moves + 1] = ARGV[2]
     moves[#moves + 1] = id
-    local f = redis.call('HMGET', ARGV[4] .. id, 'data', 'due', 'retry', 'ended')
+    local f = redis.call('HMGET', ARGV[4] .. id, 'data', 'due', 'retry', 'ended', 'poke', 'pokeUntil')
     out[#out + 1] = id
     out[#out + 1] = f[1] or ''
     out[#out + 1] = f[2] or due[i + 1]
     out[#out + 1] = f[3] or '0'
     out[#out + 1] = f[4] or ''
+    out[#out + 1] = (f[5] and (tonumber(f[6]) or 0) >= tonumber(ARGV[1])) and f[5] or ''
   end
   redis.call('ZADD', KEYS[1], unpack(moves))
 end
@@ -72,7 +79,8 @@ return out
 
 /**
  * The next poll of a claimed loop, polled at `now`: due at `dueAt`, with `data` ('' keeps the stored JSON) and `retry`
- * failures in a row. Only a loop still scheduled moves (one removed meanwhile stays removed); replies whether it did.
+ * failures in a row; the poke the claim read is spent. Only a loop still scheduled moves (one removed meanwhile stays
+ * removed); replies whether it did.
  */
 export const rescheduleLoopScript = defineScript({
   name: 'rpgRescheduleTaskLoop',
@@ -82,10 +90,10 @@ export const rescheduleLoopScript = defineScript({
   lua: `
 -- XX: never re-adds a removed loop; CH: 1 when the score changed (an unchanged score is rare: ZSCORE then tells)
 if redis.call('ZADD', KEYS[1], 'XX', 'CH', ARGV[2], ARGV[1]) == 0 and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-local fields = {'due', ARGV[2], 'retry', ARGV[4], 'polled', ARGV[5]}
+local fields = {'due', ARGV[2], 'retry', ARGV[4], 'polled', ARGV[5], 'poke', ''}
 if ARGV[3] ~= '' then
-  fields[7] = 'data'
-  fields[8] = ARGV[3]
+  fields[9] = 'data'
+  fields[10] = ARGV[3]
 end
 redis.call('HSET', KEYS[2], unpack(fields))
 return 1
@@ -101,11 +109,12 @@ export type BroughtForward = 'promoted' | 'busy' | 'missing' | 'kept';
  * is); 'missing' without a loop; 'busy' while a worker polls it (that poll decides what comes next) or it is ending,
  * or, with `unlessBackingOff`, while it backs off after a failed GET; 'kept' when it is due at or before
  * `onlyIfDueAfter`. A `poke` (how the sweep saw the task end) is stored for the loop's next poll, for `pokeMs`.
+ * (A poke key `tasksweep-poke:<id>` of the previous release is no longer read: it only ever cost a poll its hint.)
  * Publishes the new due time on `channel` ('' for none) when it moved the loop, so sleeping pollers look again.
  */
 export const bringLoopForwardScript = defineScript({
   name: 'rpgBringTaskLoopForward',
-  keys: ['loops', 'loop', 'poke'] as const,
+  keys: ['loops', 'loop'] as const,
   args: ['taskId', 'now', 'minGapMs', 'unlessBackingOff', 'onlyIfDueAfter', 'poke', 'pokeMs', 'channel'] as const,
   reply: ([outcome, dueAt]: [BroughtForward, number?]) => ({ outcome, dueAt: dueAt ?? null }),
   lua: `
@@ -116,11 +125,17 @@ local f = redis.call('HMGET', KEYS[2], 'due', 'retry', 'ended', 'polled')
 if f[3] == '1' or tonumber(f[1]) ~= score then return {'busy'} end
 if ARGV[4] == '1' and (tonumber(f[2]) or 0) > 0 then return {'busy'} end
 if score <= tonumber(ARGV[5]) then return {'kept'} end
-if ARGV[6] ~= '' then redis.call('SET', KEYS[3], ARGV[6], 'PX', tonumber(ARGV[7])) end
+local fields = {}
+if ARGV[6] ~= '' then fields = {'poke', ARGV[6], 'pokeUntil', tonumber(ARGV[2]) + tonumber(ARGV[7])} end
 local at = math.max(tonumber(ARGV[2]), (tonumber(f[4]) or 0) + tonumber(ARGV[3]))
-if score > at then
+local moved = score > at
+if moved then
   redis.call('ZADD', KEYS[1], at, ARGV[1])
-  redis.call('HSET', KEYS[2], 'due', at)
+  fields[#fields + 1] = 'due'
+  fields[#fields + 1] = at
+end
+if #fields > 0 then redis.call('HSET', KEYS[2], unpack(fields)) end
+if moved then
   if ARGV[8] ~= '' then redis.call('PUBLISH', ARGV[8], at) end
   return {'promoted', at}
 end

@@ -7,6 +7,7 @@ import { GcoreTaskLoop, decodeTaskLoop, encodeTaskLoop, startLoop } from './gcor
 import { GcoreTaskLoopStore } from './gcore-task-loop.store';
 import { GcoreTaskKeys } from './gcore-task.keys';
 import { registerWaiterScript, settleTaskScript } from './gcore-task.scripts';
+import { scaled } from '../../../test/support/wait';
 
 /** The poll schedule on real Redis: claims and their leases, one loop per task, bringing a loop forward, backoff, the end. */
 describe('GcoreTaskLoopStore (real Redis)', () => {
@@ -15,7 +16,6 @@ describe('GcoreTaskLoopStore (real Redis)', () => {
   const prefix = `tl${randomBytes(4).toString('hex')}`;
   const config = { queuePrefix: prefix, gcoreTasks: { pollInitialMs: 1000, pollMaxMs: 2000 } } as AppConfig;
   const keys = new GcoreTaskKeys(new RedisKeys(config));
-  const key = (...parts: string[]) => `{${prefix}}:${parts.join(':')}`;
   const store = new GcoreTaskLoopStore(redis, keys, config);
   const register = registerWaiterScript.on(redis);
   const settle = settleTaskScript.on(redis);
@@ -152,14 +152,17 @@ describe('GcoreTaskLoopStore (real Redis)', () => {
       expect(moved.score).toBeGreaterThanOrEqual(before);
       expect(moved.score).toBeLessThanOrEqual(Date.now());
       expect(moved).toMatchObject({ dueAt: moved.score, claimed: false });
-      expect(await redis.get(key('tasksweep-poke', waiting))).toBe('pages');
-      expect(await redis.pttl(key('tasksweep-poke', waiting))).toBeGreaterThan(50_000);
+      expect(await redis.hget(keys.loop(waiting), 'poke')).toBe('pages');
+      expect(Number(await redis.hget(keys.loop(waiting), 'pokeUntil'))).toBeGreaterThan(Date.now() + 50_000);
       expect(signalled).toEqual([moved.score]);
-      expect((await claimOne(waiting))?.taskId).toBe(waiting);
+      // the poke goes to the next poll only: its claim reads it, its reschedule spends it
+      expect(await claimOne(waiting)).toMatchObject({ taskId: waiting, poke: 'pages' });
+      await store.reschedule(waiting, Date.now() - 1, { failures: 0 });
+      expect(await claimOne(waiting)).toMatchObject({ taskId: waiting, poke: null });
 
       expect(await store.bringForward(polled)).toBe('busy');
       expect(await store.bringForward(backingOff, { poke: 'page', unlessBackingOff: true })).toBe('busy');
-      expect(await redis.exists(key('tasksweep-poke', backingOff))).toBe(0);
+      expect(await redis.hget(keys.loop(backingOff), 'poke')).toBe(''); // spent by its last poll, none stored since
       expect(await store.bringForward(backingOff)).toBe('promoted'); // an inbound hint is not the sweep
       // ...but a task is not polled twice in a row: due the schedule's shortest delay (250 ms) after its last poll
       const spaced = (await store.find(backingOff))!;
@@ -175,6 +178,13 @@ describe('GcoreTaskLoopStore (real Redis)', () => {
       unlisten();
       subscriber.disconnect();
     }
+  });
+
+  it('a poke older than its time is not replied (the listing it came from is stale by then)', async () => {
+    const taskId = newTask();
+    await store.adopt(loopOf(taskId), Date.now() - 1);
+    await redis.hset(keys.loop(taskId), 'poke', 'page', 'pokeUntil', Date.now() - 1);
+    expect(await claimOne(taskId)).toMatchObject({ taskId, poke: null });
   });
 
   it('settling marks the loop ended (its waiters are being told); the claim says so; finish removes it', async () => {
@@ -196,7 +206,7 @@ describe('GcoreTaskLoopStore (real Redis)', () => {
   });
 });
 
-async function waitUntil(check: () => boolean, ms = 2000): Promise<void> {
+async function waitUntil(check: () => boolean, ms = scaled(15_000)): Promise<void> {
   const until = Date.now() + ms;
   while (!check()) {
     if (Date.now() > until) throw new Error('timed out');

@@ -88,7 +88,7 @@ export class GcoreTaskLoopStore {
    */
   async bringForward(taskId: string, opts: { poke?: SweepListing; unlessBackingOff?: boolean; onlyIfDueAfter?: number } = {}): Promise<BroughtForward> {
     const { outcome, dueAt } = await this.bringLoopForward(
-      { loops: this.keys.loops(), loop: this.keys.loop(taskId), poke: this.keys.sweepPoke(taskId) },
+      { loops: this.keys.loops(), loop: this.keys.loop(taskId) },
       {
         taskId,
         now: Date.now(),

@@ -104,12 +104,6 @@ describe('Gcore task records and sweep marks (real Redis)', () => {
       expect(await redis.pttl(key('tasksweep-misses', '1:1'))).toBeGreaterThan(50_000);
     });
 
-    it('a poke is read once', async () => {
-      await redis.set(key('tasksweep-poke', 't9'), 'pages', 'PX', 5000);
-      expect(await trust.takePoke('t9')).toBe('pages');
-      expect(await trust.takePoke('t9')).toBeNull();
-    });
-
     it('one sweeper per tick, and one listing per turn', async () => {
       expect(await trust.takeTick('a', 5000)).toBe(true);
       expect(await trust.takeTick('b', 5000)).toBe(false);

@@ -57,10 +57,6 @@ export class GcoreTaskKeys {
   sweepMisses(scope: string): string {
     return this.keys.key('tasksweep-misses', scope);
   }
-  /** Set while a task's run was brought forward by the sweep (`page` or `pages`: how it saw the task end). */
-  sweepPoke(taskId: string): string {
-    return this.keys.key('tasksweep-poke', taskId);
-  }
   /** Which worker sweeps this tick (its token), then until the next tick is due. */
   sweepLock(): string {
     return this.keys.key('tasksweep-lock');

@@ -214,7 +214,7 @@ export class GcoreTaskPoller {
       // a loop that settled before its poller could tell every waiter (it died, or Redis went away): tell them now
       if (claimed.ended && (await this.tellEnd(taskId, followUp))) return;
       loop = decodeTaskLoop(claimed.data);
-      const outcome = await this.watcher.poll(loop);
+      const outcome = await this.watcher.poll(loop, claimed.poke);
       if (outcome.kind === 'settled') {
         followUp();
         for (const waiter of outcome.waiters) await this.tell(waiter, outcome.settled);

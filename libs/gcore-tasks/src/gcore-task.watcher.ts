@@ -95,8 +95,8 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
 
   /**
    * Runs that task's loop now instead of at its next tick: the poll hint of an inbound `gcore.task.updated`, or the
-   * sweeper having seen the task end in a listing of one page or several (`bySweep`, kept in its own short-lived key so
-   * the loop's state is never rewritten: the poll reads it and, finding the task running, knows the listing was wrong).
+   * sweeper having seen the task end in a listing of one page or several (`bySweep`, kept with the loop for its next
+   * poll only: the poll, finding the task running, knows the listing was wrong).
    * A loop being polled right now is `busy` (that poll decides what comes next); one waiting out a failed GET's backoff
    * is left alone by the sweep (it would only hammer a failing provider).
    */
@@ -118,9 +118,12 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     }
   }
 
-  /** One tick of a task's loop. Returns the loop's next state rather than changing `data`: the poller saves it. */
-  async poll(data: GcoreTaskLoop): Promise<PollOutcome> {
-    const bySweep = data.scope ? await this.sweep.takePoke(data.taskId) : null;
+  /**
+   * One tick of a task's loop (`bySweep`: the sweep brought it forward, having seen the task end in such a listing).
+   * Returns the loop's next state rather than changing `data`: the poller saves it.
+   */
+  async poll(data: GcoreTaskLoop, poke: SweepListing | null = null): Promise<PollOutcome> {
+    const bySweep = data.scope ? poke : null;
     if (Date.now() >= data.deadlineAt) {
       return this.settle(data, { state: 'TIMEOUT', error: `Task did not finish within ${Math.round(this.config.gcoreTasks.timeoutMs / 1000)} s` });
     }
