@@ -3,6 +3,11 @@
  * load balancers, Apinizer policies) for SOAK_SECONDS (default 120) at SOAK_RATE requests/s (default 25), with a webhook
  * subscriber. Samples memory and backlog every 10 s, then checks: 0 errors, every operation SUCCEEDED, every
  * operation.completed delivered, memory and backlog flat. Exit code 1 when a check fails.
+ *
+ * Optional outage phase (issue #20): SOAK_OUTAGE_SECONDS=180 makes both providers answer 503 to everything for that
+ * long, starting SOAK_OUTAGE_AT seconds in (default 30), at the default PROVIDER_OUTAGE_BUDGET_MS (10 min). The checks
+ * then also require: readiness stayed 200 and showed both providers down during the outage, and up again after it
+ * (every operation still SUCCEEDED). Give SOAK_SECONDS room for it, e.g. SOAK_SECONDS=300 SOAK_OUTAGE_SECONDS=180.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -16,6 +21,8 @@ import { WORKER_NODE_FLAGS } from './node-flags';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 120);
 const RATE = Number(process.env.SOAK_RATE ?? 25);
+const OUTAGE_SECONDS = Number(process.env.SOAK_OUTAGE_SECONDS ?? 0);
+const OUTAGE_AT = Number(process.env.SOAK_OUTAGE_AT ?? 30);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KEY = 'soak-key-0000000001';
 const dist = join(__dirname, '..', 'apps');
@@ -102,6 +109,37 @@ async function main(): Promise<void> {
         accepted: ids.length,
       });
     };
+    // the outage phase: every provider request answers 503 from OUTAGE_AT for OUTAGE_SECONDS; readiness is watched meanwhile
+    const outage = { started: false, ended: false, readySamples: 0, notReady: 0, sawDown: false, upAfter: false };
+    const sandboxFaults = (method: string, body?: unknown) =>
+      fetch(`${sandboxUrl}/__sandbox/faults`, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    const providersOf = async () => {
+      const res = await fetch(`${base}/health/ready`);
+      const body = (await res.json()) as { details?: { providers?: Record<string, { status?: string }> } };
+      return { ok: res.status === 200, providers: body.details?.providers ?? {} };
+    };
+    const outageStep = async (elapsedMs: number) => {
+      if (!OUTAGE_SECONDS) return;
+      if (!outage.started && elapsedMs >= OUTAGE_AT * 1000) {
+        outage.started = true;
+        await sandboxFaults('POST', { path: '/', status: 503, count: -1, body: { message: 'soak outage' } });
+        console.log(`outage: providers answer 503 for ${OUTAGE_SECONDS} s`);
+      } else if (outage.started && !outage.ended) {
+        const { ok, providers } = await providersOf();
+        outage.readySamples++;
+        if (!ok) outage.notReady++;
+        if (providers.gcore?.status === 'down' && providers.apinizer?.status === 'down') outage.sawDown = true;
+        if (elapsedMs >= (OUTAGE_AT + OUTAGE_SECONDS) * 1000) {
+          outage.ended = true;
+          await sandboxFaults('DELETE');
+          console.log('outage: providers answer again');
+        }
+      }
+    };
     const started = Date.now();
     const inflight = new Set<Promise<void>>();
     let i = 0;
@@ -110,6 +148,7 @@ async function main(): Promise<void> {
       const elapsed = Date.now() - started;
       if (elapsed >= nextSample) {
         await sample(Math.round(elapsed / 1000));
+        await outageStep(elapsed);
         nextSample += 10_000;
       }
       const due = started + (i * 1000) / RATE;
@@ -128,7 +167,26 @@ async function main(): Promise<void> {
       inflight.add(p);
     }
     await Promise.all(inflight);
-    await waitFor('backlog drained', async () => (await backlog()) === 0, 120_000, 500).catch(() => undefined);
+    if (OUTAGE_SECONDS && !outage.ended) {
+      // the run ended inside the outage: it ends now, the backlog drains after it
+      outage.ended = true;
+      await sandboxFaults('DELETE');
+    }
+    // after an outage the recovery is noticed within the backoff cap (30 s), then the backlog drains
+    await waitFor('backlog drained', async () => (await backlog()) === 0, OUTAGE_SECONDS ? 300_000 : 120_000, 500).catch(() => undefined);
+    if (OUTAGE_SECONDS) {
+      await waitFor(
+        'providers up again',
+        async () => {
+          const { providers } = await providersOf();
+          return providers.gcore?.status === 'up' && providers.apinizer?.status === 'up';
+        },
+        60_000,
+        1000,
+      ).catch(() => undefined);
+      const { providers } = await providersOf();
+      outage.upAfter = providers.gcore?.status === 'up' && providers.apinizer?.status === 'up';
+    }
     await waitFor('webhooks delivered', () => received.size >= ids.length, 60_000, 500).catch(() => undefined);
     await sample(Math.round((Date.now() - started) / 1000));
 
@@ -153,7 +211,15 @@ async function main(): Promise<void> {
         `\nfinal statuses ${JSON.stringify(statuses)}, operation.completed received ${received.size}/${ids.length}` +
         `\nRSS growth 30 s → end: gateway ×${growth('gatewayMb').toFixed(2)}, worker ×${growth('workerMb').toFixed(2)}; max backlog ${maxBacklog}`,
     );
-    const ok = errors === 0 && statuses.SUCCEEDED === ids.length && received.size >= ids.length && growth('gatewayMb') < 1.3 && growth('workerMb') < 1.3;
+    const outageOk = !OUTAGE_SECONDS || (outage.started && outage.notReady === 0 && outage.sawDown && outage.upAfter);
+    if (OUTAGE_SECONDS) {
+      console.log(
+        `outage ${OUTAGE_SECONDS} s at ${OUTAGE_AT} s: readiness 200 in ${outage.readySamples - outage.notReady}/${outage.readySamples} samples, ` +
+          `providers shown down ${outage.sawDown}, up again ${outage.upAfter}`,
+      );
+    }
+    const ok =
+      outageOk && errors === 0 && statuses.SUCCEEDED === ids.length && received.size >= ids.length && growth('gatewayMb') < 1.3 && growth('workerMb') < 1.3;
     console.log(ok ? 'SOAK PASSED' : 'SOAK FAILED');
     process.exitCode = ok ? 0 : 1;
   } catch (error) {

@@ -9,6 +9,8 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAX_ATTEMPTS = 3;
 const REQUEST_TIMEOUT_MS = 800;
 const LOCK_WAIT_MS = 3000;
+/** A 429 storm (or 502/503/504, or a refused connection) is an outage: retried this long, then the target fails. */
+const OUTAGE_BUDGET_MS = 30_000;
 
 interface LogEntry {
   method: string;
@@ -31,7 +33,13 @@ describe('fault: the providers misbehave (5xx, 429, 409, hanging connections, do
       redisUrl: REDIS_URL,
       sandboxUrl: sandbox.url,
       prefix,
-      env: { PROVIDER_MAX_ATTEMPTS: String(MAX_ATTEMPTS), PROVIDER_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), GCORE_LOCK_WAIT_MS: String(LOCK_WAIT_MS) },
+      env: {
+        PROVIDER_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+        PROVIDER_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+        GCORE_LOCK_WAIT_MS: String(LOCK_WAIT_MS),
+        PROVIDER_OUTAGE_BUDGET_MS: String(OUTAGE_BUDGET_MS),
+        PROVIDER_OUTAGE_BACKOFF_MAX_MS: '2000',
+      },
     });
     [gateway] = await Promise.all([startGateway(env), startWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) })]);
   }, 60_000);
@@ -80,27 +88,37 @@ describe('fault: the providers misbehave (5xx, 429, 409, hanging connections, do
     expect(await patchesOf(2)).toHaveLength(MAX_ATTEMPTS);
   }, 60_000);
 
-  it('honours Retry-After in a 429 storm; a storm that does not stop ends FAILED RATE_LIMITED after the attempt budget', async () => {
-    await fault({
-      method: 'PATCH',
-      path: SEED.l7(3),
-      status: 429,
-      count: MAX_ATTEMPTS - 1,
-      headers: { 'retry-after': '1' },
-      body: { message: 'Too many requests' },
-    });
-    await fault({ method: 'PATCH', path: SEED.l7(4), status: 429, count: -1, headers: { 'retry-after': '1' }, body: { message: 'Too many requests' } });
-    const [storm, endless] = await Promise.all([finish(await submit(3)), finish(await submit(4))]);
-    expect(storm.status).toBe('SUCCEEDED');
-    const tries = await patchesOf(3);
-    expect(tries).toHaveLength(MAX_ATTEMPTS);
-    for (let i = 1; i < tries.length; i++) expect(tries[i].at - tries[i - 1].at).toBeGreaterThanOrEqual(950);
+  it(
+    'honours Retry-After in a 429 storm; a storm that does not stop ends FAILED RATE_LIMITED after the outage budget',
+    async () => {
+      await fault({
+        method: 'PATCH',
+        path: SEED.l7(3),
+        status: 429,
+        count: MAX_ATTEMPTS - 1,
+        headers: { 'retry-after': '1' },
+        body: { message: 'Too many requests' },
+      });
+      await fault({ method: 'PATCH', path: SEED.l7(4), status: 429, count: -1, headers: { 'retry-after': '1' }, body: { message: 'Too many requests' } });
+      const started = Date.now();
+      const [storm, endless] = await Promise.all([finish(await submit(3)), finish(await submit(4), OUTAGE_BUDGET_MS + 30_000)]);
+      expect(storm.status).toBe('SUCCEEDED');
+      const tries = await patchesOf(3);
+      expect(tries).toHaveLength(MAX_ATTEMPTS);
+      for (let i = 1; i < tries.length; i++) expect(tries[i].at - tries[i - 1].at).toBeGreaterThanOrEqual(950);
 
-    expect(endless.status).toBe('FAILED');
-    expect(endless.results[0].error).toMatchObject({ code: 'RATE_LIMITED', providerStatus: 429 });
-    await sleep(1500);
-    expect(await patchesOf(4)).toHaveLength(MAX_ATTEMPTS);
-  }, 60_000);
+      expect(endless.status).toBe('FAILED');
+      expect(endless.results[0].error).toMatchObject({ code: 'RATE_LIMITED', providerStatus: 429 });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(OUTAGE_BUDGET_MS);
+      // tries of MAX_ATTEMPTS PATCHes each, then none after the end
+      const sent = (await patchesOf(4)).length;
+      expect(sent % MAX_ATTEMPTS).toBe(0);
+      expect(sent).toBeGreaterThan(MAX_ATTEMPTS);
+      await sleep(1500);
+      expect(await patchesOf(4)).toHaveLength(sent);
+    },
+    OUTAGE_BUDGET_MS + 60_000,
+  );
 
   it('waits out a 409 lock; a lock that outlasts GCORE_LOCK_WAIT_MS ends FAILED RESOURCE_LOCKED', async () => {
     const locked = { exception_class: 'ConflictError', message: 'L7 policy is locked by a running task' };
@@ -156,7 +174,7 @@ describe('fault: the providers misbehave (5xx, 429, 409, hanging connections, do
     await sleep(3000);
     await sandbox.restart(); // same port, fresh seed
 
-    // the queued work resumes by itself (job retries), each write sent once
+    // the queued work resumes by itself (outage retries, within OUTAGE_BUDGET_MS), each write sent once
     const ops = await waitForTerminal(gateway.url, ids, 60_000);
     for (const id of ids) expect(ops.get(id)).toMatchObject({ status: 'SUCCEEDED' });
     for (const n of [9, 10, 11, 12]) {

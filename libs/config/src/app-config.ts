@@ -39,6 +39,10 @@ export interface AppConfig {
     /** Circuit breaker of each provider: failures that open it, and how long it stays open before a trial call. */
     circuitFailureThreshold: number;
     circuitOpenMs: number;
+    /** How long a target retries through a provider outage (from its first failure) before PROVIDER_UNAVAILABLE. */
+    outageBudgetMs: number;
+    /** Cap of the outage backoff (1 s doubling, jitter). */
+    outageBackoffMaxMs: number;
   };
   gcoreTasks: {
     pollInitialMs: number;
@@ -193,6 +197,8 @@ function buildAppConfig(env: EnvironmentVariables): AppConfig {
       requestTimeoutMs: env.PROVIDER_REQUEST_TIMEOUT_MS,
       circuitFailureThreshold: env.PROVIDER_CIRCUIT_FAILURE_THRESHOLD,
       circuitOpenMs: env.PROVIDER_CIRCUIT_OPEN_MS,
+      outageBudgetMs: env.PROVIDER_OUTAGE_BUDGET_MS,
+      outageBackoffMaxMs: env.PROVIDER_OUTAGE_BACKOFF_MAX_MS,
     },
     gcoreTasks: {
       pollInitialMs: env.GCORE_TASK_POLL_INITIAL_MS,

@@ -181,6 +181,23 @@ export class EnvironmentVariables {
   @Max(600_000)
   PROVIDER_CIRCUIT_OPEN_MS = 10_000;
 
+  /**
+   * How long a target keeps retrying through a provider outage (503/502/504, 429, connection refused/reset, timeouts),
+   * counted from the first failure of the outage; after it the target fails PROVIDER_UNAVAILABLE.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1_000)
+  @Max(86_400_000)
+  PROVIDER_OUTAGE_BUDGET_MS = 600_000;
+
+  /** Longest wait between two tries of a target during an outage (1 s doubling up to this, with jitter): how soon a recovery is noticed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  PROVIDER_OUTAGE_BACKOFF_MAX_MS = 30_000;
+
   @IsOptional()
   @Transform(emptyToUndefined)
   @Matches(/^\s*\d+(\s*,\s*\d+)*\s*$/, { message: 'must be comma-separated integers (milliseconds)' })

@@ -61,6 +61,20 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly providerAvailable = new Gauge({
+    name: 'provider_available',
+    help: 'Whether a provider answers (1) or is in an outage (0: its calls fail with 502/503/504/429 or cannot connect), as last recorded',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly providerOutageRetries = new Counter({
+    name: 'provider_outage_retries_total',
+    help: 'Targets scheduled to try again after a transient provider failure (outage tolerance), by provider',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
   readonly queueDepth = new Gauge({
     name: 'queue_jobs',
     help: 'Jobs per queue and state',

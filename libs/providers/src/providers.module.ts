@@ -6,6 +6,7 @@ import { ServiceMetrics } from '@rpg/observability';
 import { CircuitBreakerRegistry, CircuitState, ProviderHttpClient } from '@rpg/provider-http';
 import { PROVIDER_ADAPTERS, PROVIDER_READERS, ProviderAdapter, Target, Update } from '@rpg/routing-policy';
 import { LookupTargetsUseCase } from './usecases/lookup-targets/lookup-targets.usecase';
+import { ProviderAvailabilityStore } from './provider-availability';
 
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -110,7 +111,8 @@ class ProviderHttpShutdown implements OnApplicationShutdown {
     ProviderAdapterRegistry,
     LookupTargetsUseCase,
     ProviderHttpShutdown,
+    ProviderAvailabilityStore,
   ],
-  exports: [ProviderAdapterRegistry, LookupTargetsUseCase, GcoreClient, ApinizerClient, CircuitBreakerRegistry],
+  exports: [ProviderAdapterRegistry, LookupTargetsUseCase, GcoreClient, ApinizerClient, CircuitBreakerRegistry, ProviderAvailabilityStore],
 })
 export class ProvidersModule {}

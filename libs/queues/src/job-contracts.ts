@@ -41,6 +41,11 @@ export function isNewerJobPayload(data: unknown): boolean {
 export interface ProviderCallJob extends VersionedJob {
   operationId: string;
   index: number;
+  /**
+   * The provider outage the target is waiting out (written by the worker when it moves the job back to delayed): the
+   * outage's first failure (epoch ms) and the tries failed since. Optional, so v2 readers ignore or keep it.
+   */
+  outage?: { since: number; attempt: number };
 }
 
 export interface EventEnvelope {
@@ -103,7 +108,10 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
-/** Provider calls retry only on transient failures (provider unreachable): 5 attempts, 5 s doubling. */
+/**
+ * BullMQ's attempts of a provider call cover only Redis being away (5 attempts, 5 s doubling). A provider outage does
+ * not use them: the job goes back to delayed (DelayedError) until the outage budget (PROVIDER_OUTAGE_BUDGET_MS) is spent.
+ */
 const PROVIDER_CALL_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 5_000 } } as const;
 
 /** A resume is idempotent and cheap: retried on any throw (e.g. Redis briefly away); the maintenance sweep covers the rest. */

@@ -124,6 +124,18 @@ export interface ResultDetail {
   applied?: TargetState;
   /** PENDING behind an earlier update of the same target: that update (`<operationId>#<index>`), as found at acceptance. */
   queuedBehind?: string;
+  /** RUNNING through a provider outage: the try made last, when the next one starts, why it failed (cleared at the end). */
+  retrying?: TargetRetrying;
+}
+
+/** A target waiting out a provider outage (contract §4): shown while it retries, gone once it succeeds or fails. */
+export interface TargetRetrying {
+  /** Tries that failed so far in this outage (1 after the first). */
+  attempt: number;
+  /** When the next try starts (ISO-8601). */
+  nextAt: string;
+  /** Why the last try failed, mapped like any result error (no provider body). */
+  lastError: ResultError;
 }
 
 /** A target a revert leaves alone. */

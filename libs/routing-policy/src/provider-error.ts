@@ -35,8 +35,10 @@ export const ERROR_CODE_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = {
   TARGET_NOT_FOUND: 'The target does not exist at the provider.',
   TASK_NOT_FOUND: 'The provider does not know the task its write returned (still unknown after the bounded retry).',
   RESOURCE_LOCKED: 'The resource stayed locked by another running provider task longer than the lock wait.',
-  RATE_LIMITED: 'The provider kept answering "too many requests" through every attempt.',
-  PROVIDER_UNAVAILABLE: 'The provider could not be reached or answered 5xx through every attempt (or its circuit is open).',
+  RATE_LIMITED: 'The provider kept answering "too many requests" through every attempt (an update: for PROVIDER_OUTAGE_BUDGET_MS).',
+  PROVIDER_UNAVAILABLE:
+    'The provider could not be reached or answered 5xx through every attempt (or its circuit is open); for an update, a 502/503/504 ' +
+    'or unreachable provider is retried for PROVIDER_OUTAGE_BUDGET_MS (while the result shows `retrying`) before this.',
   PROVIDER_TIMEOUT: "Lookup only: the provider did not answer within the lookup's time budget for one target.",
   PROVIDER_ERROR: 'The provider answered something unexpected or malformed.',
   TASK_FAILED: "The provider's asynchronous task ended in ERROR; the message carries its error text.",

@@ -9,14 +9,7 @@ import { PlannedCalls } from './plan-view';
 import { ApinizerDetails, GcoreTasks } from './provider-details';
 import { StatusBadge } from './status-badge';
 
-/** Fields the gateway adds beside the typed ones (a dry run's `diff`, a retry in progress). */
-interface ResultExtras {
-  diff?: { field: string; from: unknown; to: unknown }[];
-  retrying?: { attempt?: number; nextAt?: string; lastError?: Partial<ResultError> };
-}
-
 export function ResultCard({ result }: { result: OperationResult }) {
-  const extras = result as OperationResult & ResultExtras;
   const headingId = `target-${result.index}`;
   const id = 'id' in result.target ? result.target.id : result.target.policyName;
   const place = targetPlace(result.target);
@@ -50,10 +43,10 @@ export function ResultCard({ result }: { result: OperationResult }) {
       </dl>
 
       {result.error && <ResultErrorBox error={result.error} />}
-      {extras.retrying && (
+      {result.retrying && (
         <p class="notice">
-          Retrying: attempt {extras.retrying.attempt ?? '?'}, next at {formatTime(extras.retrying.nextAt)}
-          {extras.retrying.lastError?.message && <> (last error: {extras.retrying.lastError.message})</>}
+          Retrying: attempt {result.retrying.attempt ?? '?'}, next at {formatTime(result.retrying.nextAt)}
+          {result.retrying.lastError?.message && <> (last error: {result.retrying.lastError.message})</>}
         </p>
       )}
       {result.compensation && (
@@ -75,7 +68,7 @@ export function ResultCard({ result }: { result: OperationResult }) {
       <h4>Requested changes</h4>
       <JsonBlock value={result.changes} label={`Requested changes of target ${result.index + 1}`} />
 
-      {extras.diff && <DiffTable caption="Planned change" fromLabel="Now" toLabel="After" rows={extras.diff} />}
+      {result.diff && <DiffTable caption="Planned change" fromLabel="Now" toLabel="After" rows={result.diff} />}
       <BeforeApplied result={result} />
 
       {result.plan && result.plan.length > 0 && (

@@ -7,6 +7,7 @@ import { Queue } from 'bullmq';
 import { PublicRoute } from '@rpg/common';
 import { ServiceMetrics } from '@rpg/observability';
 import { CircuitBreakerRegistry } from '@rpg/provider-http';
+import { ProviderAvailability, ProviderAvailabilityStore } from '@rpg/providers';
 import { ALL_QUEUES, QUEUES } from '@rpg/queues';
 import { REDIS, RedisClient } from '@rpg/redis';
 
@@ -26,7 +27,15 @@ export class HealthController {
     private readonly breakers: CircuitBreakerRegistry,
     private readonly metrics: ServiceMetrics,
     private readonly moduleRef: ModuleRef,
+    private readonly availability: ProviderAvailabilityStore,
   ) {}
+
+  /** Each provider's availability as the workers recorded it ({} when Redis does not answer: readiness says so). */
+  private async providerAvailability(): Promise<Record<string, ProviderAvailability>> {
+    const all = await withTimeout(this.availability.all(), 1000).catch(() => ({}));
+    for (const [provider, state] of Object.entries(all)) this.metrics.providerAvailable.set({ provider }, state.status === 'up' ? 1 : 0);
+    return all;
+  }
 
   private get queues(): Queue[] {
     return ALL_QUEUES.map((name) => this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
@@ -40,7 +49,12 @@ export class HealthController {
 
   @Get('health/ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: Redis and the queues answer; provider circuit states in details' })
+  @ApiOperation({
+    summary: 'Readiness: Redis and the queues answer; provider circuit states and availability (up/down, since, lastError) in details',
+    description:
+      'A provider outage does not make the gateway unready (accepting and storing work is still right): `details.providers.<provider>` ' +
+      'shows `{status: "down", since, lastError}` while the workers wait it out.',
+  })
   ready() {
     return this.health.check([
       async () => {
@@ -61,7 +75,8 @@ export class HealthController {
           return i.down({ message: (error as Error).message });
         }
       },
-      () => this.indicator.check('providers').up({ circuits: this.breakers.states() }),
+      // an outage shows here but keeps readiness up: the targets wait it out (PROVIDER_OUTAGE_BUDGET_MS)
+      async () => this.indicator.check('providers').up({ circuits: this.breakers.states(), ...(await this.providerAvailability()) }),
     ]);
   }
 
@@ -69,7 +84,8 @@ export class HealthController {
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiExcludeEndpoint()
   async prometheus(): Promise<string> {
-    // queue depths are read at scrape time (one pipeline per queue), not kept up to date on the hot path
+    // queue depths and provider availability are read at scrape time, not kept up to date on the hot path
+    await this.providerAvailability();
     await Promise.all(
       this.queues.map(async (queue) => {
         const counts = await withTimeout(queue.getJobCounts('waiting', 'active', 'delayed', 'failed'), 1000).catch(() => undefined);

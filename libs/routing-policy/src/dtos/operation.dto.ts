@@ -91,6 +91,26 @@ export class ResultErrorDto {
   errors?: ResultFieldErrorDto[];
 }
 
+/**
+ * A target waiting out a provider outage (the provider answers 502/503/504/429 or cannot be reached): it stays RUNNING
+ * and is tried again, 1 s doubling up to PROVIDER_OUTAGE_BACKOFF_MAX_MS apart, until PROVIDER_OUTAGE_BUDGET_MS since the
+ * first failure of the outage has passed (then it ends FAILED with PROVIDER_UNAVAILABLE). Gone once the target ends.
+ */
+export class TargetRetryingDto {
+  /**
+   * Tries that failed so far in this outage (1 after the first).
+   * @example 3
+   */
+  attempt: number;
+  /**
+   * When the next try starts (ISO-8601).
+   * @example "2026-01-01T12:00:30.000Z"
+   */
+  nextAt: string;
+  /** Why the last try failed (code, provider status, message). */
+  lastError: ResultErrorDto;
+}
+
 /** The statuses of a compensation, in the order they are reached. */
 const COMPENSATION_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED', 'SKIPPED'] as const satisfies readonly Compensation['status'][];
 
@@ -185,6 +205,8 @@ export class OperationResultDto {
    * @example "op_01JD8X3Q4M5N6P7R8S9T0V1W2X#0"
    */
   queuedBehind?: string;
+  /** RUNNING through a provider outage: the last failed try, when the next one starts and why it failed. Cleared when the target ends. */
+  retrying?: TargetRetryingDto;
   /** A staged rollout with onFailure `revert` that failed: how this target was restored (targets this operation changed). */
   compensation?: CompensationDto;
 }

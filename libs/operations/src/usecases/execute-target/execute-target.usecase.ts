@@ -1,10 +1,20 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ProviderAdapterRegistry } from '@rpg/providers';
+import { APP_CONFIG, AppConfig } from '@rpg/config';
+import { ServiceMetrics } from '@rpg/observability';
+import {
+  ProviderAdapterRegistry,
+  ProviderAvailabilityStore,
+  isCircuitOpenFailure,
+  isTransientProviderFailure,
+  outageBackoffMs,
+  outageErrorOf,
+} from '@rpg/providers';
 import {
   ERROR_CODES,
   EXTERNAL_TASK_WATCHER,
   ExternalTaskWatcher,
   ProviderError,
+  ResultError,
   TERMINAL_RESULT_STATUSES,
   CurrentState,
   Update,
@@ -15,7 +25,7 @@ import { OperationStore, StoredOperation } from '../../operation.store';
 import { keptBefore } from '../../result-before';
 import { TargetCompletion } from '../../target-completion.service';
 import { RecordTaskStateUseCase } from '../record-task-state/record-task-state.usecase';
-import { ExecuteTargetCommand } from './execute-target.command';
+import { ExecuteTargetCommand, TargetOutage } from './execute-target.command';
 
 /** What the result says about a bug: no stack, nothing internal; the operation id finds the log line. */
 export const INTERNAL_ERROR_MESSAGE =
@@ -36,6 +46,20 @@ export class TargetInternalError extends ReportedJobError {
 }
 
 /**
+ * Thrown when a target waits out a provider outage: its result shows `retrying` already; the job runs again at `nextAtMs`
+ * carrying `outage` (the processor moves it to delayed: no BullMQ attempt is used, the target stays at its lane's head).
+ */
+export class TargetOutageRetry extends Error {
+  constructor(
+    readonly outage: TargetOutage,
+    readonly nextAtMs: number,
+  ) {
+    super(`provider outage: try ${outage.attempt} failed, next at ${new Date(nextAtMs).toISOString()}`);
+    this.name = 'TargetOutageRetry';
+  }
+}
+
+/**
  * Runs one target of an operation: plan (reads + merge), apply, then either finish the target or hand its Gcore tasks
  * to the watcher. Safe to run twice: every step checks the stored state first.
  */
@@ -49,16 +73,21 @@ export class ExecuteTargetUseCase {
     private readonly completion: TargetCompletion,
     private readonly recordTask: RecordTaskStateUseCase,
     @Inject(EXTERNAL_TASK_WATCHER) private readonly watcher: ExternalTaskWatcher,
+    private readonly availability: ProviderAvailabilityStore,
+    private readonly metrics: ServiceMetrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
-   * Provider failures end the target with their code (retryable ones first use the job's attempts); a lost Redis is
-   * thrown for BullMQ to retry. Anything else is a bug: the target ends FAILED INTERNAL_ERROR at once, logged once.
+   * Provider failures end the target with their code, except transient ones (an outage: 502/503/504/429, unreachable),
+   * which keep it RUNNING and retrying until the outage budget is spent (TargetOutageRetry); a lost Redis is thrown for
+   * BullMQ to retry. Anything else is a bug: the target ends FAILED INTERNAL_ERROR at once, logged once.
    */
   async execute(command: ExecuteTargetCommand): Promise<void> {
     try {
       await this.run(command);
     } catch (error) {
+      if (isTransientProviderFailure(error)) return this.waitOutOutage(command, error as ProviderError);
       // the one rule of every job (retryable provider error, Redis away, lost lock: BullMQ retries); the rest is a bug
       if (classifyJobError(error) !== 'internal') throw error;
       await this.failInternally(command, error);
@@ -85,7 +114,7 @@ export class ExecuteTargetUseCase {
       await this.waitForTasks(operationId, index, result.gcore.taskIds, update);
       return;
     }
-    if (stored.meta.compensates && result.status === 'PENDING' && (await this.compensationLeftAlone(stored, index, canRetry))) return;
+    if (stored.meta.compensates && result.status === 'PENDING' && (await this.compensationLeftAlone(stored, index))) return;
     // an empty detail clears `queuedBehind`; refused while a halted rollout cancels its unstarted targets
     const started = await this.store.transition(operationId, index, ['PENDING'], 'RUNNING', {});
     if (started.resultStatus !== 'RUNNING') return;
@@ -101,6 +130,7 @@ export class ExecuteTargetUseCase {
         await this.store.transition(operationId, index, ['RUNNING'], 'RUNNING', kept);
       }
       const outcome = await adapter.apply(update, plan);
+      void this.availability.markUp(update.target.provider);
       if (outcome.failure) {
         await this.completion.finish(stored, index, 'FAILED', { ...kept, ...outcome.detail, error: outcome.failure });
         return;
@@ -120,7 +150,8 @@ export class ExecuteTargetUseCase {
       await this.waitForTasks(operationId, index, taskIds, update);
     } catch (error) {
       if (error instanceof ProviderError) {
-        if (error.retryable && canRetry) throw error; // provider unreachable: BullMQ tries again later
+        if (isTransientProviderFailure(error)) throw error; // an outage: execute keeps the target retrying (budgeted)
+        void this.availability.markUp(update.target.provider); // it answered: it is there
         await this.completion.finish(stored, index, 'FAILED', { ...kept, error: error.toResultError() });
         return;
       }
@@ -136,7 +167,7 @@ export class ExecuteTargetUseCase {
    * of it in the lane (accepted after the rollout ended), changed since, or gone, is left as it is — CANCELLED, saying
    * why. Ended here (true) also when reading the target failed for good: FAILED with the provider's error.
    */
-  private async compensationLeftAlone(stored: StoredOperation, index: number, canRetry: boolean): Promise<boolean> {
+  private async compensationLeftAlone(stored: StoredOperation, index: number): Promise<boolean> {
     const result = stored.rawResults[index];
     const update = stored.updates[index];
     const leave = async (message: string, fields: string[] = []) => {
@@ -152,7 +183,8 @@ export class ExecuteTargetUseCase {
     try {
       now = await adapter.currentState(update.target);
     } catch (error) {
-      if (!(error instanceof ProviderError) || (error.retryable && canRetry)) throw error;
+      // an outage: execute keeps the target retrying (budgeted)
+      if (!(error instanceof ProviderError) || isTransientProviderFailure(error)) throw error;
       await this.completion.finish(stored, index, 'FAILED', { error: error.toResultError() });
       return true;
     }
@@ -162,6 +194,50 @@ export class ExecuteTargetUseCase {
     if (!diff.length) return false;
     const fields = diff.map((d) => d.field);
     return leave(`The target changed since the rollout wrote it (${fields.join(', ')}): left as it is, not restored.`, fields);
+  }
+
+  /**
+   * The provider is away (transient failure): while the outage budget (from the outage's first failure) lasts, the
+   * result shows `retrying` and the job runs again after a capped backoff (TargetOutageRetry); after it, the target ends
+   * FAILED with the provider's last error (PROVIDER_UNAVAILABLE; RATE_LIMITED for a 429 storm). A target that ended
+   * meanwhile is left as it is; one not started yet (a compensation's check read) keeps PENDING while it retries.
+   */
+  private async waitOutOutage({ operationId, index, outage }: ExecuteTargetCommand, error: ProviderError): Promise<void> {
+    const now = Date.now();
+    const since = outage?.since ?? now;
+    const attempt = (outage?.attempt ?? 0) + 1;
+    const { outageBudgetMs, outageBackoffMaxMs } = this.config.provider;
+    const stored = await this.store.get(operationId);
+    const result = stored?.rawResults[index];
+    if (!stored || !result || TERMINAL_RESULT_STATUSES.has(result.status)) return;
+    const provider = stored.updates[index].target.provider;
+    // a circuit refusal tells nothing new: the target shows the provider's last real answer (its own, else the provider's)
+    const own = outageErrorOf(error);
+    const lastError = isCircuitOpenFailure(own)
+      ? ([result.retrying?.lastError, this.availability.lastFailureOf(provider)].find((e) => e && !isCircuitOpenFailure(e)) ?? own)
+      : own;
+    void this.availability.markDown(provider, lastError);
+    const kept = { ...keptBefore(result), ...(result.gcore?.taskIds?.length ? { gcore: { taskIds: result.gcore.taskIds } } : {}) };
+    const endsAt = since + outageBudgetMs;
+    if (now >= endsAt) {
+      this.logger.warn(
+        { operationId, index, provider, attempt, outageMs: now - since },
+        'target failed: the provider stayed unavailable through the outage budget',
+      );
+      const last = lastError === own ? error.toResultError() : lastError;
+      await this.completion.finish(stored, index, 'FAILED', { ...kept, error: outageFailure(last, now - since, attempt) });
+      return;
+    }
+    // the last try lands at the budget's end at the latest: the target fails then, not a backoff later
+    const nextAtMs = Math.min(now + outageBackoffMs(attempt, outageBackoffMaxMs), endsAt);
+    const status = result.status === 'PENDING' ? 'PENDING' : 'RUNNING';
+    const noted = await this.store.transition(operationId, index, [status], status, {
+      ...kept,
+      retrying: { attempt, nextAt: new Date(nextAtMs).toISOString(), lastError },
+    });
+    if (noted.changed !== 1) return; // ended meanwhile (e.g. a halted rollout cancelled it)
+    this.metrics.providerOutageRetries.inc({ provider });
+    throw new TargetOutageRetry({ since, attempt }, nextAtMs);
   }
 
   /** A bug: one error line (message and stack stay in the log), the target FAILED INTERNAL_ERROR, no retry. */
@@ -192,6 +268,13 @@ export class ExecuteTargetUseCase {
     const settled = await this.watcher.watch(taskIds, { operationId, index }, scope);
     for (const s of settled) await this.recordTask.execute({ waiter: { operationId, index }, settled: s });
   }
+}
+
+/** The target's end after the outage budget: the provider's last error, saying how long it was tried. */
+function outageFailure(last: ResultError, outageMs: number, attempts: number): ResultError {
+  const code = last.code === ERROR_CODES.rateLimited ? last.code : ERROR_CODES.providerUnavailable;
+  const tried = `still unavailable after ${Math.round(outageMs / 1000)} s and ${attempts} tries (PROVIDER_OUTAGE_BUDGET_MS)`;
+  return { ...last, code, message: `${last.message} (${tried})` };
 }
 
 function errorText(error: unknown): string {
