@@ -10,6 +10,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { Browser, BrowserContext, ConsoleMessage, Page, Request, chromium } from 'playwright-core';
+import { scaled } from '../support/wait';
 
 export type { Page } from 'playwright-core';
 
@@ -30,7 +31,7 @@ export const CLIENT_ESM_DIR = join(REPO_ROOT, 'libs', 'client', 'dist', 'esm');
 const CLIENT_SRC_DIR = join(REPO_ROOT, 'libs', 'client', 'src');
 
 /** How long one Playwright action or wait may take before the test fails (well under the test's own deadline). */
-const ACTION_TIMEOUT_MS = 15_000;
+const ACTION_TIMEOUT_MS = scaled(15_000); // a ceiling for a page that never gets there, not a time to wait (TEST_TIME_SCALE)
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** Schemes that never reach the network. */
 const LOCAL_SCHEMES = new Set(['data:', 'blob:', 'about:']);
@@ -253,6 +254,7 @@ function fileNameOf(testName: string): string {
  * about the test's outcome, so the body is wrapped instead.
  */
 export function browserTest(name: string, session: () => BrowserSession | undefined, body: () => Promise<void>, timeoutMs = 45_000): void {
+  timeoutMs = scaled(timeoutMs); // a ceiling (TEST_TIME_SCALE), the test's steps each wait for what they need
   it(
     name,
     async () => {

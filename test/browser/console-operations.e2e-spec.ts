@@ -66,11 +66,14 @@ describe('browser: the operations console, operations', () => {
         // apply, then follow the operation on its page: no reload, one stream with a stream token
         await page.evaluate(() => ((globalThis as any).samePage = true));
         const documentsBefore = session.testRequests().filter((r) => r.resourceType === 'document').length;
+        // the Gcore task runs long enough for the page to show the operation running, however slowly a busy machine
+        // gets the page there (the default 300 ms task could end first, and "seen running" would be a race)
+        await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(1), taskDurationMs: 4000 });
         await apply.click();
         await page.waitForURL(/#\/operations\/op_[0-9A-Z]+$/);
         const id = decodeURIComponent(page.url().split('#/operations/')[1]);
         await page.getByRole('heading', { name: `Operation ${id}` }).waitFor();
-        await waitForStatus(/PENDING|RUNNING/, 5_000); // seen running ...
+        await waitForStatus(/PENDING|RUNNING/); // seen running ...
         await waitForStatus(/SUCCEEDED/); // ... and finished, live
         expect(await page.evaluate(() => (globalThis as any).samePage)).toBe(true);
         expect(session.testRequests().filter((r) => r.resourceType === 'document').length).toBe(documentsBefore);

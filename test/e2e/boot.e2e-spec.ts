@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { REDIS_URL, SEED, deleteKeys } from '../support/harness';
+import { scaled } from '../support/wait';
 
 /**
  * The built processes (`npm run build` → dist) started the way operators start them: bad configuration stops the start
@@ -55,6 +56,7 @@ interface Exit {
 
 /** Runs a built main until it exits (a start that should fail must fail fast). */
 function runToExit(script: string, env: Record<string, string>, timeoutMs = 20_000, cwd = ROOT): Promise<Exit> {
+  timeoutMs = scaled(timeoutMs); // a ceiling for a process that never exits (TEST_TIME_SCALE)
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
@@ -99,7 +101,7 @@ function start(script: string, env: Record<string, string>, cwd = ROOT): Running
 }
 
 async function waitForOutput(p: Running, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   while (Date.now() < deadline) {
     const match = p.stdout().match(pattern);
     if (match) return match;
@@ -226,7 +228,7 @@ describe('boot: the built gateway and worker', () => {
         expect(lines[0]).toContain('REDIS_URL');
         expect(exit.stderr + exit.stdout).not.toContain('redispass123');
         expect(exit.stderr + exit.stdout).not.toContain('a-long-enough-key');
-        expect(Date.now() - started).toBeLessThan(15_000);
+        expect(Date.now() - started).toBeLessThan(scaled(15_000));
       }
     });
   });

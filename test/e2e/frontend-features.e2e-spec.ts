@@ -93,11 +93,12 @@ describe('what a frontend needs: dry-run plans and aggregated lookup', () => {
   });
 
   it('lookup reads targets in parallel, in request order, one failing or slow provider never failing the others', async () => {
+    const SLOW_PROVIDER_MS = 15_000;
     await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'GET', path: '/apiops/', status: 500, count: -1 });
     await sandboxControl(h, 'POST', '/__sandbox/faults', {
       method: 'GET',
       path: `/loadbalancers/${SEED.projectId}/${SEED.regionId}/${SEED.lbApi}`,
-      delayMs: 8000,
+      delayMs: SLOW_PROVIDER_MS, // three times the per-item budget (5 s): room for a busy machine between the two
       count: -1,
     });
     const started = Date.now();
@@ -120,7 +121,7 @@ describe('what a frontend needs: dry-run plans and aggregated lookup', () => {
     expect(lb).toMatchObject({ found: true, current: { name: 'lb-web', tags: { env: 'prod' } } });
     expect(missing).toMatchObject({ found: false });
     expect(missing.error).toBeUndefined();
-    expect(elapsed).toBeLessThan(8000); // bounded by the per-item timeout, not by the slow provider
+    expect(elapsed).toBeLessThan(SLOW_PROVIDER_MS); // bounded by the per-item timeout, not by the slow provider
   });
 
   it('coalesces reads of the same target within 2 s', async () => {

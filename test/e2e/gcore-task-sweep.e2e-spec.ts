@@ -66,29 +66,32 @@ describe('Gcore task sweep (one listing per project/region)', () => {
     expect(lists.every((e) => e.status === 200)).toBe(true);
     // the settled task left the scope's in-flight set, and an empty scope is forgotten
     expect(await h.redis.zcard(key('tasks-inflight', SCOPE))).toBe(0);
-    await waitFor(async () => (await h.redis.sismember(key('tasks-inflight-scopes'), SCOPE)) === 0, 5000);
+    await waitFor(async () => (await h.redis.sismember(key('tasks-inflight-scopes'), SCOPE)) === 0);
   });
 
   it('a listing that claims a running task ended is distrusted: the task follows its own schedule and still SUCCEEDS', async () => {
     await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'GET', path: `${LIST_PATH}?`, status: 200, body: { count: 0, results: [] }, count: -1 });
-    await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(2), taskDurationMs: 5000 });
+    // a task long enough that many of its own polls follow the distrust, however slowly a busy machine polls
+    await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(2), taskDurationMs: 8000 });
     const res = await h.http
       .post('/v1/routing-policy-updates')
       .set(auth())
       .send({ updates: [{ target: l7Target(2), changes: { name: 'swept-2' } }] });
     expect(res.status).toBe(202);
     // the sweep brings the poll forward, the poll finds the task RUNNING: the scope's listing is no longer trusted
-    await waitFor(async () => (await h.redis.pttl(key('tasksweep-bad', SCOPE))) > 60_000, 5000);
+    await waitFor(async () => (await h.redis.pttl(key('tasksweep-bad', SCOPE))) > 60_000);
+    const distrustedAt = Date.now();
     const listed = (await log()).filter((e) => e.path === LIST_PATH).length;
-    await new Promise((r) => setTimeout(r, 1000));
-    expect((await log()).filter((e) => e.path === LIST_PATH).length).toBe(listed); // not listed while distrusted
 
-    const op = await waitForOperation(h, res.body.id, 15_000);
+    const op = await waitForOperation(h, res.body.id, BACKSTOP_MS + 15_000);
     expect(op.status).toBe('SUCCEEDED');
+    // not listed while distrusted (the whole rest of the task's run, not a fixed window)
+    expect((await log()).filter((e) => e.path === LIST_PATH).length).toBe(listed);
     const task = await sandboxControl(h, 'GET', `/__sandbox/tasks/${op.results[0].gcore.taskIds[0]}`);
-    // back on its own schedule (every ≤ 200 ms), not stretched to the backstop
+    // back on its own schedule (every ≤ 200 ms), not stretched to the backstop (20 s: one GET at most in the task's
+    // remaining seconds); counted from the distrust on, so a slow start on a busy machine takes nothing from it
     const gets = (await log()).filter((e) => e.method === 'GET' && e.path === taskPath(task.id));
-    expect(gets.length).toBeGreaterThan(15);
+    expect(gets.filter((e) => e.at > distrustedAt).length).toBeGreaterThan(5);
     expect(Date.parse(op.completedAt)).toBeLessThan(task.finishAtMs + BACKSTOP_MS / 2);
   });
 
@@ -108,11 +111,11 @@ describe('Gcore task sweep (one listing per project/region)', () => {
       .set(auth())
       .send({ updates: [{ target: l7Target(4), changes: { name: 'swept-4' } }] });
     expect(res.status).toBe(202);
-    await waitFor(async () => (await h.redis.pttl(key('tasksweep-bad', SCOPE))) > 0, 5000);
+    await waitFor(async () => (await h.redis.pttl(key('tasksweep-bad', SCOPE))) > 0);
     const backoff = await h.redis.pttl(key('tasksweep-bad', SCOPE));
     expect(backoff).toBeGreaterThan(20_000);
     expect(backoff).toBeLessThanOrEqual(30_000);
-    const op = await waitForOperation(h, res.body.id, 15_000);
+    const op = await waitForOperation(h, res.body.id, BACKSTOP_MS + 15_000);
     expect(op.status).toBe('SUCCEEDED');
     // one failed listing, then none while backed off; the worker's Gcore circuit (shared by writes) saw nothing of it
     expect((await log()).filter((e) => e.path === LIST_PATH && e.status === 503)).toHaveLength(1);
@@ -136,7 +139,7 @@ describe('Gcore task sweep (one listing per project/region)', () => {
     // the strict sandbox shows a new task only after a moment (a 404 meanwhile is no claim about the listing)
     await waitFor(
       async () => (await fetch(`${h.sandbox.url}${taskPath(taskId)}`, { headers: { authorization: 'APIKey sandbox-gcore-key' } })).status === 200,
-      5_000,
+      undefined,
       20,
     );
     const data = { taskId, startedAt: Date.now(), deadlineAt: Date.now() + 60_000, polls: 0, scope: SCOPE };

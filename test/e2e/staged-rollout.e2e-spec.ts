@@ -23,6 +23,9 @@ import { Hit, scriptedReceiver, subscribe } from '../support/webhooks';
 
 jest.setTimeout(120_000);
 
+/** The pause of the tests that act while a rollout waits: long beside anything a busy machine adds. */
+const PAUSE_S = 10;
+
 const TEN = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
 /** The PATCH requests the sandbox received for L7 policy n, in arrival order. */
@@ -204,7 +207,8 @@ describe('staged rollout', () => {
     await sandboxControl(h, 'POST', '/__sandbox/faults', { method: 'PATCH', path: SEED.l7(3), count: -1, status: 400, body: { message: 'refused' } });
     const res = await postUpdates(h, {
       updates: [1, 2, 3].map((n) => ({ target: l7Target(n), changes: { name: `paused-${n}` } })),
-      rollout: { batchSize: 1, pauseSeconds: 2, onFailure: 'revert' },
+      // a pause long beside what a busy machine needs to run the change "meanwhile" (it must end within the pause)
+      rollout: { batchSize: 1, pauseSeconds: PAUSE_S, onFailure: 'revert' },
     });
     expect(res.status).toBe(202);
     expect(res.body.rollout.batches).toEqual([[0], [1], [2]]);
@@ -216,13 +220,13 @@ describe('staged rollout', () => {
     expect(paused.rollout.current).toBe(0);
     const resumesAt = Date.parse(paused.rollout.resumesAt);
     // set when batch 1 ended (nothing changes while paused)
-    expect(resumesAt - Date.parse(paused.updatedAt)).toBe(2000);
+    expect(resumesAt - Date.parse(paused.updatedAt)).toBe(PAUSE_S * 1000);
     expect(paused.results[1].status).toBe('PENDING');
     // a later change of the first target while the rollout waits (its lane is free: batch 1 ended)
     const meanwhile = await postUpdates(h, { updates: [{ target: l7Target(1), changes: { name: 'changed-meanwhile' } }] });
     expect((await finished(h, meanwhile.body.id)).status).toBe('SUCCEEDED');
     expect((await getOp(h, res.body.id)).rollout.state).toBe('PAUSED');
-    const op = await finished(h, res.body.id, 40_000);
+    const op = await finished(h, res.body.id, 60_000); // two pauses, then the compensation
     // the next batch's write came only once the pause had passed
     const [secondWrite] = await patchesOf(h, 2);
     expect(secondWrite.at).toBeGreaterThanOrEqual(resumesAt - 1000);
@@ -238,7 +242,7 @@ describe('staged rollout', () => {
   it('a later update of a target in a waiting batch waits behind it (queuedBehind), then applies after it', async () => {
     const first = await postUpdates(h, {
       updates: [1, 2].map((n) => ({ target: l7Target(n), changes: { name: `first-${n}` } })),
-      rollout: { batches: [1, 'rest'], pauseSeconds: 2 },
+      rollout: { batches: [1, 'rest'], pauseSeconds: PAUSE_S }, // long enough to post the later update inside it
     });
     expect(first.status).toBe(202);
     await waitFor(async () => ((await getOp(h, first.body.id)).rollout.state === 'PAUSED' ? true : undefined), 20_000);

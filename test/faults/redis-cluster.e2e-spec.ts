@@ -49,7 +49,7 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
     const unused = await freePort();
     env = appEnv({ redisUrl: `redis://:${PASSWORD}@127.0.0.1:${unused}`, sandboxUrl: sandbox.url, prefix, cluster });
     [worker, gateway] = await Promise.all([startWorker(env), startGateway(env)]);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await receiver?.close();
@@ -121,7 +121,7 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
     const ping = await api(gateway.url, 'POST', `/v1/webhook-subscriptions/${sub.body.id}/test`);
     expect(ping.status).toBeLessThan(300);
     await until('webhook.test delivered', () => receiver.received.find((h) => h.json?.type === 'webhook.test'), 20_000);
-  }, 45_000);
+  }, 90_000);
 
   it('answers readiness, metrics and Bull Board from the cluster', async () => {
     const ready = await api(gateway.url, 'GET', '/health/ready');
@@ -217,7 +217,7 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
     expect({ status: first.status, op: first.body.status }).toEqual({ status: 200, op: 'SUCCEEDED' });
     await until('ready again', async () => (await api(gateway.url, 'GET', '/health/ready')).status === 200, 10_000, 200);
     expect((await keysOn(cluster, after.master.port)).some((k) => k === `{${prefix}}:op:${res.body.id}`)).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it('refuses to start on a bad REDIS_CLUSTER_NODES or an unreachable cluster, with one line', async () => {
     const bad = spawnApp('gateway-bad-nodes', 'gateway', { ...env, REDIS_CLUSTER_NODES: '127.0.0.1' });
@@ -229,7 +229,7 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
     expect(unreachableExit.code).toBe(1);
     expect(unreachable.lines.filter(Boolean)).toHaveLength(1);
     expect(unreachable.lines.filter(Boolean)[0]).toMatch(new RegExp(`^Redis Cluster is not reachable .*127\\.0\\.0\\.1:${dead}`));
-  }, 30_000);
+  }, 60_000);
 
   it('shuts down on SIGTERM within the deadline, without errors, closing its cluster connections', async () => {
     const live = cluster.ports.filter((p) => cluster.proc(p).running);
@@ -254,5 +254,5 @@ describe('Redis Cluster: gateway and worker on 3 masters with a replica each', (
     // nothing of theirs is left connected to any node
     expect(await until('no client left', async () => (await clientsOnCluster()) === 0 || undefined, 5_000)).toBe(true);
     probe.disconnect();
-  }, 30_000);
+  }, 60_000);
 });

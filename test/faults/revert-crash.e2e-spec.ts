@@ -54,7 +54,7 @@ describe('fault: the worker is killed (kill -9) in the middle of a revert', () =
     env = appEnv({ redisUrl: REDIS_URL, sandboxUrl: sandbox.url, prefix });
     [gateway, worker] = await Promise.all([startGateway(env), startWorker(env, 'worker-1')]);
     receiver = await startReceiver();
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await stopAll();
@@ -214,7 +214,7 @@ describe('fault: the worker is killed (kill -9) in the middle of a revert', () =
       { index: 1, state: 'IN_SYNC', diff: undefined },
     ]);
     mark('done');
-  }, 90_000);
+  }, 180_000);
 
   it("a kill while the revert's write is in flight (before its task ids are recorded): retried, same end state, `before` kept", async () => {
     t0 = Date.now();
@@ -292,5 +292,5 @@ describe('fault: the worker is killed (kill -9) in the middle of a revert', () =
     expect(revertDrift.body.items.map((i: any) => i.state)).toEqual(['IN_SYNC', 'IN_SYNC']);
     const originalDrift = await api(gateway.url, 'GET', `/v1/operations/${originalId}/drift`);
     expect(originalDrift.body.items.map((i: any) => i.state)).toEqual(['DRIFTED', 'DRIFTED']);
-  }, 90_000);
+  }, 180_000);
 });

@@ -5,7 +5,7 @@
  * provider's state, and what was written to it.
  */
 import { l7Target } from '../support/targets';
-import { until } from '../support/wait';
+import { scaled, until } from '../support/wait';
 import { api } from './support/api';
 import { BATCHES, REFUSED, RolloutCrashRig, SIX, endState, eventKey, patchesOf, writeCounts } from './support/rollout';
 
@@ -14,7 +14,7 @@ describe('fault: the worker is killed (kill -9) in the middle of a staged rollou
   const { prefix, mark, patchFault, l7Name, l7State, requestLog, getOp, terminal, refuse, post, providerState, webhookIdsOf } = rig;
   const { referenceRun, revertReference, whileCompensating, expectRolledBackOnce, killWorker, restartWorker, killAndRestart } = rig;
 
-  beforeAll(() => rig.start(), 60_000);
+  beforeAll(() => rig.start(), 120_000);
   beforeEach(() => rig.reset());
   afterAll(() => rig.stop());
 
@@ -94,7 +94,7 @@ describe('fault: the worker is killed (kill -9) in the middle of a staged rollou
     expect(await l7Name(4)).toBe('after-halt');
     expect(webhookIdsOf(id, eventKey)).toEqual(expectedHooks);
     mark('done');
-  }, 90_000);
+  }, 180_000);
 
   it('revert: a kill while the compensation waits on its tasks ends ROLLED_BACK through the same single restoring operation', async () => {
     const { op: reference } = await revertReference('rref');
@@ -138,7 +138,7 @@ describe('fault: the worker is killed (kill -9) in the middle of a staged rollou
     expect(writeCounts(log, SIX)).toEqual({ 1: 2, 2: 2, 3: 1, 4: 0, 5: 0, 6: 0 });
     for (const n of [1, 2]) expect(patchesOf(log, n).map((e) => e.body?.name)).toEqual([`rev-${n}`, rig.initialNames[n]]);
     mark('done');
-  }, 90_000);
+  }, 180_000);
 
   it('revert: a kill while a restoring write is in flight (before its task ids are recorded): written again once, same end state, `before` kept', async () => {
     const { op: reference } = await revertReference('rref2');
@@ -190,7 +190,7 @@ describe('fault: the worker is killed (kill -9) in the middle of a staged rollou
     expect(patchesOf(log, 1).map((e) => (e.status === 0 ? 'hung' : e.body?.name))).toEqual(['rev2-1', 'hung', rig.initialNames[1]]);
     expect(patchesOf(log, 2).map((e) => e.body?.name)).toEqual(['rev2-2', rig.initialNames[2]]);
     mark('done');
-  }, 90_000);
+  }, 180_000);
 
   it('pause: a kill while PAUSED, the timer due with no worker running: the new worker starts the next batch and completes', async () => {
     const PAUSE_S = 3;
@@ -226,6 +226,7 @@ describe('fault: the worker is killed (kill -9) in the middle of a staged rollou
     );
     const restartedAt = Date.now();
     await restartWorker('worker-after-pause-kill');
+    const upAt = Date.now(); // the new worker said "worker started"
 
     const op = await terminal(id, 30_000);
     expect(endState(op)).toEqual({
@@ -240,7 +241,8 @@ describe('fault: the worker is killed (kill -9) in the middle of a staged rollou
     // batch 2 started by the surviving timer soon after the new worker came up (not by the 30 s maintenance sweep)
     const [secondWrite] = patchesOf(log, 8);
     expect(secondWrite.at).toBeGreaterThanOrEqual(resumesAt);
-    expect(secondWrite.at - restartedAt).toBeLessThan(10_000);
+    // (counted from the new worker being up: a busy machine's slow process start is no part of it; the sweep is 30 s)
+    expect(secondWrite.at - upAt).toBeLessThan(scaled(15_000));
     // the timer job survived the kill and ran in the new worker (before batch 2's write), and is not waiting any more
     expect(await rig.redis.zscore(`{${prefix}}:rollouts:delayed`, jobId)).toBeNull();
     expect(await rig.redis.zscore(`{${prefix}}:rollouts:completed`, jobId)).not.toBeNull();
@@ -248,5 +250,5 @@ describe('fault: the worker is killed (kill -9) in the middle of a staged rollou
     expect(processedOn).toBeGreaterThanOrEqual(restartedAt);
     expect(processedOn).toBeLessThanOrEqual(secondWrite.at);
     mark('done');
-  }, 60_000);
+  }, 120_000);
 });

@@ -57,7 +57,7 @@ describe('scale-out: two gateways and two workers on one Redis', () => {
       startWorker({ ...env, WORKER_METRICS_PORT: String(ports[1]) }, 'worker-2'),
     ]);
     gateways = [g1, g2];
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await stopAll();
@@ -123,7 +123,7 @@ describe('scale-out: two gateways and two workers on one Redis', () => {
       const ends = mine.map((m) => Date.parse(ops.get(m.id).completedAt));
       expect(ends).toEqual([...ends].sort((a, b) => a - b));
     }
-  }, 150_000);
+  }, 300_000);
 
   it('a further worker on the same host whose metrics port is taken works on without it (no crash)', async () => {
     const port = new URL(workerMetrics[0]).port;
@@ -134,5 +134,5 @@ describe('scale-out: two gateways and two workers on one Redis', () => {
     const ops = await waitForTerminal(gateways[1].url, [res.body.id], 20_000);
     expect(ops.get(res.body.id).status).toBe('SUCCEEDED');
     expect(third.running).toBe(true);
-  }, 60_000);
+  }, 120_000);
 });

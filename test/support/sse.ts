@@ -1,6 +1,7 @@
 /** Server-Sent Events over a real socket: the gateway listening on a port, and a whole stream read with http.get. */
 import { IncomingMessage, get as httpGet } from 'node:http';
 import { auth } from './harness';
+import { MIN_WAIT_MS, scaled } from './wait';
 
 export { gatewayPort } from './harness';
 
@@ -16,8 +17,9 @@ export function readSse(
   port: number,
   path: string,
   headers: Record<string, string> = auth(),
-  timeoutMs = 20_000,
+  timeoutMs = 30_000,
 ): Promise<{ res: IncomingMessage; raw: string; events: SseEvent[]; retry?: string }> {
+  timeoutMs = scaled(Math.max(timeoutMs, MIN_WAIT_MS)); // a ceiling for a stream that never ends, not a time it takes
   return new Promise((resolve, reject) => {
     const req = httpGet({ host: '127.0.0.1', port, path, headers }, (res) => {
       let raw = '';
@@ -96,8 +98,9 @@ export function openSse(port: number, path: string, headers: Record<string, stri
         res,
         raw: () => raw,
         events: () => parseSse(raw),
-        until: (predicate, timeoutMs = 20_000) =>
+        until: (predicate, timeoutMs = 30_000) =>
           new Promise((done, fail) => {
+            timeoutMs = scaled(Math.max(timeoutMs, MIN_WAIT_MS));
             const check = () => {
               const value = predicate({ raw, events: parseSse(raw) });
               if (value !== undefined && value !== false) {

@@ -49,6 +49,9 @@ const gcore = (method: string, path: string, json?: unknown): Promise<Answer> =>
 const apinizer = (method: string, path: string, json?: unknown): Promise<Answer> => call(method, path, { headers: APINIZER, json });
 const control = (method: string, path: string, json?: unknown): Promise<Answer> => call(method, `/__sandbox${path}`, { json });
 
+/** A task that outlasts the few requests a test sends while it runs, however slowly a busy machine sends them. */
+const LOCKED_TASK_MS = 2000;
+
 const l7Path = (n: number): string => `/cloud/v1/l7policies/1/76/${L7(n)}`;
 const lbPath = `/cloud/v1/loadbalancers/1/76/${LB_WEB}`;
 const petstore = '/apiops/projects/demo/apiProxies/petstore/policies';
@@ -159,21 +162,29 @@ describe('Gcore L7 policies', () => {
   });
 
   it('runs the task NEW → RUNNING → FINISHED and applies the change only at FINISHED', async () => {
-    await control('PATCH', '/config', { taskDurationMs: 600 });
+    // long enough that the RUNNING phase (from 200 ms on) is still on when a busy machine reads it
+    await control('PATCH', '/config', { taskDurationMs: 3000 });
     const r = await gcore('PATCH', l7Path(1), { action: 'REDIRECT_TO_URL', redirect_url: 'https://example.com/changed', tags: ['a', 'b'] });
     expect(r.status).toBe(200);
     expect(r.body.tasks).toHaveLength(1);
     const taskId: string = r.body.tasks[0];
 
+    const asked = Date.now();
     const first = await gcore('GET', `/cloud/v1/tasks/${taskId}`);
-    expect(first.body).toMatchObject({ id: taskId, state: 'NEW', task_type: 'update_l7policy', finished_on: null, error: null });
+    const answered = Date.now();
+    // NEW for its first 200 ms: a read answered within them sees NEW, one sent after them RUNNING (a busy machine may
+    // send the read late; the task's own creation time tells which it must see)
+    const runningAt = (await control('GET', `/tasks/${taskId}`)).body.createdAtMs + 200;
+    const possible = answered < runningAt ? ['NEW'] : asked >= runningAt ? ['RUNNING'] : ['NEW', 'RUNNING'];
+    expect(possible).toContain(first.body.state);
+    expect(first.body).toMatchObject({ id: taskId, task_type: 'update_l7policy', finished_on: null, error: null });
     expect(first.body.created_on).toMatch(NAIVE_UTC);
     expect(first.body.created_resources.l7polices).toEqual([]);
     expect(first.body.data).toEqual({ action: 'REDIRECT_TO_URL', redirect_url: 'https://example.com/changed', tags: ['a', 'b'] });
 
     const ctl = (await control('GET', `/tasks/${taskId}`)).body;
-    expect(ctl.durationMs).toBe(600);
-    expect(ctl.finishAtMs).toBe(ctl.createdAtMs + 600);
+    expect(ctl.durationMs).toBe(3000);
+    expect(ctl.finishAtMs).toBe(ctl.createdAtMs + 3000);
 
     await sleep(Math.max(0, ctl.createdAtMs + 250 - Date.now()));
     expect((await gcore('GET', `/cloud/v1/tasks/${taskId}`)).body.state).toBe('RUNNING');
@@ -225,6 +236,7 @@ describe('Gcore L7 policies', () => {
   });
 
   it('answers 409 ConflictError while the policy is locked', async () => {
+    await control('PATCH', '/config', { taskDurationMs: LOCKED_TASK_MS }); // still running at the next request on a busy machine
     const r = await gcore('PATCH', l7Path(4), { action: 'REJECT', name: 'reject-all' });
     const second = await gcore('PATCH', l7Path(4), { action: 'REJECT', name: 'reject-more' });
     expect(second.status).toBe(409);
@@ -347,6 +359,7 @@ describe('Gcore load balancers', () => {
   });
 
   it('lbTask fault: applies at once, answers task_id and locks until the task ends', async () => {
+    await control('PATCH', '/config', { taskDurationMs: LOCKED_TASK_MS }); // still running at the next request on a busy machine
     await control('POST', '/faults', { method: 'PATCH', path: LB_WEB, lbTask: true });
     const r = await gcore('PATCH', lbPath, { preferred_connectivity: 'L3', logging: { enabled: true, topic_name: 'lb-logs' } });
     expect(r.status).toBe(200);
@@ -367,6 +380,7 @@ describe('Gcore load balancers', () => {
   });
 
   it('v2 PATCH answers tasks and applies at FINISHED', async () => {
+    await control('PATCH', '/config', { taskDurationMs: LOCKED_TASK_MS }); // still running at the next request on a busy machine
     const r = await gcore('PATCH', `/cloud/v2/loadbalancers/1/76/${LB_WEB}`, { admin_state_up: false, name: 'lb-v2' });
     expect(r.status).toBe(200);
     expect(r.body.tasks).toHaveLength(1);
@@ -557,7 +571,8 @@ describe('Apinizer', () => {
   });
 
   it('exchanges credentials for a token that expires', async () => {
-    await control('PATCH', '/config', { apinizerTokenTtlS: 0.3 });
+    // long enough for the token's first use to come before it expires on a busy machine; its expiry is then awaited
+    await control('PATCH', '/config', { apinizerTokenTtlS: 1.5 });
     const form = (body: string): Promise<Answer> =>
       call('POST', '/apiops/auth/token', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, raw: body });
     const badGrant = await form('grant_type=password&client_id=sandbox&client_secret=sandbox-password');
@@ -569,12 +584,13 @@ describe('Apinizer', () => {
 
     const ok = await form('grant_type=client_credentials&client_id=sandbox&client_secret=sandbox-password');
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 0.3 });
+    expect(ok.body).toMatchObject({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 1.5 });
     const auth = { authorization: `Bearer ${ok.body.access_token}` };
     expect((await call('GET', `${petstore}/`, { headers: auth })).status).toBe(200);
-    await sleep(350);
-    const expired = await call('GET', `${petstore}/`, { headers: auth });
-    expect(expired.status).toBe(401);
+    const expired = await waitFor(async () => {
+      const res = await call('GET', `${petstore}/`, { headers: auth });
+      return res.status === 401 ? res : undefined;
+    });
     expect(expired.body.error).toBe('token_expired');
   });
 
@@ -610,7 +626,7 @@ describe("Apinizer strict mode (the references' least favourable reading)", () =
   });
 
   it('answers every 401 with unauthorized_client (missing, unknown and expired tokens)', async () => {
-    await control('PATCH', '/config', { apinizerTokenTtlS: 0.2 });
+    await control('PATCH', '/config', { apinizerTokenTtlS: 1.5 }); // the token's first use comes before it expires
     const none = await call('GET', `${petstore}/`);
     expect(none.status).toBe(401);
     expect(none.body).toEqual({ error: 'unauthorized_client', error_description: expect.any(String) });
@@ -622,7 +638,7 @@ describe("Apinizer strict mode (the references' least favourable reading)", () =
     });
     const usable = await call('GET', `${petstore}/`, { headers: { authorization: `Bearer ${token.body.access_token}` } });
     expect(usable.status).toBe(200);
-    // the token expires 200 ms after it was issued: wait for that, then every answer is the strict 401
+    // the token expires 1.5 s after it was issued: wait for that, then every answer is the strict 401
     const expired = await waitFor(
       async () => {
         const res = await call('GET', `${petstore}/`, { headers: { authorization: `Bearer ${token.body.access_token}` } });

@@ -11,6 +11,7 @@ import { GcoreTaskLoopStore, StoredTaskLoop } from './gcore-task-loop.store';
 import { GcoreTaskKeys } from './gcore-task.keys';
 import { GcoreTaskPoller } from './gcore-task.poller';
 import type { GcoreTaskWatcher, PollOutcome } from './gcore-task.watcher';
+import { waitFor, within } from '../../../test/support/wait';
 
 const INTERNAL_ERROR = { code: 'INTERNAL_ERROR', message: 'internal error' };
 
@@ -34,6 +35,13 @@ describe('GcoreTaskPoller (real Redis)', () => {
   let poll: jest.Mock<Promise<PollOutcome>, [GcoreTaskLoop]>;
   let watcher: Pick<GcoreTaskWatcher, 'poll' | 'settledOf' | 'abandon'>;
   let poller: GcoreTaskPoller;
+  let subscriber: Redis | undefined; // the poller's pub/sub connection, the last one it created
+  const create = connections.create.bind(connections);
+  jest.spyOn(connections, 'create').mockImplementation((...args: Parameters<RedisConnectionFactory['create']>) => {
+    const created = create(...args);
+    subscriber = created as Redis;
+    return created;
+  });
   let n = 0;
 
   const newLoop = async (dueInMs = 0, extra: Partial<GcoreTaskLoop> = {}): Promise<string> => {
@@ -41,15 +49,8 @@ describe('GcoreTaskPoller (real Redis)', () => {
     await store.adopt({ ...startLoop({ taskId, startedAt: Date.now(), deadlineAt: Date.now() + 60_000 }), ...extra }, Date.now() + dueInMs);
     return taskId;
   };
-  const until = async <T>(what: () => Promise<T | null | undefined | false>, ms = 5000): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const value = await what();
-      if (value) return value;
-      if (Date.now() > end) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  // an event-driven wait with the shared (generous, TEST_TIME_SCALE-scaled) deadline
+  const until = <T>(what: () => Promise<T | null | undefined | false>): Promise<T> => waitFor(what, undefined, 10);
   /** The task's loop once it matches. */
   const loopWhere = (taskId: string, matches: (found: StoredTaskLoop) => boolean): Promise<StoredTaskLoop> =>
     until(async () => {
@@ -123,15 +124,20 @@ describe('GcoreTaskPoller (real Redis)', () => {
   });
 
   it('a transient failure backs off from 1 s, doubling, never past the deadline; the state is kept', async () => {
-    poll.mockRejectedValue(retryLater(new ProviderError('PROVIDER_UNAVAILABLE', 'Gcore answered 503', { providerStatus: 503, retryable: true })));
+    // the backoff counts from the failed poll, whose start is the lower bound of when it was scheduled (measuring from
+    // when the test read it back would shrink it by however long a busy machine took in between)
+    const polledAt: number[] = [];
+    const unavailable = retryLater(new ProviderError('PROVIDER_UNAVAILABLE', 'Gcore answered 503', { providerStatus: 503, retryable: true }));
+    poll.mockImplementation(() => (polledAt.push(Date.now()), Promise.reject(unavailable)));
     const taskId = await newLoop(0, { polls: 4 });
     const first = await loopWhere(taskId, (found) => found.failures === 1);
-    expect(first.dueAt - Date.now()).toBeGreaterThan(800);
+    expect(first.dueAt - polledAt[0]).toBeGreaterThan(800);
     expect(first.dueAt - Date.now()).toBeLessThanOrEqual(1000);
     expect(first.loop.polls).toBe(4);
     await store.bringForward(taskId);
     const second = await loopWhere(taskId, (found) => found.failures === 2);
-    expect(second.dueAt - Date.now()).toBeGreaterThan(1800);
+    expect(second.dueAt - polledAt[1]).toBeGreaterThan(1800);
+    expect(second.dueAt - Date.now()).toBeLessThanOrEqual(2000);
 
     const near = await newLoop(0, { deadlineAt: Date.now() + 300 });
     const capped = await loopWhere(near, (found) => found.failures === 1);
@@ -174,12 +180,24 @@ describe('GcoreTaskPoller (real Redis)', () => {
       Promise.resolve({ kind: 'settled', settled: { task: { id: loop.taskId, state: 'FINISHED', error: null } }, waiters: [] }),
     );
     const taskId = await newLoop(60_000);
-    await new Promise((r) => setTimeout(r, 300)); // the poller sleeps now
     const elsewhere = new GcoreTaskLoopStore(redis, keys, config); // its in-process signal does not reach this poller
-    const asked = Date.now();
+    // the proof is the wake-up itself, not how soon the poll came (the poller also looks every MAX_SLEEP_MS, so a time
+    // bound could not tell the two apart on a busy machine): the pub/sub message sets the poller's timer for its due
+    // time while the poller's own handler runs, which a listener added after it sees at once
+    const wakeAt = jest.spyOn(poller as unknown as { wakeAt(at: number): void }, 'wakeAt');
+    // this poller's connection is subscribed (a SUBSCRIBE on it answers after the poller's own, in order), so the
+    // message cannot be lost to a subscription still on its way (earlier tests' pollers' connections count on the server)
+    const connection = await until(async () => subscriber);
+    await connection.subscribe(store.channel);
+    const woken = new Promise<{ dueAt: number; wokeFor: number[] }>((resolve) =>
+      connection.once('message', (_channel: string, dueAt: string) => resolve({ dueAt: Number(dueAt), wokeFor: wakeAt.mock.calls.at(-1)! })),
+    );
     expect(await elsewhere.bringForward(taskId)).toBe('promoted');
+    const { dueAt, wokeFor } = await within(woken, 'the pub/sub message');
+    expect(dueAt).toBeLessThanOrEqual(Date.now());
+    expect(wokeFor).toEqual([dueAt]);
     await until(async () => poll.mock.calls.length > 0);
-    expect(Date.now() - asked).toBeLessThan(200);
+    expect(poll.mock.calls[0][0]).toMatchObject({ taskId });
   });
 
   it('a stopping poller lets running polls finish, then gives the loops of those still running back', async () => {

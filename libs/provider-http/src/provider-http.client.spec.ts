@@ -2,6 +2,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { CircuitBreaker } from './circuit-breaker';
 import { ProviderHttpClient, ProviderUnavailableError, verdictOf } from './provider-http.client';
+import { waitFor } from '../../../test/support/wait';
 
 /** The client settles the breaker on every answer: real HTTP server, real timers (open time kept short). */
 describe('ProviderHttpClient and its circuit breaker', () => {
@@ -34,9 +35,8 @@ describe('ProviderHttpClient and its circuit breaker', () => {
   const client = (breaker: CircuitBreaker, requestTimeoutMs = 2000) =>
     new ProviderHttpClient({ provider: 'P', baseUrl: url, maxAttempts: 1, requestTimeoutMs, breaker, baseDelayMs: 10, maxDelayMs: 20 });
   const get = (c: ProviderHttpClient) => c.send({ method: 'GET', path: '/x', operation: 'x' });
-  const waitUntil = async (cond: () => boolean) => {
-    for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  };
+  // the condition is asserted right after: this only gives it time, with the shared generous (TEST_TIME_SCALE) deadline
+  const waitUntil = (cond: () => boolean) => waitFor(() => cond() || undefined, undefined, 10).catch(() => undefined);
 
   it('verdicts: every 5xx is a failure, 408/429 say nothing, other answers are successes', () => {
     expect([500, 501, 502, 505, 520, 524].map((s) => verdictOf(s, false))).toEqual(Array(6).fill('failure'));

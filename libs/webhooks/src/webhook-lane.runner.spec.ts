@@ -20,6 +20,7 @@ import { WebhookDeliveryStore } from './webhook-delivery.store';
 import { WebhookLaneRunner } from './webhook-lane.runner';
 import { WebhookSubscriptionStore } from './webhook-subscription.store';
 import { WebhooksModule } from './webhooks.module';
+import { waitFor } from '../../../test/support/wait';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -60,13 +61,8 @@ describe('webhook lanes: fan-out in the completion step, runs in the worker', ()
   const operation = (n: number): Operation =>
     ({ id: `op_${String(n).padStart(26, '0')}`, reference: null, status: 'SUCCEEDED', results: [{ index: 0, status: 'SUCCEEDED' }] }) as unknown as Operation;
   const eventsAt = (path: string, opId: string) => hits.filter((h) => h.path === path && h.event.id.includes(opId.slice(3))).map((h) => h.event.type);
-  const until = async <T>(what: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> => {
-    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
-      const value = await what();
-      if (value) return value;
-    }
-    throw new Error('timed out');
-  };
+  // an event-driven wait with the shared generous (TEST_TIME_SCALE) deadline
+  const until = <T>(what: () => Promise<T | undefined> | T | undefined): Promise<T> => waitFor(what, undefined, 20);
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -234,7 +230,7 @@ describe('webhook lanes: fan-out in the completion step, runs in the worker', ()
     });
     // created by a worker that died before sending: the lease it took ran out
     await deliveries.createAll([[orphan('first'), orphan('second')]], '', Date.now() - 1);
-    await until(() => hits.filter((h) => h.path === '/orphan').length === 2, 10_000);
+    await until(() => hits.filter((h) => h.path === '/orphan').length === 2);
     expect(hits.filter((h) => h.path === '/orphan').map((h) => h.event.type)).toEqual(['first', 'second']);
     expect(await redis.zscore(key('dlanes'), op.lane)).toBeNull();
     await subscriptions.delete(subscription.id);

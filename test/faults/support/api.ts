@@ -1,6 +1,6 @@
 /** The gateway's HTTP API as the fault suites call it (plain fetch, the suite's admin key). */
 import { TERMINAL_OPERATION_STATUSES } from '@rpg/routing-policy';
-import { sleep } from '../../support/wait';
+import { scaled, sleep } from '../../support/wait';
 
 export const API_KEY = 'faults-admin-key-000000000001';
 
@@ -41,6 +41,7 @@ export const TERMINAL = TERMINAL_OPERATION_STATUSES;
 /** Waits until every operation is terminal (reading them in batches); returns them by id. */
 export async function waitForTerminal(base: string | (() => string), ids: string[], timeoutMs: number): Promise<Map<string, any>> {
   const done = new Map<string, any>();
+  timeoutMs = scaled(timeoutMs); // a ceiling, stretched by TEST_TIME_SCALE
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const pending = ids.filter((id) => !done.has(id));

@@ -4,6 +4,9 @@ import { API_KEY } from './api';
 import { Proc, Restartable, freePort, restartable, spawnApp, waitForHttp } from './processes';
 import type { RedisCluster } from './redis';
 
+/** The ceiling for a process to come up (scaled by TEST_TIME_SCALE): a Node process on a busy machine can take half a minute. */
+const START_MS = 90_000;
+
 export const SANDBOX_GCORE_KEY = 'sandbox-gcore-key';
 export const SANDBOX_APINIZER_TOKEN = 'sandbox-apinizer-token';
 
@@ -18,7 +21,7 @@ export async function startSandbox(env: Record<string, string> = {}, port?: numb
   const url = `http://127.0.0.1:${p}`;
   const launch = async () => {
     const proc = spawnApp(`sandbox:${p}`, 'provider-sandbox', { SANDBOX_PORT: String(p), SANDBOX_STRICT: 'true', ...env });
-    await proc.waitForLine('provider sandbox listening', 20_000);
+    await proc.waitForLine('provider sandbox listening', START_MS);
     return proc;
   };
   return restartable('sandbox', launch, {
@@ -83,7 +86,7 @@ export async function startGateway(env: Record<string, string>, port?: number): 
   const url = `http://127.0.0.1:${p}`;
   const launch = async () => {
     const proc = spawnApp(`gateway:${p}`, 'gateway', { ...env, PORT: String(p), HOST: '127.0.0.1' });
-    await untilUpOrExit(proc, waitForHttp(`${url}/health/live`, 30_000));
+    await untilUpOrExit(proc, waitForHttp(`${url}/health/live`, START_MS));
     return proc;
   };
   return restartable('gateway', launch, { port: p, url, env });
@@ -100,6 +103,6 @@ async function untilUpOrExit(proc: Proc, ready: Promise<void>): Promise<void> {
 
 export async function startWorker(env: Record<string, string>, name = 'worker'): Promise<Proc> {
   const proc = spawnApp(name, 'worker', env);
-  await proc.waitForLine('worker started', 30_000);
+  await proc.waitForLine('worker started', START_MS);
   return proc;
 }

@@ -11,7 +11,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { until } from '../../support/wait';
+import { MIN_WAIT_MS, scaled, until } from '../../support/wait';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
 const MAX_LINES = 50_000;
@@ -136,6 +136,7 @@ export class Proc {
     const test = (line: string) => (typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line));
     const seen = this.lines.find(test);
     if (seen !== undefined) return Promise.resolve(seen);
+    timeoutMs = scaled(Math.max(timeoutMs, MIN_WAIT_MS)); // a ceiling for a line that never comes (TEST_TIME_SCALE)
     return new Promise<string>((resolveLine, reject) => {
       const timer = setTimeout(() => {
         this.watchers.delete(watcher);

@@ -25,7 +25,7 @@ export async function startRedis(): Promise<RedisServer> {
       ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', '', '--protected-mode', 'no'],
       {},
     );
-    await proc.waitForLine(/Ready to accept connections/, 15_000);
+    await proc.waitForLine(/Ready to accept connections/, 60_000);
     return proc;
   };
   return restartable('redis', launch, { port, dir, url: `redis://127.0.0.1:${port}` });
@@ -110,7 +110,7 @@ export async function startRedisCluster(
         ],
         {},
       );
-      await proc.waitForLine(/Ready to accept connections/, 15_000);
+      await proc.waitForLine(/Ready to accept connections/, 60_000);
       return proc;
     }),
   );
