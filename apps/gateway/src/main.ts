@@ -1,3 +1,5 @@
+// first: tracing must start before fastify, ioredis, undici and http are loaded
+import './tracing';
 import 'reflect-metadata';
 import { loadAppConfigOrExit } from '@rpg/config';
 import { createLogger, stopOnSignals } from '@rpg/observability';

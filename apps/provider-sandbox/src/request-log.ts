@@ -7,6 +7,8 @@ export interface RequestLogEntry {
   at: number;
   /** Parsed body of a write (PATCH/PUT/POST/DELETE). */
   body?: unknown;
+  /** The W3C `traceparent` header the caller sent, if any (the gateway's worker sends one with tracing on). */
+  traceparent?: string;
 }
 
 /** Counts of provider requests by "<METHOD> <path>" plus a bounded log of the latest ones. */
@@ -17,10 +19,10 @@ export class RequestLog {
 
   constructor(private readonly capacity = 10_000) {}
 
-  record(method: string, path: string, at: number): RequestLogEntry {
+  record(method: string, path: string, at: number, traceparent?: string): RequestLogEntry {
     const key = `${method} ${path}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    const entry: RequestLogEntry = { method, path, status: 0, at };
+    const entry: RequestLogEntry = { method, path, status: 0, at, ...(traceparent ? { traceparent } : {}) };
     if (this.ring.length < this.capacity) this.ring.push(entry);
     else this.ring[this.next] = entry;
     this.next = (this.next + 1) % this.capacity;

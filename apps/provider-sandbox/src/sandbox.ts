@@ -76,7 +76,8 @@ export function buildApp(ctx: SandboxContext): FastifyInstance {
     const path = pathOf(req.url);
     if (path.startsWith(CONTROL_PREFIX)) return;
     const provider = providerOf(path);
-    const entry = ctx.requests.record(req.method, path, Date.now());
+    const traceparent = req.headers.traceparent;
+    const entry = ctx.requests.record(req.method, path, Date.now(), typeof traceparent === 'string' ? traceparent : undefined);
     const fault = ctx.faults.match(req.method, req.url); // path and query: a fault can single out a listing
     setMeta(req, { provider, entry, mods: fault?.mods ?? null });
 

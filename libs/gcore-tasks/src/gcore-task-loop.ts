@@ -15,10 +15,12 @@ export interface GcoreTaskLoop {
   scope?: string;
   /** Since when (epoch ms) every read of the task answered 404 (eventual consistency: bounded by GCORE_TASK_NOT_FOUND_GRACE_MS). */
   notFoundSince?: number;
+  /** The trace context of the call that started the loop (tracing on): each poll is a span of that trace. */
+  traceparent?: string;
 }
 
 /** The start of a task's loop (the poll counters begin at zero). */
-export type GcoreTaskLoopStart = Pick<GcoreTaskLoop, 'taskId' | 'startedAt' | 'deadlineAt' | 'scope'>;
+export type GcoreTaskLoopStart = Pick<GcoreTaskLoop, 'taskId' | 'startedAt' | 'deadlineAt' | 'scope' | 'traceparent'>;
 
 /**
  * The `queue` label of the poll lateness histogram (job_wait_seconds) and of a poll's error line: the name the polls
@@ -31,8 +33,8 @@ export const TASK_LOOP_SCHEMA_VERSION = 1;
 const loopCodec = versionedJsonCodec<GcoreTaskLoop>(TASK_LOOP_SCHEMA_VERSION, (older) => older as unknown as GcoreTaskLoop);
 
 /** A fresh loop: no poll yet. */
-export function startLoop({ taskId, startedAt, deadlineAt, scope }: GcoreTaskLoopStart): GcoreTaskLoop {
-  return { taskId, startedAt, deadlineAt, polls: 0, ...(scope ? { scope } : {}) };
+export function startLoop({ taskId, startedAt, deadlineAt, scope, traceparent }: GcoreTaskLoopStart): GcoreTaskLoop {
+  return { taskId, startedAt, deadlineAt, polls: 0, ...(scope ? { scope } : {}), ...(traceparent ? { traceparent } : {}) };
 }
 
 export function encodeTaskLoop(loop: GcoreTaskLoop): string {

@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { ServiceMetrics } from '@rpg/observability';
 import { JobErrorIds, RepeatingErrorLog, ReportedJobError, classifyJobError, handleJobError, withJobContext } from '@rpg/queues';
 import { REDIS, RedisClient, RedisConnectionFactory } from '@rpg/redis';
+import { tracingEnabled, withSpan } from '@rpg/tracing';
 import { GcoreTaskState, ResultError, SettledTask, TaskWaiter, formatTargetRef } from '@rpg/routing-policy';
 import { GCORE_TASK_POLLS, GcoreTaskLoop, decodeTaskLoop } from './gcore-task-loop';
 import { ClaimedTaskLoop, GcoreTaskLoopStore } from './gcore-task-loop.store';
@@ -206,8 +207,18 @@ export class GcoreTaskPoller {
     }
   }
 
-  /** One poll of a claimed loop; `followUp` moves it out of the poll slots before the waiters are told. */
-  private async pollOnce(claimed: ClaimedTaskLoop, followUp: () => void): Promise<void> {
+  /**
+   * One poll of a claimed loop; `followUp` moves it out of the poll slots before the waiters are told. With tracing on,
+   * a poll of a loop started inside a trace is a span of that trace (`gcore.task.poll`), and what it tells follows it.
+   */
+  private pollOnce(claimed: ClaimedTaskLoop, followUp: () => void): Promise<void> {
+    const traceparent = tracingEnabled() ? traceparentOfLoop(claimed.data) : undefined;
+    if (!traceparent) return this.pollTask(claimed, followUp);
+    const attributes = { 'rpg.gcore.task.id': claimed.taskId };
+    return withSpan('gcore.task.poll', { parent: traceparent, attributes }, () => this.pollTask(claimed, followUp));
+  }
+
+  private async pollTask(claimed: ClaimedTaskLoop, followUp: () => void): Promise<void> {
     const { taskId } = claimed;
     let loop: GcoreTaskLoop | undefined;
     try {
@@ -339,5 +350,14 @@ function partialLoopOf(data: string): Partial<Record<keyof GcoreTaskLoop, unknow
     return parsed !== null && typeof parsed === 'object' ? parsed : {};
   } catch {
     return {};
+  }
+}
+
+/** The trace context a stored loop carries, if any (a record that is no loop has none: its poll reports it). */
+function traceparentOfLoop(raw: string): string | undefined {
+  try {
+    return decodeTaskLoop(raw).traceparent;
+  } catch {
+    return undefined;
   }
 }

@@ -4,6 +4,7 @@ import { GcoreClient } from '@rpg/gcore';
 import { ServiceMetrics } from '@rpg/observability';
 import { retryLater } from '@rpg/queues';
 import { REDIS, RedisClient, ScriptCall } from '@rpg/redis';
+import { currentTraceparent } from '@rpg/tracing';
 import {
   ExternalTaskWatcher,
   GcoreTaskState,
@@ -75,7 +76,7 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
       const now = Date.now();
       const dueAt = now + this.schedule.firstDelay();
       // the loop starts with the first waiter only (coalescing): a running one keeps its state and schedule
-      const loop = startLoop({ taskId, startedAt: now, deadlineAt: now + this.config.gcoreTasks.timeoutMs, scope });
+      const loop = startLoop({ taskId, startedAt: now, deadlineAt: now + this.config.gcoreTasks.timeoutMs, scope, traceparent: currentTraceparent() });
       const known = await this.registerWaiter(
         {
           task: this.keys.task(taskId),

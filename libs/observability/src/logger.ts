@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
+import { logTraceFields, tracingEnabled } from '@rpg/tracing';
 
 /** Paths pino blanks in every log line: provider credentials, API keys, webhook secrets, auth headers. */
 export const REDACTED_PATHS = [
@@ -31,6 +32,9 @@ export const REDACTED_PATHS = [
 ];
 
 /**
+ * With tracing on, every line written under an active span carries its `trace_id` and `span_id` (pino's mixin); with
+ * tracing off there is no mixin at all.
+ *
  * JSON lines on stdout, written asynchronously: a synchronous write blocks the whole event loop whenever the pipe to the
  * log collector is full, which showed as tens of ms of tail latency on every request in flight. Lines still pending at
  * a normal exit are written; a kill -9 may lose the last few.
@@ -44,6 +48,7 @@ export function createLogger(level: string, name: string): Logger {
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      ...(tracingEnabled() ? { mixin: logTraceFields } : {}),
     },
     // bounded: if stdout stays blocked, lines beyond 16 MiB are dropped rather than held in memory
     pino.destination({ dest: 1, sync: false, maxLength: 16 * 1024 * 1024 }),

@@ -36,6 +36,11 @@ export interface OperationMeta {
    * change): compared just before the write; null where nothing is known to compare with.
    */
   guards?: (TargetState | null)[];
+  /**
+   * The W3C trace context of the accept (tracing on): the worker's dispatcher adds the provider-call jobs under it, so
+   * the gateway, the jobs and the provider calls are one trace. Never shown by the API.
+   */
+  traceparent?: string;
 }
 
 export interface StoredOperation {

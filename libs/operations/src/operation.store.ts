@@ -11,9 +11,10 @@ import {
   Update,
   formatTargetRef,
 } from '@rpg/routing-policy';
+import { currentTraceparent, tracingEnabled, withSpan } from '@rpg/tracing';
 import { OperationKeys } from './operation.keys';
 import { OperationSecretMasker } from './operation-secret.masker';
-import { OperationMeta, StoredOperation, decodeOperation, encodeResultDetail, encodeTaskState } from './operation-record.codec';
+import { OPERATION_FIELDS, OperationMeta, StoredOperation, decodeOperation, encodeResultDetail, encodeTaskState } from './operation-record.codec';
 import { CreatedLanes, TransitionOutcome, createOperationScript, setTaskStateScript, transitionResultScript } from './operation-scripts';
 import { OPERATION_ID_PATTERN } from './operation-id';
 
@@ -74,6 +75,30 @@ export class OperationStore {
    * what. The heads among `startable` (default: all) are handed to the worker's dispatcher in the same step.
    */
   async create(meta: OperationMeta, updates: Update[], callbackSecret?: string, startable: readonly number[] | '*' = '*'): Promise<CreatedLanes> {
+    if (!tracingEnabled()) return this.stored(meta, updates, callbackSecret, startable);
+    // tracing on: a span for the script step, whose context the operation keeps for the worker (see OperationMeta.traceparent)
+    return withSpan('operation.create', { attributes: { 'rpg.operation.id': meta.id, 'rpg.targets': updates.length } }, () =>
+      this.stored({ ...meta, traceparent: currentTraceparent() }, updates, callbackSecret, startable),
+    );
+  }
+
+  /** The trace context stored with each operation (undefined: none, or the operation is gone), for the dispatcher. */
+  async traceparentsOf(ids: readonly string[]): Promise<(string | undefined)[]> {
+    if (!ids.length) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.keys.operation(id), OPERATION_FIELDS.meta);
+    const rows = (await pipeline.exec()) ?? [];
+    return rows.map(([, raw]) => {
+      if (typeof raw !== 'string') return undefined;
+      try {
+        return (JSON.parse(raw) as OperationMeta).traceparent;
+      } catch {
+        return undefined;
+      }
+    });
+  }
+
+  private stored(meta: OperationMeta, updates: Update[], callbackSecret: string | undefined, startable: readonly number[] | '*'): Promise<CreatedLanes> {
     return this.createOperation(
       {
         op: this.keys.operation(meta.id),

@@ -1,4 +1,6 @@
+import { SpanStatusCode } from '@opentelemetry/api';
 import { Agent, errors as undiciErrors, request } from 'undici';
+import { tracingEnabled, withSpan } from '@rpg/tracing';
 import { CallVerdict, CircuitBreaker, CircuitOpenError, CircuitPermit } from './circuit-breaker';
 
 export interface ProviderResponse<T = unknown> {
@@ -121,7 +123,23 @@ export class ProviderHttpClient {
     await this.agent.close();
   }
 
+  /**
+   * One provider call, retries included. With tracing on it is a span (`<provider> <operation>`: provider, operation,
+   * final HTTP status, attempts); each HTTP attempt below it is the undici instrumentation's span, which also sends
+   * `traceparent` to the provider.
+   */
   async send<T = unknown>(req: ProviderRequest): Promise<ProviderResponse<T>> {
+    if (!tracingEnabled()) return this.call<T>(req);
+    const attributes = { 'rpg.provider': this.options.provider.toLowerCase(), 'rpg.provider.operation': req.operation, 'http.request.method': req.method };
+    return withSpan(`${this.options.provider} ${req.operation}`, { attributes }, async (span) => {
+      const response = await this.call<T>(req, (n) => span?.setAttribute('rpg.provider.attempts', n));
+      span?.setAttribute('http.response.status_code', response.status);
+      if (response.status >= 400) span?.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${response.status}` });
+      return response;
+    });
+  }
+
+  private async call<T>(req: ProviderRequest, onAttempt?: (attempt: number) => void): Promise<ProviderResponse<T>> {
     const maxAttempts = req.maxAttempts ?? this.options.maxAttempts;
     const baseDelay = this.options.baseDelayMs ?? 500;
     const maxDelay = this.options.maxDelayMs ?? 8_000;
@@ -136,6 +154,7 @@ export class ProviderHttpClient {
         if (error instanceof CircuitOpenError) throw new ProviderUnavailableError(this.options.provider, error.message, last.status, last.body);
         throw error;
       }
+      onAttempt?.(attempt + 1);
       const started = performance.now();
       let outcome: { response: ProviderResponse<T>; bodyRetryAfter?: number } | { error: unknown };
       // the one place that settles the permit: every answer, network error, timeout or throw ends the call for the

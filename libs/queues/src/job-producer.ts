@@ -1,6 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
+import { context } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
+import { contextOf, jobTelemetryOf, tracingEnabled } from '@rpg/tracing';
 import {
   EventEnvelope,
   JobSpec,
@@ -45,9 +47,27 @@ export class JobProducer {
     await this.addAll(indexes.map((index) => jobSpecs.providerCall(operationId, index)));
   }
 
-  /** The provider calls of several operations' targets at once (the dispatcher's batch): one addBulk. */
-  async enqueueProviderCallsOf(calls: { operationId: string; indexes: number[] }[]): Promise<void> {
-    await this.addAll(calls.flatMap(({ operationId, indexes }) => indexes.map((index) => jobSpecs.providerCall(operationId, index))));
+  /**
+   * The provider calls of several operations' targets at once (the dispatcher's batch): one addBulk. With tracing on,
+   * each job carries its operation's trace context (`traceparent`, stored with the operation at accept).
+   */
+  async enqueueProviderCallsOf(calls: { operationId: string; indexes: number[]; traceparent?: string }[]): Promise<void> {
+    if (!tracingEnabled()) {
+      await this.addAll(calls.flatMap(({ operationId, indexes }) => indexes.map((index) => jobSpecs.providerCall(operationId, index))));
+      return;
+    }
+    const specs = calls.flatMap(({ operationId, indexes, traceparent }) => {
+      const telemetry = jobTelemetryOf(traceparent);
+      return indexes.map((index) => {
+        const spec = jobSpecs.providerCall(operationId, index);
+        return telemetry ? { ...spec, opts: { ...spec.opts, telemetry } } : spec;
+      });
+    });
+    // every job of one trace (one operation, the usual batch): the add itself is a span of that trace too
+    const traces = new Set(calls.map((c) => c.traceparent));
+    const only = traces.size === 1 ? [...traces][0] : undefined;
+    if (only) await context.with(contextOf(only), () => this.addAll(specs));
+    else await this.addAll(specs);
   }
 
   /** The start of a rollout's batch `batch` once its pause ends (a no-op while that timer exists). */

@@ -1,3 +1,7 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
@@ -5,6 +9,7 @@ import type { AppConfig } from '@rpg/config';
 import { JobProducer, QUEUES, jobIds, queuePrefix } from '@rpg/queues';
 import { RedisKeys } from '@rpg/redis';
 import { Update } from '@rpg/routing-policy';
+import { contextOf, setTracingEnabled } from '@rpg/tracing';
 import { OperationStore } from '../../operation.store';
 import { OperationMeta } from '../../operation-record.codec';
 import { DispatchAcceptedOperationsUseCase } from './dispatch-accepted-operations.usecase';
@@ -75,5 +80,39 @@ describe('DispatchAcceptedOperationsUseCase (real Redis + BullMQ)', () => {
     // the worker dies here: no jobs, no confirmation
     expect(await unconfirmed()).toEqual([e]);
     expect(await store.unconfirmedOlderThan(-1_000)).toEqual([e]);
+  });
+
+  it('with tracing on, each job carries the trace context its operation was accepted in (never shown by the API)', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    trace.setGlobalTracerProvider(provider);
+    setTracingEnabled(true);
+    try {
+      const traces = ['0af7651916cd43dd8448eb211c80319c', '1af7651916cd43dd8448eb211c80319d'];
+      const ops = ['op_01JD8X3Q4M5N6P7R8S9T0V1W2F', 'op_01JD8X3Q4M5N6P7R8S9T0V1W2G'];
+      for (const [i, id] of ops.entries()) {
+        await context.with(contextOf(`00-${traces[i]}-b7ad6b7169203331-01`), () => store.create(meta(id, 1), [update(`traced-${i}`)]));
+      }
+      const created = exporter.getFinishedSpans().filter((s) => s.name === 'operation.create');
+      expect(created.map((s) => s.spanContext().traceId)).toEqual(traces);
+
+      expect(await dispatch.execute(blocking, 1)).toBe(2);
+      for (const [i, id] of ops.entries()) {
+        const job = await calls.getJob(jobIds.providerCall(id, 0));
+        const carried = JSON.parse(String(job?.opts.telemetry?.metadata)) as { traceparent: string };
+        expect(carried.traceparent).toBe(`00-${traces[i]}-${created[i].spanContext().spanId}-01`);
+        const stored = await store.get(id);
+        expect(stored?.meta.traceparent).toBe(carried.traceparent);
+        expect(JSON.stringify(stored?.operation)).not.toContain('traceparent');
+      }
+    } finally {
+      setTracingEnabled(false);
+      await provider.shutdown();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JobProducer } from '@rpg/queues';
 import { RedisClient } from '@rpg/redis';
+import { tracingEnabled } from '@rpg/tracing';
 import { OperationStore } from '../../operation.store';
 
 /** How many handed-over operations one round takes: one addBulk and one ZREM for all of them. */
@@ -23,7 +24,9 @@ export class DispatchAcceptedOperationsUseCase {
   async execute(blocking: RedisClient, waitS: number): Promise<number> {
     const taken = await this.store.takeDispatched(blocking, waitS, DISPATCH_BATCH);
     if (!taken.length) return 0;
-    await this.jobs.enqueueProviderCallsOf(taken.map(({ id, heads }) => ({ operationId: id, indexes: heads })));
+    // tracing on: each job joins its operation's trace (the context stored at accept; one more read per round)
+    const traceparents = tracingEnabled() ? await this.store.traceparentsOf(taken.map((t) => t.id)) : [];
+    await this.jobs.enqueueProviderCallsOf(taken.map(({ id, heads }, i) => ({ operationId: id, indexes: heads, traceparent: traceparents[i] })));
     await this.store.confirmEnqueued(...taken.map((t) => t.id));
     return taken.length;
   }
