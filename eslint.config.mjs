@@ -8,7 +8,9 @@ import tseslint from 'typescript-eslint';
 const WIDTH = 160; // as .prettierrc.json
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench/**', 'libs/client/src/schema.ts', 'libs/client/dist/**'] },
+  {
+    ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'bench/**', 'libs/client/src/schema.ts', 'libs/client/src/events-schema.ts', 'libs/client/dist/**'],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

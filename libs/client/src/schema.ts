@@ -24,7 +24,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: Redis and the queues answer; provider circuit states in details */
+        /**
+         * Readiness: Redis and the queues answer; provider circuit states and availability (up/down, since, lastError) in details
+         * @description A provider outage does not make the gateway unready (accepting and storing work is still right): `details.providers.<provider>` shows `{status: "down", since, lastError}` while the workers wait it out.
+         */
         get: operations["HealthController_ready"];
         put?: never;
         post?: never;
@@ -853,6 +856,8 @@ export interface components {
              * @example op_01JD8X3Q4M5N6P7R8S9T0V1W2X#0
              */
             queuedBehind?: string;
+            /** @description RUNNING through a provider outage: the last failed try, when the next one starts and why it failed. Cleared when the target ends. */
+            retrying?: components["schemas"]["TargetRetryingDto"];
             /**
              * @description PENDING (waiting for its turn: its rollout batch, or an earlier update of the same target, see `queuedBehind`), RUNNING, SUCCEEDED, FAILED (see `error`), CANCELLED (a staged rollout stopped before this target: nothing was written to it, error.code `CANCELLED_BY_ROLLOUT`).
              * @enum {string}
@@ -882,8 +887,8 @@ export interface components {
              *     - `TARGET_NOT_FOUND`: The target does not exist at the provider.
              *     - `TASK_NOT_FOUND`: The provider does not know the task its write returned (still unknown after the bounded retry).
              *     - `RESOURCE_LOCKED`: The resource stayed locked by another running provider task longer than the lock wait.
-             *     - `RATE_LIMITED`: The provider kept answering "too many requests" through every attempt.
-             *     - `PROVIDER_UNAVAILABLE`: The provider could not be reached or answered 5xx through every attempt (or its circuit is open).
+             *     - `RATE_LIMITED`: The provider kept answering "too many requests" through every attempt (an update: for PROVIDER_OUTAGE_BUDGET_MS).
+             *     - `PROVIDER_UNAVAILABLE`: The provider could not be reached or answered 5xx through every attempt (or its circuit is open); for an update, a 502/503/504 or unreachable provider is retried for PROVIDER_OUTAGE_BUDGET_MS (while the result shows `retrying`) before this.
              *     - `PROVIDER_TIMEOUT`: Lookup only: the provider did not answer within the lookup's time budget for one target.
              *     - `PROVIDER_ERROR`: The provider answered something unexpected or malformed.
              *     - `TASK_FAILED`: The provider's asynchronous task ended in ERROR; the message carries its error text.
@@ -1102,6 +1107,20 @@ export interface components {
             expiresAt: string;
             /** @description Opaque; send it as `?access_token=` on GET /v1/operations/{id}/events or /v1/operations/events. */
             token: string;
+        };
+        TargetRetryingDto: {
+            /**
+             * @description Tries that failed so far in this outage (1 after the first).
+             * @example 3
+             */
+            attempt: number;
+            /** @description Why the last try failed (code, provider status, message). */
+            lastError: components["schemas"]["ResultErrorDto"];
+            /**
+             * @description When the next try starts (ISO-8601).
+             * @example 2026-01-01T12:00:30.000Z
+             */
+            nextAt: string;
         };
         WebhookDeliveryDto: {
             attempts: components["schemas"]["DeliveryAttemptDto"][];

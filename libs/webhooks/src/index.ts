@@ -4,6 +4,8 @@ export * from './webhook-delivery.store';
 export * from './webhook-lane.runner';
 export * from './webhook-subscription.cache';
 export * from './webhook-signer';
+export * from './events/event-catalog';
+export * from './events/event-catalog.validator';
 export * from './usecases/create-webhook-subscription/create-webhook-subscription.command';
 export * from './usecases/create-webhook-subscription/create-webhook-subscription.usecase';
 export * from './usecases/delete-webhook-subscription/delete-webhook-subscription.command';

@@ -31,6 +31,8 @@ export interface WebhookDelivery {
   runStartedAtAttempt?: number;
   /** The delivery's lane (one per endpoint and operation): deliveries of a lane go out one at a time, in order. */
   lane?: string;
+  /** The trace context of the event's fan-out (tracing on): each attempt is a span of that trace, sent as `traceparent`. */
+  traceparent?: string;
 }
 
 /**

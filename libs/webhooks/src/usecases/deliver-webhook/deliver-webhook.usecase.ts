@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '@rpg/config';
 import { ServiceMetrics } from '@rpg/observability';
 import { OperationStore } from '@rpg/operations';
 import { parseRetryAfterMs } from '@rpg/provider-http';
+import { WEBHOOK_USER_AGENT_PREFIX, traceHeaders, tracingEnabled, withSpan } from '@rpg/tracing';
 import { signWebhook } from '../../webhook-signer';
 import { WebhookDelivery } from '../../webhook-delivery.store';
 import { WebhookSubscriptionStore } from '../../webhook-subscription.store';
@@ -49,8 +50,30 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
     await this.agent.close();
   }
 
-  /** One attempt with `secrets` (secretsFor; null: the subscription was deleted or disabled, nothing is sent). */
-  async attempt(delivery: WebhookDelivery, secrets: string[] | null): Promise<DeliveryOutcome> {
+  /**
+   * One attempt with `secrets` (secretsFor; null: the subscription was deleted or disabled, nothing is sent). With
+   * tracing on it is a span (`webhook.delivery`) of the trace the delivery was created in, and the POST carries its
+   * `traceparent` (set here: the HTTP instrumentation leaves webhook requests alone, their URLs may hold tokens).
+   */
+  attempt(delivery: WebhookDelivery, secrets: string[] | null): Promise<DeliveryOutcome> {
+    if (!tracingEnabled()) return this.attemptOnce(delivery, secrets);
+    const attributes = {
+      'rpg.webhook.delivery.id': delivery.id,
+      'rpg.webhook.event.type': delivery.eventType,
+      'rpg.webhook.attempt': delivery.attempts.length + 1,
+      'server.address': hostOf(delivery.url),
+      ...(delivery.operationId ? { 'rpg.operation.id': delivery.operationId } : {}),
+    };
+    return withSpan('webhook.delivery', { parent: delivery.traceparent, attributes }, async (span) => {
+      const outcome = await this.attemptOnce(delivery, secrets);
+      const last = outcome.delivery.attempts[outcome.delivery.attempts.length - 1];
+      if (last?.statusCode != null) span?.setAttribute('http.response.status_code', last.statusCode);
+      span?.setAttribute('rpg.webhook.outcome', outcome.kind === 'retry' ? 'retry' : outcome.delivery.status);
+      return outcome;
+    });
+  }
+
+  private async attemptOnce(delivery: WebhookDelivery, secrets: string[] | null): Promise<DeliveryOutcome> {
     if (!secrets) {
       const skipped = {
         attempt: delivery.attempts.length + 1,
@@ -72,8 +95,10 @@ export class DeliverWebhookUseCase implements OnApplicationShutdown {
       await this.urlPolicy.check(delivery.url);
       const headers = {
         'content-type': 'application/json',
-        'user-agent': 'routing-policy-gateway-webhooks/1',
+        'user-agent': `${WEBHOOK_USER_AGENT_PREFIX}1`,
         ...signWebhook(secrets, delivery.eventId, delivery.body),
+        // tracing on: this attempt's span (`traceparent`), for consumers that continue the trace
+        ...traceHeaders(),
       };
       const res = await request(delivery.url, {
         method: 'POST',

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { OperationEventPublisher, OperationEventSink, OperationStore } from '@rpg/operations';
 import type { EventEnvelope } from '@rpg/queues';
+import { currentTraceparent } from '@rpg/tracing';
 import { LANE_LEASE_MS, WebhookDelivery, WebhookDeliveryStore } from '../../webhook-delivery.store';
 import { WebhookLaneRunner } from '../../webhook-lane.runner';
 import { WebhookSubscriptionCache } from '../../webhook-subscription.cache';
@@ -83,6 +84,7 @@ export class FanOutEventUseCase implements OperationEventSink, OnModuleInit {
     const enabled = subscriptions.filter((s) => s.status === 'ENABLED' && (!only || only.includes(s.id)));
     const groups = new Map<string, WebhookDelivery[]>();
     const createdAt = new Date().toISOString();
+    const traceparent = currentTraceparent();
     for (const event of command.events) {
       const body = JSON.stringify({ id: event.eventId, type: event.type, timestamp: event.timestamp, data: event.data });
       const endpoints: { subscriptionId: string | null; url: string; suffix: string }[] = enabled
@@ -105,6 +107,7 @@ export class FanOutEventUseCase implements OperationEventSink, OnModuleInit {
           nextRetryAt: null,
           attempts: [],
           lane,
+          ...(traceparent ? { traceparent } : {}),
         };
         const group = `${endpoint.suffix}|${event.operationId ?? ''}`;
         groups.set(group, [...(groups.get(group) ?? []), delivery]);
