@@ -2,9 +2,11 @@
  * The processes a bench run starts and stops: a private Redis (when `redis-server` is on the PATH; else BENCH_REDIS_URL
  * / REDIS_URL with a unique key prefix), the provider sandbox (scripts/bench/sandbox-host), a bare Fastify baseline,
  * the plain NestJS peer (scripts/bench/peer-server: its keys under `{prefix}:peer`), the gateway and ONE worker, all
- * from dist/, plus the BullMQ queue handles the scenarios pause, resume and count.
+ * from dist/, plus the BullMQ queue handles the scenarios pause, resume and count. A second gateway runs with tracing
+ * on (OTEL_EXPORTER_OTLP_ENDPOINT: a local OTLP sink answering 200 to every export), same Redis and keys, for scenario 1.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Server, createServer } from 'node:http';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { spawnSync } from 'node:child_process';
@@ -30,27 +32,39 @@ export interface Endpoints {
   barePort: number;
   peerPort: number;
   gatewayPort: number;
+  tracedGatewayPort: number;
+  otlpSinkPort: number;
   receiverPort: number;
   sandbox: string;
   bare: string;
   peer: string;
   gateway: string;
+  /** The gateway with tracing on. */
+  tracedGateway: string;
+  /** Where it exports its spans (OTLP/HTTP). */
+  otlpSink: string;
   receiver: string;
 }
 
 export async function pickEndpoints(): Promise<Endpoints> {
-  const [sandboxPort, barePort, peerPort, gatewayPort, receiverPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [sandboxPort, barePort, peerPort, gatewayPort, receiverPort, tracedGatewayPort, otlpSinkPort] = await Promise.all(
+    Array.from({ length: 7 }, () => freePort()),
+  );
   const url = (port: number): string => `http://127.0.0.1:${port}`;
   return {
     sandboxPort,
     barePort,
     peerPort,
     gatewayPort,
+    tracedGatewayPort,
+    otlpSinkPort,
     receiverPort,
     sandbox: url(sandboxPort),
     bare: url(barePort),
     peer: url(peerPort),
     gateway: url(gatewayPort),
+    tracedGateway: url(tracedGatewayPort),
+    otlpSink: url(otlpSinkPort),
     receiver: url(receiverPort),
   };
 }
@@ -77,16 +91,23 @@ export interface RunningStack {
   queues: Record<QueueName, Queue>;
   worker: Child;
   gateway: Child;
+  /** The same gateway with tracing on (exporting to the OTLP sink); started when scenario 1 runs. */
+  tracedGateway?: Child;
+  /** What the OTLP sink was sent: export requests and bytes. */
+  otlpSink: { requests: number; bytes: number };
   /** Every child process, for CPU meters and log tails. */
   children: readonly Child[];
   /** Where the gateway writes its CPU profile (--profile). */
   cpuProfileFile: string;
+  /** Where the gateway writes its event-loop delay and GC pauses between two SIGUSR2 (pause-meter-preload). */
+  pausesFile: string;
 }
 
 export class BenchStack {
   readonly children: Child[] = [];
   private readonly queues: Queue[] = [];
   private redis: Redis | undefined;
+  private sink: Server | undefined;
   private privateRedis = false;
   private stopping = false;
 
@@ -120,18 +141,45 @@ export class BenchStack {
 
     const worker = spawnNode('worker', join(dist, 'apps/worker/src/main.js'), this.appEnv(redisUrl, {}), logDir, [...WORKER_NODE_FLAGS]);
     const cpuProfileFile = join(logDir, 'gateway.cpuprofile');
+    const pausesFile = join(logDir, 'gateway.pauses.json');
     const gateway = spawnNode(
       'gateway',
       join(dist, 'apps/gateway/src/main.js'),
-      this.appEnv(redisUrl, { PORT: String(endpoints.gatewayPort), HOST: '127.0.0.1', BENCH_CPU_PROFILE: cpuProfileFile }),
+      this.appEnv(redisUrl, { PORT: String(endpoints.gatewayPort), HOST: '127.0.0.1', BENCH_CPU_PROFILE: cpuProfileFile, BENCH_PAUSES_FILE: pausesFile }),
       logDir,
       [
         ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
         ...(options.profile ? ['-r', join(dist, 'scripts/bench/profile-preload.js')] : []),
+        '-r',
+        join(dist, 'scripts/bench/pause-meter-preload.js'),
       ],
     );
-    this.adopt(worker, gateway);
+    // scenario 1 only: the gateway with tracing on, exporting to a local OTLP sink
+    const withTracing = options.enabled('1');
+    const otlpSink = withTracing ? await this.startOtlpSink(endpoints.otlpSinkPort) : { requests: 0, bytes: 0 };
+    const tracedGateway = withTracing
+      ? spawnNode(
+          'gateway-traced',
+          join(dist, 'apps/gateway/src/main.js'),
+          this.appEnv(redisUrl, {
+            PORT: String(endpoints.tracedGatewayPort),
+            HOST: '127.0.0.1',
+            OTEL_EXPORTER_OTLP_ENDPOINT: endpoints.otlpSink,
+            OTEL_SERVICE_NAME: 'rpg-gateway-bench',
+          }),
+          logDir,
+          [...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+        )
+      : undefined;
+    this.adopt(worker, gateway, ...(tracedGateway ? [tracedGateway] : []));
     await waitFor('gateway /health/ready', async () => (await http.request('GET', `${endpoints.gateway}/health/ready`)).status === 200, 60_000, 200);
+    if (tracedGateway)
+      await waitFor(
+        'traced gateway /health/ready',
+        async () => (await http.request('GET', `${endpoints.tracedGateway}/health/ready`)).status === 200,
+        60_000,
+        200,
+      );
     const bareUp = async (): Promise<boolean> => (await http.request('POST', `${endpoints.bare}/v1/routing-policy-updates`, '{"updates":[]}')).status === 202;
     await waitFor('bare fastify', bareUp, 10_000, 100);
     await waitFor('nest peer', () => this.peerUp(), 20_000, 100);
@@ -148,7 +196,7 @@ export class BenchStack {
       200,
     );
     const children = this.children;
-    return { redisUrl, privateRedis: this.privateRedis, redis, prefix, queues, worker, gateway, children, cpuProfileFile };
+    return { redisUrl, privateRedis: this.privateRedis, redis, prefix, queues, worker, gateway, tracedGateway, otlpSink, children, cpuProfileFile, pausesFile };
   }
 
   /** Closes the queues, removes the run's keys from a shared Redis and stops the children (gateway first). */
@@ -157,8 +205,21 @@ export class BenchStack {
     for (const q of this.queues) await q.close().catch(() => undefined);
     if (this.redis && !this.privateRedis) await this.removeKeys(this.redis);
     this.redis?.disconnect();
-    const order = ['gateway', 'worker', 'sandbox', 'nest-peer', 'bare-fastify', 'redis'];
+    const order = ['gateway', 'gateway-traced', 'worker', 'sandbox', 'nest-peer', 'bare-fastify', 'redis'];
     for (const name of order) for (const c of this.children.filter((x) => x.name === name)) await stopChild(c);
+    await new Promise<void>((r) => (this.sink ? this.sink.close(() => r()) : r()));
+  }
+
+  /** A tiny OTLP/HTTP endpoint: reads each export and answers 200 (counted, never decoded). */
+  private async startOtlpSink(port: number): Promise<{ requests: number; bytes: number }> {
+    const seen = { requests: 0, bytes: 0 };
+    this.sink = createServer((req, res) => {
+      seen.requests++;
+      req.on('data', (c: Buffer) => (seen.bytes += c.length));
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((r) => this.sink!.listen(port, '127.0.0.1', r));
+    return seen;
   }
 
   /**

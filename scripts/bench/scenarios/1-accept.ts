@@ -10,20 +10,23 @@
  * non-2xx answer is counted: a run answered with 429 or 5xx measures nothing, so the goal is not met then.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { request } from 'undici';
 import { BenchContext } from '../context';
-import { fmt, maxOf, mean, percentile } from '../lib';
+import { fmt, maxOf, mean, percentile, waitFor } from '../lib';
 import { maxLoad, pacedLoad } from '../load';
 import { CpuUse, cpuMeter, cpuNote } from '../meters';
 import { updateBody } from '../operations';
 import { BENCH_RATE_LIMIT_PER_MINUTE } from '../processes';
 import { ratio } from '../report';
 
-type Subject = 'gateway' | 'peer' | 'bare';
-const LABEL: Record<Subject, string> = { gateway: 'gateway', peer: 'NestJS peer', bare: 'bare Fastify' };
-const LETTER: Record<Subject, string> = { gateway: 'G', peer: 'P', bare: 'B' };
+type Subject = 'gateway' | 'traced' | 'peer' | 'bare';
+const SUBJECTS: Subject[] = ['gateway', 'traced', 'peer', 'bare'];
+const LABEL: Record<Subject, string> = { gateway: 'gateway', traced: 'gateway, tracing on', peer: 'NestJS peer', bare: 'bare Fastify' };
+const LETTER: Record<Subject, string> = { gateway: 'G', traced: 'T', peer: 'P', bare: 'B' };
 /** The process whose CPU a subject's runs are about. */
-const PROCESS: Record<Subject, string> = { gateway: 'gateway', peer: 'nest-peer', bare: 'bare-fastify' };
+const PROCESS: Record<Subject, string> = { gateway: 'gateway', traced: 'gateway-traced', peer: 'nest-peer', bare: 'bare-fastify' };
 
 /** One measured max-load run (and what its warm-up saw). autocannon's `errors` include its timeouts. */
 interface Run {
@@ -118,7 +121,12 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
   const { config, options, stack, endpoints, results, apiKey } = ctx;
   const { connections, primeS, warmS, durationS, rounds, pacedS } = config.accept;
   const path = '/v1/routing-policy-updates';
-  const url: Record<Subject, string> = { gateway: endpoints.gateway + path, peer: endpoints.peer + path, bare: endpoints.bare + path };
+  const url: Record<Subject, string> = {
+    gateway: endpoints.gateway + path,
+    traced: endpoints.tracedGateway + path,
+    peer: endpoints.peer + path,
+    bare: endpoints.bare + path,
+  };
   const body = (): string => updateBody(randomUUID(), 'bench-accept');
   const providerCalls = stack.queues['provider-calls'];
   // the accept path never calls providers: hold the provider calls so one worker draining them does not share the CPU
@@ -126,7 +134,7 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
   const rateLimitHeader = await gatewayRateLimit(url.gateway, apiKey);
 
   const primes = {} as Record<Subject, { ok: number; non2xx: number; errors: number }>;
-  for (const subject of ['gateway', 'peer', 'bare'] as Subject[]) {
+  for (const subject of SUBJECTS) {
     const r = await maxLoad(url[subject], apiKey, body, { connections, durationS: primeS });
     primes[subject] = { ok: r['2xx'], non2xx: r.non2xx, errors: r.errors };
   }
@@ -135,7 +143,7 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
   const order: Subject[] = [];
   let profiled = false;
   for (let round = 0; round < rounds; round++) {
-    const subjects: Subject[] = round % 2 === 0 ? ['gateway', 'peer', 'bare'] : ['bare', 'peer', 'gateway'];
+    const subjects: Subject[] = round % 2 === 0 ? SUBJECTS : [...SUBJECTS].reverse();
     for (const subject of subjects) {
       order.push(subject);
       const warm = await maxLoad(url[subject], apiKey, body, { connections, durationS: warmS });
@@ -168,15 +176,25 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
     }
   }
   const totals = {} as Record<Subject, Totals>;
-  for (const s of ['gateway', 'peer', 'bare'] as Subject[])
+  for (const s of SUBJECTS)
     totals[s] = totalsOf(
       runs.filter((r) => r.subject === s),
       primes[s],
     );
-  const { gateway: g, peer: p, bare: b } = totals;
+  const { gateway: g, traced: t, peer: p, bare: b } = totals;
 
   const half = Math.max(1, Math.floor(g.rps / 2));
+  // where a slow answer comes from: the gateway's event-loop delay and GC pauses (pause-meter-preload, between two
+  // SIGUSR2), and the load client's own event-loop delay (its lateness counts in the latency from the due time)
+  rmSync(stack.pausesFile, { force: true });
+  stack.gateway.proc.kill('SIGUSR2');
+  const clientDelay = monitorEventLoopDelay({ resolution: 2 });
+  clientDelay.enable();
   const paced = await pacedLoad(url.gateway, apiKey, half, pacedS, body);
+  clientDelay.disable();
+  stack.gateway.proc.kill('SIGUSR2');
+  const pauses = await readPauses(stack.pausesFile);
+  const clientLoop = { p99: clientDelay.percentile(99) / 1e6, max: clientDelay.max / 1e6 };
   const lat = paced.latencies;
   const bad = paced.bad;
   const p50 = percentile(lat, 50);
@@ -186,7 +204,7 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
   const perRoundRatio = (a: Totals, c: Totals): string => a.perRound.map((x, i) => `${fmt(ratio(x, c.perRound[i]) ?? 0, 2)}×`).join(', ');
   const orderText = Array.from({ length: rounds }, (_, i) =>
     order
-      .slice(3 * i, 3 * i + 3)
+      .slice(SUBJECTS.length * i, SUBJECTS.length * (i + 1))
       .map((s) => LETTER[s])
       .join(','),
   ).join(' then ');
@@ -207,6 +225,8 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
     durationS,
     rateLimit: { gatewayRateLimitPerMinute: BENCH_RATE_LIMIT_PER_MINUTE, gatewayXRateLimitLimit: rateLimitHeader },
     gatewayMax: g,
+    tracedGatewayMax: t,
+    otlpSink: { ...stack.otlpSink },
     peerMax: p,
     bareMax: b,
     runs,
@@ -222,6 +242,8 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
       p99,
       max: maxOf(lat),
       fromSendTime: { p50: percentile(paced.service, 50), p99: percentile(paced.service, 99) },
+      gatewayPauses: pauses,
+      clientEventLoopDelayMs: clientLoop,
     },
     removedPeerKeys,
   };
@@ -279,6 +301,7 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
     gatewayOnly: cpuUsPerRequest(g, ['gateway']),
     peer: pCpu,
     bare: cpuUsPerRequest(b, ['bare-fastify']),
+    tracedGatewayOnly: cpuUsPerRequest(t, [PROCESS.traced]),
   };
   results.row({
     scenario: '1 accept',
@@ -293,6 +316,38 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
       `gateway + worker (the worker's dispatcher does the BullMQ add the peer does in-request; gateway alone ` +
       `${fmt(cpuUsPerRequest(g, ['gateway']))} µs); bare Fastify ${fmt(cpuUsPerRequest(b, ['bare-fastify']))} µs; ` +
       'ratio = peer ÷ gateway (> 1: the gateway spends less)',
+  });
+
+  // the same gateway with tracing on (OTLP export to a local sink), side by side with it in the same rounds
+  const tg = ratio(t.rps, g.rps);
+  results.row({
+    scenario: '1 accept',
+    figure: 'max 2xx req/s: gateway with tracing on vs off',
+    value: t.rps,
+    unit: 'req/s',
+    baseline: g.rps,
+    baselineLabel: LABEL.gateway,
+    ratio: tg,
+    goal: 'report',
+    note:
+      `${clean(t) ? '' : 'NOT CLEAN; '}tracing on: OTEL_EXPORTER_OTLP_ENDPOINT → a local sink answering 200 ` +
+      `(${stack.otlpSink.requests} exports, ${fmt(stack.otlpSink.bytes / 1e6, 1)} MB in the whole run); traced ${answersNote(t)}; ` +
+      `per round ${perRoundRatio(t, g)}; during its runs ${cpuNote(t.cpuPercent, [PROCESS.traced])}`,
+  });
+  const tCpu = cpuUsPerRequest(t, [PROCESS.traced]);
+  const gOnlyCpu = cpuUsPerRequest(g, ['gateway']);
+  results.row({
+    scenario: '1 accept',
+    figure: 'gateway CPU µs per accepted request: tracing on vs off',
+    value: tCpu,
+    unit: 'µs',
+    baseline: gOnlyCpu,
+    baselineLabel: 'gateway, tracing off',
+    ratio: gOnlyCpu > 0 ? tCpu / gOnlyCpu : null,
+    goal: 'report',
+    note:
+      'the gateway process alone; 6 spans per accept (HTTP server span, fastify request and handler, operation.create, ' +
+      'the EVALSHA of the rate limit and of the create script) and their batched OTLP export',
   });
 
   const achieved = Math.round(paced.sent / paced.seconds);
@@ -311,7 +366,38 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
     met: p99 <= 15 && bad === 0,
     note: halfNote,
   });
+  if (pauses) {
+    const gc = pauses.gc;
+    results.row({
+      scenario: '1 accept',
+      figure: '  where the p99 waits: gateway event-loop delay p99 / max',
+      value: pauses.eventLoopDelayMs.p99,
+      unit: 'ms',
+      baseline: null,
+      ratio: null,
+      goal: 'report',
+      note:
+        `max ${fmt(pauses.eventLoopDelayMs.max)} ms (2 ms resolution); gateway GC ${gc.count} pauses, ${fmt(gc.totalMs)} ms in all ` +
+        `(${fmt((gc.totalMs / pauses.windowMs) * 100, 1)} % of the window), longest ${fmt(gc.maxMs)} ms; ` +
+        `load client's own event-loop delay p99 ${fmt(clientLoop.p99)} / max ${fmt(clientLoop.max)} ms`,
+    });
+  }
 
   await providerCalls.drain(true);
   await providerCalls.resume();
+}
+
+/** What pause-meter-preload wrote for the half-rate run (null when the gateway did not write it in time). */
+interface GatewayPauses {
+  windowMs: number;
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  gc: { count: number; totalMs: number; maxMs: number; byKind: Record<string, { count: number; totalMs: number; maxMs: number }> };
+}
+
+async function readPauses(file: string): Promise<GatewayPauses | null> {
+  const written = await waitFor('gateway pauses', () => existsSync(file), 10_000, 50).then(
+    () => true,
+    () => false,
+  );
+  return written ? (JSON.parse(readFileSync(file, 'utf8')) as GatewayPauses) : null;
 }
