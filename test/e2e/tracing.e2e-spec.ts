@@ -157,4 +157,29 @@ describe('tracing: one update is one trace across gateway, worker, providers and
     const traced = (proc: Proc) => proc.json().filter((l) => l.trace_id === traceId);
     expect(traced(worker).some((l) => /webhook attempt/.test(String(l.msg)))).toBe(true);
   }, 60_000);
+
+  it('an update queued behind another of the same target runs in its own trace, not in the one that ended before it', async () => {
+    await sandbox.control('DELETE', '/__sandbox/requests');
+    const [first, second] = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
+    const send = (traceId: string, name: string) =>
+      api(
+        gateway.url,
+        'POST',
+        '/v1/routing-policy-updates',
+        { updates: [{ target: l7Target(2), changes: { name } }] },
+        { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      );
+    const a = await send(first, `first-${Date.now()}`);
+    const b = await send(second, `second-${Date.now()}`);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    // the second waits in the target's lane: its call is added when the first ends, inside the first's trace
+    const queued = await api(gateway.url, 'GET', `/v1/operations/${b.body.id}`);
+    expect(queued.body.results[0].queuedBehind).toBe(`${a.body.id}#0`);
+    const ended = await waitForTerminal(gateway.url, [a.body.id, b.body.id], 30_000);
+    expect([ended.get(a.body.id)!.status, ended.get(b.body.id)!.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+
+    const { log } = await sandbox.control<{ log: SandboxLogEntry[] }>('GET', '/__sandbox/requests');
+    const writes = log.filter((e) => e.method === 'PATCH' && e.path.endsWith(l7Target(2).id));
+    expect(writes.map((e) => traceIdOf(e.traceparent))).toEqual([first, second]);
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JobProducer } from '@rpg/queues';
 import { formatTargetRef, parseTargetRef } from '@rpg/routing-policy';
+import { tracingEnabled } from '@rpg/tracing';
 import { OperationStore, StoredOperation } from './operation.store';
 import { RolloutStore } from './rollout/rollout.store';
 
@@ -19,7 +20,10 @@ export class LaneStarter {
   /** `entry` is a lane entry, `<opId>#<index>`. */
   async start(entry: string): Promise<void> {
     const { operationId, index } = parseTargetRef(entry);
-    if (await this.rollouts.mayStart(operationId, index)) await this.jobs.enqueueProviderCalls(operationId, [index]);
+    if (!(await this.rollouts.mayStart(operationId, index))) return;
+    // tracing on: the call joins its own operation's trace (one HGET), not the one of the update that ended before it
+    const [traceparent] = tracingEnabled() ? await this.store.traceparentsOf([operationId]) : [];
+    await this.jobs.enqueueProviderCalls(operationId, [index], traceparent);
   }
 
   /**

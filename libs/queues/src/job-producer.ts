@@ -42,9 +42,16 @@ export class JobProducer {
     } as Record<QueueName, Queue>;
   }
 
-  /** The provider calls of targets of one operation (lane heads at accept, the next lane entry, recovery). */
-  async enqueueProviderCalls(operationId: string, indexes: number[]): Promise<void> {
-    await this.addAll(indexes.map((index) => jobSpecs.providerCall(operationId, index)));
+  /**
+   * The provider calls of targets of one operation (the next lane entry, a rollout batch, recovery). With tracing on they
+   * join that operation's trace (`traceparent`, stored with it at accept), never the trace of whatever step adds them
+   * (the end of an earlier update of the same target, say); an operation without one starts its own.
+   */
+  async enqueueProviderCalls(operationId: string, indexes: number[], traceparent?: string): Promise<void> {
+    const specs = indexes.map((index) => jobSpecs.providerCall(operationId, index));
+    if (!tracingEnabled()) return this.addAll(specs);
+    const telemetry = jobTelemetryOf(traceparent);
+    await context.with(contextOf(traceparent), () => this.addAll(telemetry ? specs.map((spec) => ({ ...spec, opts: { ...spec.opts, telemetry } })) : specs));
   }
 
   /**

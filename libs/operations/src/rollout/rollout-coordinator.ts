@@ -113,7 +113,7 @@ export class RolloutCoordinator {
     const next = rollout.batches[rollout.current + 1];
     const { advanced, heads } = await this.rollouts.advance(stored, rollout.current, next);
     if (advanced) this.logger.log({ operationId: id, batch: rollout.current + 1, targets: next.length }, 'rollout batch started');
-    await this.jobs.enqueueProviderCalls(id, heads);
+    await this.jobs.enqueueProviderCalls(id, heads, stored.meta.traceparent);
   }
 
   /** A target failed: the unstarted ones are cancelled; to revert, once every target ended the compensation begins. */
