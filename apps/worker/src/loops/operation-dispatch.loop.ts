@@ -34,6 +34,11 @@ export class OperationDispatchLoop implements OnApplicationBootstrap, OnApplicat
 
   private async loop(blocking: RedisClient): Promise<void> {
     while (!this.stopped) {
+      if (blocking.status !== 'ready') {
+        // no offline queue: a BRPOP sent before the connection is up (at start, after a reconnect) fails at once
+        await untilReadyOrPause(blocking);
+        continue;
+      }
       try {
         await this.dispatch.execute(blocking, WAIT_S);
       } catch (error) {
@@ -43,4 +48,18 @@ export class OperationDispatchLoop implements OnApplicationBootstrap, OnApplicat
       }
     }
   }
+}
+
+/** Resolves when the connection is ready, or after half a second (the loop looks at `stopped` again). */
+function untilReadyOrPause(connection: RedisClient): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      connection.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, 500);
+    timer.unref();
+    connection.once('ready', done);
+  });
 }
