@@ -150,7 +150,7 @@ export class GcoreTaskWatcher implements ExternalTaskWatcher {
     }
     this.metrics.taskPolls.inc({ state: task.state });
     if (task.state === 'FINISHED' || task.state === 'ERROR') {
-      if (task.state === 'FINISHED') void this.durations.record(task).catch(() => undefined);
+      if (task.state === 'FINISHED') this.durations.record(task);
       return this.settle(data, { state: task.state, error: task.error ?? null });
     }
     const polls = data.polls + 1;

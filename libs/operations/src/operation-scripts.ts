@@ -142,7 +142,8 @@ export interface TransitionOutcome {
 }
 
 /**
- * Moves one result from one of `from` (comma list) to `to`, ends the operation with its last target, and releases the
+ * Moves one result from one of `from` (comma list) to `to` (with `taskId`: records that Gcore task's state `task` in
+ * the same step, the last task's end with the target's, one script call fewer per Gcore operation), ends the operation with its last target, and releases the
  * target's lane (pops `laneEntry` when it heads it). `lane` is the op key again when not releasing: every declared key
  * must be in the op's slot on Redis Cluster, and '' hashes to slot 0, which Redis refuses with CROSSSLOT. A rollout
  * halting on failure turns HALTED in the same step (and, to revert, holds the operation open for its compensation); a
@@ -151,7 +152,7 @@ export interface TransitionOutcome {
 export const transitionResultScript = defineScript({
   name: 'rpgTransitionResult',
   keys: ['op', 'lane'] as const,
-  args: ['index', 'from', 'to', 'detail', 'nowIso', 'channel', 'ttlSeconds', 'laneEntry', 'statusIndexPrefix', 'operationId'] as const,
+  args: ['index', 'from', 'to', 'detail', 'nowIso', 'channel', 'ttlSeconds', 'laneEntry', 'statusIndexPrefix', 'operationId', 'taskId', 'task'] as const,
   reply: ([changed, resultStatus, operationStatus, terminalNow, nextLaneHead]: [number, string, string, number, string]): TransitionOutcome => ({
     changed: changed as TransitionOutcome['changed'],
     resultStatus,
@@ -183,14 +184,25 @@ local function nextHead(status)
   end
   return head or ''
 end
+local taskField = ARGV[11] ~= '' and (${resultTaskPrefix('idx')} .. ARGV[11]) or nil
 if not allowed then
+  -- a task's state is its own fact: recorded even when the target ended meanwhile (as setTaskStateScript would)
+  if taskField and redis.call('HGET', op, taskField) ~= ARGV[12] then
+    redis.call('HSET', op, taskField, ARGV[12], ${F.updatedAt}, ARGV[5])
+    publishChange(op, ARGV[6])
+  end
   return {0, cur or '', got[2], 0, nextHead(cur)}
 end
+local fields = {field, to, ${F.updatedAt}, ARGV[5]}
 if ARGV[4] ~= '' then
-  redis.call('HSET', op, field, to, ${F.updatedAt}, ARGV[5], ${resultDetail('idx')}, ARGV[4])
-else
-  redis.call('HSET', op, field, to, ${F.updatedAt}, ARGV[5])
+  fields[#fields + 1] = ${resultDetail('idx')}
+  fields[#fields + 1] = ARGV[4]
 end
+if taskField then
+  fields[#fields + 1] = taskField
+  fields[#fields + 1] = ARGV[12]
+end
+redis.call('HSET', op, unpack(fields))
 local opStatus = got[2]
 local previousStatus = opStatus
 local terminalNow = 0

@@ -168,6 +168,10 @@ export class OperationStore {
     return this.redis.lindex(this.keys.lane(update.target), 0);
   }
 
+  /**
+   * Moves result `index` from one of `from` to `to` with `detail` (see transitionResultScript); a terminal `to` given
+   * `update` releases the target's lane; `task` is recorded in the same step.
+   */
   async transition(
     id: string,
     index: number,
@@ -175,6 +179,7 @@ export class OperationStore {
     to: ResultStatus,
     detail: ResultDetail | undefined,
     update?: Update,
+    task?: GcoreTaskState,
   ): Promise<TransitionOutcome> {
     const releasing = update && TERMINAL_RESULT_STATUSES.has(to);
     return this.transitionResult(
@@ -191,6 +196,8 @@ export class OperationStore {
         laneEntry: formatTargetRef({ operationId: id, index }),
         statusIndexPrefix: this.keys.statusIndexPrefix,
         operationId: id,
+        taskId: task?.id ?? '',
+        task: task ? encodeTaskState(task) : '',
       },
     );
   }

@@ -1,13 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ServiceMetrics } from '@rpg/observability';
-import { ResultDetail, ResultStatus, TERMINAL_OPERATION_STATUSES, TERMINAL_RESULT_STATUSES } from '@rpg/routing-policy';
+import { GcoreTaskState, ResultDetail, ResultStatus, TERMINAL_OPERATION_STATUSES, TERMINAL_RESULT_STATUSES } from '@rpg/routing-policy';
 import { LaneStarter } from './lane-starter';
 import { OperationEventPublisher } from './operation-event.publisher';
 import { OperationStore, StoredOperation } from './operation.store';
 import { RolloutCoordinator } from './rollout/rollout-coordinator';
 
 /**
- * Ends a target: one guarded transition (which also releases the target's lane), then the follow-ups — events, the
+ * Ends a target: one guarded transition (which also releases the target's lane and records the Gcore task whose end
+ * ended it), then the follow-ups — events, the
  * next queued update of the same target, and the next step of its rollout. The follow-ups are idempotent and run again
  * when the transition finds the target already ended, so a crash between the two steps loses nothing.
  */
@@ -28,9 +29,10 @@ export class TargetCompletion {
     index: number,
     status: Extract<ResultStatus, 'SUCCEEDED' | 'FAILED' | 'CANCELLED'>,
     detail: ResultDetail,
+    lastTask?: GcoreTaskState,
   ): Promise<void> {
     const id = stored.operation.id;
-    const outcome = await this.store.transition(id, index, ['PENDING', 'RUNNING'], status, detail, stored.updates[index]);
+    const outcome = await this.store.transition(id, index, ['PENDING', 'RUNNING'], status, detail, stored.updates[index], lastTask);
     if (outcome.changed === -1) return;
     if (outcome.changed === 1) {
       this.logger.log({ operationId: id, index, status, code: detail.error?.code }, 'target ended');

@@ -111,8 +111,11 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 /**
  * BullMQ's attempts of a provider call cover only Redis being away (5 attempts, 5 s doubling). A provider outage does
  * not use them: the job goes back to delayed (DelayedError) until the outage budget (PROVIDER_OUTAGE_BUDGET_MS) is spent.
+ * A completed call is not kept: the operation record is its history, and a call added again after it (recovery, a
+ * follow-up run twice) finds its target ended and repeats only the idempotent follow-ups. Not keeping it saves the
+ * completed set's bookkeeping (4 commands per call).
  */
-const PROVIDER_CALL_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 5_000 } } as const;
+const PROVIDER_CALL_OPTIONS = { attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: true } as const;
 
 /** A resume is idempotent and cheap: retried on any throw (e.g. Redis briefly away); the maintenance sweep covers the rest. */
 const ROLLOUT_RESUME_OPTIONS = { attempts: 10, backoff: { type: 'exponential', delay: 1000 } } as const;

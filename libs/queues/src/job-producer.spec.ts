@@ -49,7 +49,7 @@ describe('JobProducer', () => {
     await redis.quit();
   });
 
-  it('provider calls: `call-<operationId>-<index>`, 5 attempts with 5 s doubling, the default retention; added once', async () => {
+  it('provider calls: `call-<operationId>-<index>`, 5 attempts with 5 s doubling, removed once completed, failed ones kept; added once', async () => {
     await jobs.enqueueProviderCalls('op_a', [0, 2]);
     await jobs.enqueueProviderCalls('op_a', [1]);
     await jobs.enqueueProviderCalls('op_a', []);
@@ -58,7 +58,12 @@ describe('JobProducer', () => {
       expect(call.id).toBe(`call-op_a-${index}`);
       expect(call.name).toBe('call');
       expect(call.data).toEqual({ v: 2, operationId: 'op_a', index });
-      expect(call.opts).toMatchObject({ attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, ...DEFAULT_JOB_OPTIONS });
+      expect(call.opts).toMatchObject({
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 5_000 },
+        removeOnComplete: true,
+        removeOnFail: DEFAULT_JOB_OPTIONS.removeOnFail,
+      });
     }
     await jobs.enqueueProviderCalls('op_a', [0]);
     expect(await queue(QUEUES.providerCalls).getJobCountByTypes('waiting')).toBe(3);

@@ -4,7 +4,7 @@ import type { AppConfig } from '@rpg/config';
 import { ServiceMetrics } from '@rpg/observability';
 import { ProviderAdapterRegistry, ProviderAvailabilityStore } from '@rpg/providers';
 import { RedisKeys } from '@rpg/redis';
-import { ERROR_CODES, ProviderAdapter, ProviderError, ResultDetail, Update } from '@rpg/routing-policy';
+import { ERROR_CODES, OperationResult, ProviderAdapter, ProviderError, ResultDetail, Update } from '@rpg/routing-policy';
 import { newSortableId } from '../../operation-id';
 import { OperationStore, StoredOperation } from '../../operation.store';
 import type { TargetCompletion } from '../../target-completion.service';
@@ -29,13 +29,18 @@ describe('ExecuteTargetUseCase: provider outage', () => {
   /** A Gcore adapter whose calls fail with `failure` (or succeed when none). */
   let failure: ProviderError | undefined;
   let applied = 0;
+  /** What the target showed while it was read, and while it was written. */
+  const seen: { reading?: OperationResult; writing?: OperationResult } = {};
+  let current = '';
   const adapter = {
     supports: () => true,
     plan: async () => {
+      seen.reading = (await store.get(current))?.operation.results[0];
       if (failure) throw failure;
-      return { calls: [] };
+      return { calls: [], before: { name: 'before' } };
     },
     apply: async () => {
+      seen.writing = (await store.get(current))?.operation.results[0];
       applied++;
       return { detail: {} };
     },
@@ -62,6 +67,7 @@ describe('ExecuteTargetUseCase: provider outage', () => {
   const accept = async (): Promise<string> => {
     const id = newSortableId('op');
     await store.create({ id, createdAt: new Date().toISOString(), reference: null, dryRun: false, count: 1, apiKeyName: 't' }, [update]);
+    current = id;
     return id;
   };
   const unavailable = (status?: number) =>
@@ -79,6 +85,8 @@ describe('ExecuteTargetUseCase: provider outage', () => {
     failure = undefined;
     applied = 0;
     finished.length = 0;
+    delete seen.reading;
+    delete seen.writing;
   });
 
   afterAll(async () => {
@@ -89,6 +97,15 @@ describe('ExecuteTargetUseCase: provider outage', () => {
       if (found.length) await redis.del(...found);
     } while (cursor !== '0');
     await redis.quit();
+  });
+
+  it('reads the target while it is PENDING, then starts it and keeps its `before` in one step, before the write', async () => {
+    const id = await accept();
+    await useCase.execute({ operationId: id, index: 0, canRetry: true });
+    expect(seen.reading).toMatchObject({ status: 'PENDING' });
+    expect(seen.reading?.before).toBeUndefined();
+    expect(seen.writing).toMatchObject({ status: 'RUNNING', before: { name: 'before' } });
+    expect((await store.get(id))!.operation.results[0]).toMatchObject({ status: 'SUCCEEDED', before: { name: 'before' } });
   });
 
   it('keeps the target RUNNING with `retrying`, then clears it when the provider answers again', async () => {

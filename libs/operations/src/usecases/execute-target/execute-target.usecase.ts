@@ -115,19 +115,20 @@ export class ExecuteTargetUseCase {
       return;
     }
     if (stored.meta.compensates && result.status === 'PENDING' && (await this.compensationLeftAlone(stored, index))) return;
-    // an empty detail clears `queuedBehind`; refused while a halted rollout cancels its unstarted targets
-    const started = await this.store.transition(operationId, index, ['PENDING'], 'RUNNING', {});
-    if (started.resultStatus !== 'RUNNING') return;
 
     const adapter = this.adapters.forTarget(update.target);
     // the state before the write, kept from the first attempt: a retry after a crash mid-write reads a changed target
     let kept = keptBefore(result);
     try {
-      const plan = await adapter.plan(update);
-      if (!kept.before && !kept.beforeUnavailable) {
-        kept = plan.before ? { before: plan.before } : plan.beforeUnavailable ? { beforeUnavailable: plan.beforeUnavailable } : {};
-        // stored before anything is written: what a revert restores must survive a crash of this worker
-        await this.store.transition(operationId, index, ['RUNNING'], 'RUNNING', kept);
+      const plan = await adapter.plan(update); // reads only: nothing has changed at the provider yet
+      const known = Boolean(kept.before || kept.beforeUnavailable);
+      if (!known) kept = plan.before ? { before: plan.before } : plan.beforeUnavailable ? { beforeUnavailable: plan.beforeUnavailable } : {};
+      if (result.status === 'PENDING' || !known) {
+        // one step starts the target and stores its state before anything is written (what a revert restores must
+        // survive a crash of this worker); an empty detail clears `queuedBehind`; refused while a halted rollout
+        // cancels its unstarted targets
+        const started = await this.store.transition(operationId, index, [result.status], 'RUNNING', kept);
+        if (started.resultStatus !== 'RUNNING') return;
       }
       const outcome = await adapter.apply(update, plan);
       void this.availability.markUp(update.target.provider);
@@ -230,8 +231,10 @@ export class ExecuteTargetUseCase {
     }
     // the last try lands at the budget's end at the latest: the target fails then, not a backoff later
     const nextAtMs = Math.min(now + outageBackoffMs(attempt, outageBackoffMaxMs), endsAt);
-    const status = result.status === 'PENDING' ? 'PENDING' : 'RUNNING';
-    const noted = await this.store.transition(operationId, index, [status], status, {
+    // a target whose first read failed shows RUNNING while it retries (refused, like its start, while a halted rollout
+    // cancels its unstarted targets); a compensation whose check read failed keeps PENDING: it may yet be left alone
+    const status = result.status === 'PENDING' && stored.meta.compensates ? 'PENDING' : 'RUNNING';
+    const noted = await this.store.transition(operationId, index, [result.status], status, {
       ...kept,
       retrying: { attempt, nextAt: new Date(nextAtMs).toISOString(), lastError },
     });

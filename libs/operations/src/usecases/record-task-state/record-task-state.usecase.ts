@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ProviderAdapterRegistry } from '@rpg/providers';
-import { ResultDetail, ResultError, TERMINAL_RESULT_STATUSES, TaskWaiter } from '@rpg/routing-policy';
+import { GcoreTaskState, ResultDetail, ResultError, TERMINAL_RESULT_STATUSES, TaskWaiter } from '@rpg/routing-policy';
 import { keptBefore } from '../../result-before';
-import { OperationStore } from '../../operation.store';
+import { OperationStore, StoredOperation } from '../../operation.store';
 import { TargetCompletion } from '../../target-completion.service';
 import { RecordTaskStateCommand } from './record-task-state.command';
 
@@ -27,21 +27,29 @@ export class RecordTaskStateUseCase {
       await this.endTarget(waiter, settled.failure);
       return;
     }
+    if (ENDED.has(settled.task.state) && (await this.endedWithLastTask(waiter, settled))) return;
     const tasks = await this.store.setTaskState(operationId, index, settled.task);
     if (tasks.length === 0 || !tasks.every((t) => t && ENDED.has(t.state))) return;
-    const failed = tasks.find((t) => t!.state === 'ERROR');
-    await this.endTarget(
-      waiter,
-      failed
-        ? settled.task.id === failed.id && settled.failure
-          ? settled.failure
-          : { code: 'TASK_FAILED', message: `Gcore task ${failed.id} ended in ERROR: ${failed.error ?? 'no error text'}`, providerBody: failed }
-        : undefined,
-    );
+    await this.endTarget(waiter, endFailure(tasks as GcoreTaskState[], settled));
   }
 
-  private async endTarget(waiter: TaskWaiter, failure: ResultError | undefined): Promise<void> {
+  /**
+   * The target's last open task ended (the stored record shows every other one ended): the task's state is recorded
+   * with the target's end, in one step; false (nothing done) when the record says otherwise.
+   */
+  private async endedWithLastTask(waiter: TaskWaiter, settled: RecordTaskStateCommand['settled']): Promise<boolean> {
     const stored = await this.store.get(waiter.operationId);
+    const result = stored?.rawResults[waiter.index];
+    if (!stored || !result?.gcore || TERMINAL_RESULT_STATUSES.has(result.status)) return false;
+    const { taskIds, tasks: known = [] } = result.gcore;
+    const tasks = taskIds.map((id) => (id === settled.task.id ? settled.task : known.find((t) => t.id === id)));
+    if (!taskIds.includes(settled.task.id) || !tasks.every((t) => t && ENDED.has(t.state))) return false;
+    await this.endTarget(waiter, endFailure(tasks as GcoreTaskState[], settled), stored, settled.task);
+    return true;
+  }
+
+  private async endTarget(waiter: TaskWaiter, failure: ResultError | undefined, known?: StoredOperation, lastTask?: GcoreTaskState): Promise<void> {
+    const stored = known ?? (await this.store.get(waiter.operationId));
     if (!stored) return;
     const result = stored.rawResults[waiter.index];
     if (TERMINAL_RESULT_STATUSES.has(result.status)) {
@@ -64,6 +72,14 @@ export class RecordTaskStateUseCase {
       ...(failure ? { error: failure } : {}),
       ...(applied ? { applied } : {}),
     };
-    await this.completion.finish(stored, waiter.index, failure ? 'FAILED' : 'SUCCEEDED', detail);
+    await this.completion.finish(stored, waiter.index, failure ? 'FAILED' : 'SUCCEEDED', detail, lastTask);
   }
+}
+
+/** How a target whose tasks all ended ends: none in ERROR → undefined (SUCCEEDED); else the first failure, in taskIds order. */
+function endFailure(tasks: readonly GcoreTaskState[], settled: RecordTaskStateCommand['settled']): ResultError | undefined {
+  const failed = tasks.find((t) => t.state === 'ERROR');
+  if (!failed) return undefined;
+  if (settled.task.id === failed.id && settled.failure) return settled.failure;
+  return { code: 'TASK_FAILED', message: `Gcore task ${failed.id} ended in ERROR: ${failed.error ?? 'no error text'}`, providerBody: failed };
 }
