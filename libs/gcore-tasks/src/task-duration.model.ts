@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { REDIS, RedisKeys, RedisClient } from '@rpg/redis';
 
 const MIN_SAMPLES = 5;
@@ -19,7 +19,7 @@ interface DurationStats {
  * mean): then it sleeps until shortly before the expected finish and polls densely around it.
  */
 @Injectable()
-export class TaskDurationModel implements OnApplicationShutdown {
+export class TaskDurationModel implements BeforeApplicationShutdown {
   private cache = new Map<string, { value: number | undefined; at: number }>();
   /** Durations seen since the last flush, per task type: one read and one write per type and second, not per task. */
   private pending = new Map<string, number[]>();
@@ -67,7 +67,8 @@ export class TaskDurationModel implements OnApplicationShutdown {
     return this.flushing;
   }
 
-  onApplicationShutdown(): Promise<void> {
+  /** Before the connections close (they quit in onApplicationShutdown). */
+  beforeApplicationShutdown(): Promise<void> {
     return this.flush();
   }
 

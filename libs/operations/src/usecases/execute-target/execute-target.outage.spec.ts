@@ -32,16 +32,23 @@ describe('ExecuteTargetUseCase: provider outage', () => {
   /** What the target showed while it was read, and while it was written. */
   const seen: { reading?: OperationResult; writing?: OperationResult } = {};
   let current = '';
+  /** Runs inside the next read (once), and inside every write. */
+  let onPlan: (() => Promise<void>) | undefined;
+  let onApply: (() => Promise<void>) | undefined;
   const adapter = {
     supports: () => true,
     plan: async () => {
       seen.reading = (await store.get(current))?.operation.results[0];
+      const hook = onPlan;
+      onPlan = undefined;
+      await hook?.();
       if (failure) throw failure;
       return { calls: [], before: { name: 'before' } };
     },
     apply: async () => {
       seen.writing = (await store.get(current))?.operation.results[0];
       applied++;
+      await onApply?.();
       return { detail: {} };
     },
     appliedState: async () => undefined,
@@ -87,6 +94,8 @@ describe('ExecuteTargetUseCase: provider outage', () => {
     finished.length = 0;
     delete seen.reading;
     delete seen.writing;
+    onPlan = undefined;
+    onApply = undefined;
   });
 
   afterAll(async () => {
@@ -105,6 +114,30 @@ describe('ExecuteTargetUseCase: provider outage', () => {
     expect(seen.reading).toMatchObject({ status: 'PENDING' });
     expect(seen.reading?.before).toBeUndefined();
     expect(seen.writing).toMatchObject({ status: 'RUNNING', before: { name: 'before' } });
+    expect((await store.get(id))!.operation.results[0]).toMatchObject({ status: 'SUCCEEDED', before: { name: 'before' } });
+  });
+
+  it('a run that loses the start to another run of the same target (its job ran twice) stops: one write', async () => {
+    const id = await accept();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let otherWriting!: () => void;
+    const writing = new Promise<void>((resolve) => (otherWriting = resolve));
+    let other: Promise<void> | undefined;
+    // this run reads; meanwhile the other run reads, starts and is writing when this one tries to start
+    onPlan = async () => {
+      onApply = async () => {
+        otherWriting();
+        await released;
+      };
+      other = useCase.execute({ operationId: id, index: 0, canRetry: true });
+      await writing;
+    };
+    await useCase.execute({ operationId: id, index: 0, canRetry: true });
+    expect(applied).toBe(1);
+    release();
+    await other;
+    expect(applied).toBe(1);
     expect((await store.get(id))!.operation.results[0]).toMatchObject({ status: 'SUCCEEDED', before: { name: 'before' } });
   });
 
@@ -161,6 +194,9 @@ describe('ExecuteTargetUseCase: provider outage', () => {
     const id = await accept();
     failure = new ProviderError(ERROR_CODES.providerUnavailable, 'Gcore failed with 500: boom', { providerStatus: 500 });
     await useCase.execute({ operationId: id, index: 0, canRetry: true });
-    expect((await store.get(id))!.operation.results[0]).toMatchObject({ status: 'FAILED', error: { code: 'PROVIDER_UNAVAILABLE', providerStatus: 500 } });
+    const stored = (await store.get(id))!;
+    expect(stored.operation.results[0]).toMatchObject({ status: 'FAILED', error: { code: 'PROVIDER_UNAVAILABLE', providerStatus: 500 } });
+    // by way of RUNNING, as the state machine has it (the read failed before the start): created 1, started 2, ended 3
+    expect(stored.seq).toBe(3);
   });
 });

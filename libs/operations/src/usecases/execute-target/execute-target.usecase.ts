@@ -14,6 +14,7 @@ import {
   EXTERNAL_TASK_WATCHER,
   ExternalTaskWatcher,
   ProviderError,
+  ResultDetail,
   ResultError,
   TERMINAL_RESULT_STATUSES,
   CurrentState,
@@ -119,6 +120,7 @@ export class ExecuteTargetUseCase {
     const adapter = this.adapters.forTarget(update.target);
     // the state before the write, kept from the first attempt: a retry after a crash mid-write reads a changed target
     let kept = keptBefore(result);
+    let running = result.status === 'RUNNING';
     try {
       const plan = await adapter.plan(update); // reads only: nothing has changed at the provider yet
       const known = Boolean(kept.before || kept.beforeUnavailable);
@@ -126,9 +128,11 @@ export class ExecuteTargetUseCase {
       if (result.status === 'PENDING' || !known) {
         // one step starts the target and stores its state before anything is written (what a revert restores must
         // survive a crash of this worker); an empty detail clears `queuedBehind`; refused while a halted rollout
-        // cancels its unstarted targets
+        // cancels its unstarted targets, and lost to another run of this target (a job whose lock expired mid-read
+        // and ran twice): that run writes, this one stops
         const started = await this.store.transition(operationId, index, [result.status], 'RUNNING', kept);
-        if (started.resultStatus !== 'RUNNING') return;
+        if (started.changed !== 1) return;
+        running = true;
       }
       const outcome = await adapter.apply(update, plan);
       void this.availability.markUp(update.target.provider);
@@ -153,13 +157,13 @@ export class ExecuteTargetUseCase {
       if (error instanceof ProviderError) {
         if (isTransientProviderFailure(error)) throw error; // an outage: execute keeps the target retrying (budgeted)
         void this.availability.markUp(update.target.provider); // it answered: it is there
-        await this.completion.finish(stored, index, 'FAILED', { ...kept, error: error.toResultError() });
+        await this.fail(stored, index, { ...kept, error: error.toResultError() }, running);
         return;
       }
       if (!isTransientInfrastructureError(error) || canRetry) throw error; // a bug (execute ends it), or Redis: retried
       // Redis failed through every attempt (it answers again now, or this write fails too)
       this.logger.error({ operationId, index, err: errorText(error) }, 'target failed: storage unavailable through every attempt');
-      await this.completion.finish(stored, index, 'FAILED', { ...kept, error: { code: ERROR_CODES.internalError, message: INTERNAL_ERROR_MESSAGE } });
+      await this.fail(stored, index, { ...kept, error: { code: ERROR_CODES.internalError, message: INTERNAL_ERROR_MESSAGE } }, running);
     }
   }
 
@@ -186,7 +190,7 @@ export class ExecuteTargetUseCase {
     } catch (error) {
       // an outage: execute keeps the target retrying (budgeted)
       if (!(error instanceof ProviderError) || isTransientProviderFailure(error)) throw error;
-      await this.completion.finish(stored, index, 'FAILED', { error: error.toResultError() });
+      await this.fail(stored, index, { error: error.toResultError() });
       return true;
     }
     if (now.found === 'unknown') return false;
@@ -226,7 +230,7 @@ export class ExecuteTargetUseCase {
         'target failed: the provider stayed unavailable through the outage budget',
       );
       const last = lastError === own ? error.toResultError() : lastError;
-      await this.completion.finish(stored, index, 'FAILED', { ...kept, error: outageFailure(last, now - since, attempt) });
+      await this.fail(stored, index, { ...kept, error: outageFailure(last, now - since, attempt) });
       return;
     }
     // the last try lands at the budget's end at the latest: the target fails then, not a backoff later
@@ -256,7 +260,7 @@ export class ExecuteTargetUseCase {
       const stored = await this.store.get(operationId);
       if (stored?.rawResults[index]) {
         const detail = { ...keptBefore(stored.rawResults[index]), error: { code: ERROR_CODES.internalError, message: INTERNAL_ERROR_MESSAGE } };
-        await this.completion.finish(stored, index, 'FAILED', detail);
+        await this.fail(stored, index, detail);
         return;
       }
     } catch (recording) {
@@ -264,6 +268,20 @@ export class ExecuteTargetUseCase {
     }
     // the record itself is unusable (or ending it hit the bug again): nothing a retry could do
     throw new TargetInternalError(operationId, index);
+  }
+
+  /**
+   * Ends a target FAILED by way of RUNNING, as the state machine has it (a result fails once started; PENDING ends only
+   * as CANCELLED): one not started yet is started first. Nothing when a halted rollout refuses that start (it cancels
+   * the target). `running`: this run started it (`stored` predates the start); else `stored` tells.
+   */
+  private async fail(stored: StoredOperation, index: number, detail: ResultDetail, running = false): Promise<void> {
+    const result = stored.rawResults[index];
+    if (!running && result.status === 'PENDING') {
+      const started = await this.store.transition(stored.operation.id, index, ['PENDING'], 'RUNNING', keptBefore(result));
+      if (started.resultStatus === 'PENDING') return;
+    }
+    await this.completion.finish(stored, index, 'FAILED', detail);
   }
 
   private async waitForTasks(operationId: string, index: number, taskIds: string[], update: Update): Promise<void> {
