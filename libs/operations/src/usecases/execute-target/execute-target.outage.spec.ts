@@ -10,6 +10,7 @@ import { OperationStore, StoredOperation } from '../../operation.store';
 import type { TargetCompletion } from '../../target-completion.service';
 import type { RecordTaskStateUseCase } from '../record-task-state/record-task-state.usecase';
 import { ExecuteTargetUseCase, TargetOutageRetry } from './execute-target.usecase';
+import { deleteKeys } from '../../../../../test/support/redis-keys';
 
 /** The outage path of a target on the real operation store (Redis): retrying shown, budget by time, then FAILED. */
 describe('ExecuteTargetUseCase: provider outage', () => {
@@ -99,12 +100,7 @@ describe('ExecuteTargetUseCase: provider outage', () => {
   });
 
   afterAll(async () => {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
-      cursor = next;
-      if (found.length) await redis.del(...found);
-    } while (cursor !== '0');
+    await deleteKeys(redis, `{${prefix}}*`);
     await redis.quit();
   });
 

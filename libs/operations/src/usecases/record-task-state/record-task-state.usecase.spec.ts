@@ -8,6 +8,7 @@ import { newSortableId } from '../../operation-id';
 import { OperationStore, StoredOperation } from '../../operation.store';
 import type { TargetCompletion } from '../../target-completion.service';
 import { RecordTaskStateUseCase } from './record-task-state.usecase';
+import { deleteKeys } from '../../../../../test/support/redis-keys';
 
 /** Task states recorded on a waiting target (real operation store): the last task's end ends the target in the same step. */
 describe('RecordTaskStateUseCase', () => {
@@ -44,12 +45,7 @@ describe('RecordTaskStateUseCase', () => {
   });
 
   afterAll(async () => {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000);
-      cursor = next;
-      if (found.length) await redis.del(...found);
-    } while (cursor !== '0');
+    await deleteKeys(redis, `{${prefix}}*`);
     await redis.quit();
   });
 
