@@ -1,16 +1,20 @@
 /**
  * The queue board (Bull Board under /admin/queues) in a real Chromium, as a person uses it: the login page, a session
- * cookie the page cannot read, every queue, the job of an update, sign out, and back to the login page. Nothing is
+ * cookie the page cannot read, every queue, the running job of an update, sign out, and back to the login page. Nothing is
  * loaded from another host (Bull Board's Google Fonts are removed) and the CSP reports no violation.
  */
 import { ALL_QUEUES, QUEUES, jobIds } from '@rpg/queues';
 import { API_KEY, Harness, READ_KEY, finished, postUpdates, startHarness, gatewayBaseUrl } from '../support/harness';
 import { BrowserSession, Page, browserTest } from './browser-support';
+import { sandboxControl } from '../support/sandbox';
+import { SEED } from '../support/targets';
 import { SESSION_COOKIE } from '../../apps/gateway/src/security/admin-session';
 
 jest.setTimeout(60_000);
 
-const L7_TARGET = { provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 76, id: 'd1b2c3d4-0000-4000-8000-000000000001' };
+const L7_TARGET = { provider: 'gcore', kind: 'l7policy', projectId: 1, regionId: 76, id: SEED.l7(1) };
+/** How long the sandbox holds the update's first read: the window in which the board shows its job as active. */
+const ACTIVE_MS = 12_000;
 
 describe('browser: Bull Board behind the admin login', () => {
   let h: Harness | undefined;
@@ -59,13 +63,6 @@ describe('browser: Bull Board behind the admin login', () => {
     'signs in with the admin key, sees every queue and the job of an update, signs out, and is sent back to the login page',
     () => session,
     async () => {
-      // an update submitted through the API: its provider call is a job on the provider-calls queue
-      const submitted = await postUpdates(h!, { updates: [{ target: L7_TARGET, changes: { name: 'board-1' } }] });
-      expect(submitted.status).toBe(202);
-      const operationId: string = submitted.body.id;
-      expect((await finished(h!, operationId)).status).toBe('SUCCEEDED');
-      const jobId = jobIds.providerCall(operationId, 0);
-
       // sign in: 303 to the board with an HttpOnly SameSite=Strict cookie the page's script cannot see
       await signIn(API_KEY);
       await page.waitForURL(`${baseUrl}/admin/queues**`);
@@ -80,16 +77,25 @@ describe('browser: Bull Board behind the admin login', () => {
       for (const queue of ALL_QUEUES) await menu.getByRole('link', { name: queue, exact: true }).waitFor();
       for (const queue of ALL_QUEUES) await page.locator('main').getByText(queue, { exact: true }).first().waitFor();
 
-      // open the provider-calls queue, its completed jobs, and find the update's job
+      // an update submitted through the API: its provider call is a job on the provider-calls queue, active while Gcore
+      // answers the target's read slowly (a completed call is not kept: the operation record is its history)
+      await sandboxControl(h!, 'POST', '/__sandbox/faults', { method: 'GET', path: SEED.l7(1), count: 1, delayMs: ACTIVE_MS });
+      const submitted = await postUpdates(h!, { updates: [{ target: L7_TARGET, changes: { name: 'board-1' } }] });
+      expect(submitted.status).toBe(202);
+      const operationId: string = submitted.body.id;
+      const jobId = jobIds.providerCall(operationId, 0);
+
+      // open the provider-calls queue, its active jobs, and find the update's job
       await menu.getByRole('link', { name: QUEUES.providerCalls, exact: true }).click();
       await page.waitForURL(`**/admin/queues/queue/${QUEUES.providerCalls}**`);
-      await page.getByRole('link', { name: /^COMPLETED/ }).click();
-      await page.waitForURL(/[?&]status=completed/);
+      await page.getByRole('link', { name: /^ACTIVE/ }).click();
+      await page.waitForURL(/[?&]status=active/);
       const job = page.getByRole('link', { name: jobId, exact: true });
       await job.waitFor();
       await job.click();
       await page.waitForURL(`**/admin/queues/queue/${QUEUES.providerCalls}/${jobId}**`);
       await page.getByText(`"${operationId}"`).first().waitFor();
+      expect((await finished(h!, operationId)).status).toBe('SUCCEEDED');
 
       // sign out from the board's menu: the logout page, its button, back at the login page without the cookie
       await page.locator('header button[aria-haspopup="menu"]').last().click();

@@ -97,8 +97,9 @@ export class RolloutCoordinator {
     const pauseMs = rollout.pauseSeconds * 1000;
     if (pauseMs > 0) {
       if (rollout.state === 'RUNNING') {
-        const resumesAtMs = Date.now() + pauseMs;
-        if (await this.rollouts.pause(id, rollout.current, resumesAtMs)) {
+        const now = Date.now();
+        const resumesAtMs = now + pauseMs;
+        if (await this.rollouts.pause(id, rollout.current, resumesAtMs, now)) {
           this.logger.log({ operationId: id, batch: rollout.current, resumesAt: new Date(resumesAtMs).toISOString() }, 'rollout paused between batches');
         }
         await this.jobs.enqueueRolloutResume(id, rollout.current + 1, pauseMs);

@@ -86,10 +86,11 @@ export class RolloutStore {
     );
   }
 
-  async pause(operationId: string, from: number, resumesAtMs: number): Promise<boolean> {
+  /** `nowMs`: the clock reading `resumesAtMs` was computed from, so the pause's `updatedAt` is exactly the pause before it. */
+  async pause(operationId: string, from: number, resumesAtMs: number, nowMs = Date.now()): Promise<boolean> {
     return this.pauseOf(
       { op: this.keys.operation(operationId) },
-      { from, resumesAtMs, nowIso: new Date().toISOString(), channel: this.keys.channel(operationId) },
+      { from, resumesAtMs, nowIso: new Date(nowMs).toISOString(), channel: this.keys.channel(operationId) },
     );
   }
 
