@@ -146,9 +146,9 @@ export interface TransitionOutcome {
  * target's lane (pops `laneEntry` when it heads it). With `taskId` it also records that Gcore task's state `task` (the
  * last task's end goes with the target's: one script call fewer per Gcore operation), even when it refuses the move.
  * `lane` is the op key again when not releasing: every declared key must be in the op's slot on Redis Cluster, and ''
- * hashes to slot 0, which Redis refuses with CROSSSLOT. A rollout
- * halting on failure turns HALTED in the same step (and, to revert, holds the operation open for its compensation); a
- * halted rollout starts no further target (PENDING → RUNNING is refused).
+ * hashes to slot 0, which Redis refuses with CROSSSLOT. A rollout halting on failure turns HALTED in the same step
+ * (and, to revert, holds the operation open for its compensation); a halted rollout starts no further target
+ * (PENDING → RUNNING is refused).
  */
 export const transitionResultScript = defineScript({
   name: 'rpgTransitionResult',
