@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { RedisClient, createRedisClient } from './redis-client';
 import { defineScript } from './redis-script';
 
@@ -45,6 +45,23 @@ describe('defineScript (real Redis)', () => {
     const call = rest.on(redis);
     expect(await call({ head: `${tag}:a`, others: [`${tag}:b`, `${tag}:c`] }, { x: 'y' })).toEqual([3, `${tag}:a`, `${tag}:c`, 'y']);
     expect(await call({ head: `${tag}:a`, others: [] }, { x: 'z' })).toEqual([1, `${tag}:a`, `${tag}:a`, 'z']);
+  });
+
+  it('runs a script Redis has not cached yet (NOSCRIPT: sent once as text), then by its SHA', async () => {
+    const nonce = randomUUID();
+    const lua = `return ARGV[1] .. '${nonce}'`;
+    const sha1 = createHash('sha1').update(lua).digest('hex');
+    const fresh = defineScript({ name: 'rpgSpecFresh', keys: [] as const, args: ['x'] as const, lua, reply: (raw: string) => raw });
+    expect(await redis.script('EXISTS', sha1)).toEqual([0]);
+    const call = fresh.on(redis);
+    expect(await call({}, { x: 'a' })).toBe(`a${nonce}`);
+    expect(await redis.script('EXISTS', sha1)).toEqual([1]);
+    expect(await call({}, { x: 'b' })).toBe(`b${nonce}`);
+  });
+
+  it('passes a script error through as it is', async () => {
+    const failing = defineScript({ name: 'rpgSpecFails', keys: [] as const, args: [] as const, lua: `return redis.error_reply('EXISTS')`, reply: (raw) => raw });
+    await expect(failing.on(redis)({}, {})).rejects.toThrow(/EXISTS/);
   });
 
   it('refuses a script whose Lua does not match its declared arguments or keys', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { RedisClient } from './redis-client';
 
 type Names = readonly string[];
@@ -12,7 +13,7 @@ export type ScriptKeys<K extends Names> = { readonly [P in FixedName<K[number]>]
 export type ScriptArgs<A extends Names> = { readonly [P in A[number]]: string | number };
 
 export interface ScriptDefinition<K extends Names, A extends Names, Raw, R> {
-  /** Command name on the client: called by EVALSHA (the text is sent once per connection, again after a NOSCRIPT). */
+  /** The script's name: one text per name per client (checked), and what a reader of the code calls it. */
   name: string;
   /** KEYS in order (KEYS[1] is the first); a last `'...name'` takes any number of keys. */
   keys: K;
@@ -29,7 +30,7 @@ export type RedisScriptCall<K extends Names, A extends Names, R> = (keys: Script
 export interface RedisScript<K extends Names, A extends Names, R> {
   readonly name: string;
   readonly lua: string;
-  /** Defines the script on the client (once per client) and returns the call. */
+  /** Binds the script to the client and returns the call (EVALSHA; the text once more after a NOSCRIPT). */
   on(redis: RedisClient): RedisScriptCall<K, A, R>;
 }
 
@@ -62,6 +63,7 @@ export function defineScript<const K extends Names, const A extends Names, Raw, 
   if (rest === undefined && referenced(lua, 'KEYS').some((i) => i > keys.length))
     throw new Error(`script ${name}: uses KEYS beyond the ${keys.length} declared`);
 
+  const sha = createHash('sha1').update(lua).digest('hex');
   return {
     name,
     lua,
@@ -69,21 +71,30 @@ export function defineScript<const K extends Names, const A extends Names, Raw, 
       let scripts = defined.get(redis);
       if (!scripts) defined.set(redis, (scripts = new Map<string, string>()));
       const known = scripts.get(name);
-      if (known === undefined) {
-        if (!(name in redis)) redis.defineCommand(name, rest === undefined ? { numberOfKeys: keys.length, lua } : { lua });
-        scripts.set(name, lua);
-      } else if (known !== lua) {
-        throw new Error(`script ${name} is already defined on this client with another text`);
-      }
-      const command = (redis as unknown as Record<string, (...values: (string | number)[]) => Promise<Raw>>)[name].bind(redis);
+      if (known === undefined) scripts.set(name, lua);
+      else if (known !== lua) throw new Error(`script ${name} is already defined on this client with another text`);
       return async (keyValues, argValues) => {
         const named = keyValues as Record<string, string>;
         const keyList = fixedKeys.map((k) => named[k]);
         if (rest !== undefined) keyList.push(...(keyValues as Record<string, readonly string[]>)[rest]);
         const argList = args.map((a) => (argValues as Record<string, string | number>)[a]);
-        const raw = rest === undefined ? await command(...keyList, ...argList) : await command(keyList.length, ...keyList, ...argList);
-        return reply(raw);
+        return reply((await evalBySha(redis, sha, lua, keyList, argList)) as Raw);
       };
     },
   };
+}
+
+/**
+ * EVALSHA, and EVAL (which also caches the text) when Redis answers NOSCRIPT: after a restart, a SCRIPT FLUSH or on a
+ * cluster node that has not seen it. Plain commands, not ioredis' defineCommand: every auto-pipelined batch copies each
+ * defined command onto a new Pipeline object (two properties per script, ~4.5 KB per batch with our scripts), which
+ * was the accept path's largest allocation.
+ */
+async function evalBySha(redis: RedisClient, sha: string, lua: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(lua, keys.length, ...keys, ...args);
+  }
 }

@@ -5,7 +5,7 @@ import { tracingEnabled } from '@rpg/tracing';
 import { OperationStore } from '../../operation.store';
 
 /** How many handed-over operations one round takes: one addBulk and one ZREM for all of them. */
-const DISPATCH_BATCH = 100;
+export const DISPATCH_BATCH = 100;
 
 /**
  * The worker's half of accept: waits for operations the gateway stored (OperationStore.create hands their startable
