@@ -1,6 +1,7 @@
-/** Resource meters of a scenario: CPU of every process, and Redis command counts. */
+/** Resource meters of a scenario: CPU of every process, Redis command counts, and the gateway's pauses. */
+import { existsSync, readFileSync } from 'node:fs';
 import Redis from 'ioredis';
-import { Child, RedisStats, cpuSecondsOf, parseRedisInfo } from './lib';
+import { Child, RedisStats, cpuSecondsOf, parseRedisInfo, waitFor } from './lib';
 
 export type CpuUse = Record<string, number>;
 
@@ -29,4 +30,19 @@ export const cpuNote = (c: CpuUse, keep: string[] = []): string =>
 export async function redisStats(redis: Redis): Promise<RedisStats> {
   const text = `${await redis.info('commandstats')}\n${await redis.info('cpu')}`;
   return parseRedisInfo(text, Date.now());
+}
+
+/** What pause-meter-preload wrote for the half-rate run (null when the gateway did not write it in time). */
+export interface GatewayPauses {
+  windowMs: number;
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  gc: { count: number; totalMs: number; maxMs: number; byKind: Record<string, { count: number; totalMs: number; maxMs: number }> };
+}
+
+export async function readPauses(file: string): Promise<GatewayPauses | null> {
+  const written = await waitFor('gateway pauses', () => existsSync(file), 10_000, 50).then(
+    () => true,
+    () => false,
+  );
+  return written ? (JSON.parse(readFileSync(file, 'utf8')) as GatewayPauses) : null;
 }

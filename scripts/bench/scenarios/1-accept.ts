@@ -3,20 +3,21 @@
  * plain NestJS peer (scripts/bench/peer-server) and the bare Fastify route, run alternately: `rounds` rounds, the order
  * reversed every other round (G,P,B then B,P,G: a steady drift of the machine weighs on all three alike), each run after
  * its own unmeasured warm-up, all after a longer unmeasured first load of each (primeS: a freshly started process is
- * still compiling its hot path, which a 1 s warm-up does not cover). Then the gateway's p50/p99 at half its max rate (open-loop paced client, measured after a
- * 1 s warm-up that opens its connections).
+ * still compiling its hot path, which a 1 s warm-up does not cover). Then the gateway's p50/p99 at half its max rate
+ * (open-loop paced client, measured after a 1 s warm-up that opens its connections), and the peer's and bare Fastify's
+ * at that same rate: the p99 this machine and client allow at all.
  *
  * The gateway runs with RATE_LIMIT_PER_MINUTE out of the way (processes.ts); the peer and bare have no limiter. Every
  * non-2xx answer is counted: a run answered with 429 or 5xx measures nothing, so the goal is not met then.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { request } from 'undici';
 import { BenchContext } from '../context';
-import { fmt, maxOf, mean, percentile, waitFor } from '../lib';
+import { fmt, maxOf, mean, percentile } from '../lib';
 import { maxLoad, pacedLoad } from '../load';
-import { CpuUse, cpuMeter, cpuNote } from '../meters';
+import { CpuUse, cpuMeter, cpuNote, readPauses } from '../meters';
 import { updateBody } from '../operations';
 import { BENCH_RATE_LIMIT_PER_MINUTE } from '../processes';
 import { ratio } from '../report';
@@ -199,6 +200,12 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
   const bad = paced.bad;
   const p50 = percentile(lat, 50);
   const p99 = percentile(lat, 99);
+  // the same paced load on the peer and on bare Fastify: what this machine and load client allow at that rate
+  const sameRate = {} as Record<'peer' | 'bare', { p50: number; p99: number; non202: number }>;
+  for (const s of ['peer', 'bare'] as const) {
+    const r = await pacedLoad(url[s], apiKey, half, pacedS, body);
+    sameRate[s] = { p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), non202: r.bad };
+  }
   const removedPeerKeys = await removePeerKeys(ctx);
 
   const perRoundRatio = (a: Totals, c: Totals): string => a.perRound.map((x, i) => `${fmt(ratio(x, c.perRound[i]) ?? 0, 2)}×`).join(', ');
@@ -244,6 +251,7 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
       fromSendTime: { p50: percentile(paced.service, 50), p99: percentile(paced.service, 99) },
       gatewayPauses: pauses,
       clientEventLoopDelayMs: clientLoop,
+      sameRate,
     },
     removedPeerKeys,
   };
@@ -360,11 +368,12 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
     figure: 'p99 latency @ ½ max rate',
     value: p99,
     unit: 'ms',
-    baseline: null,
-    ratio: null,
+    baseline: sameRate.peer.p99,
+    baselineLabel: 'NestJS peer at the same rate',
+    ratio: ratio(p99, sameRate.peer.p99),
     goal: '≤ 15 ms',
     met: p99 <= 15 && bad === 0,
-    note: halfNote,
+    note: `${halfNote}; the same paced load, measured after the gateway's: bare Fastify p99 ${fmt(sameRate.bare.p99)} ms (the floor of this client and machine)`,
   });
   if (pauses) {
     const gc = pauses.gc;
@@ -385,19 +394,4 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
 
   await providerCalls.drain(true);
   await providerCalls.resume();
-}
-
-/** What pause-meter-preload wrote for the half-rate run (null when the gateway did not write it in time). */
-interface GatewayPauses {
-  windowMs: number;
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
-  gc: { count: number; totalMs: number; maxMs: number; byKind: Record<string, { count: number; totalMs: number; maxMs: number }> };
-}
-
-async function readPauses(file: string): Promise<GatewayPauses | null> {
-  const written = await waitFor('gateway pauses', () => existsSync(file), 10_000, 50).then(
-    () => true,
-    () => false,
-  );
-  return written ? (JSON.parse(readFileSync(file, 'utf8')) as GatewayPauses) : null;
 }

@@ -15,8 +15,8 @@ return {hits, redis.call('PTTL', KEYS[1])}
 });
 
 /**
- * Rate-limit counters in Redis, shared by every gateway: one EVALSHA per request (a defined command, not the script
- * text each time), keys under our hash-tagged prefix.
+ * Rate-limit counters in Redis, shared by every gateway: one EVALSHA per request (the script's text only after a
+ * NOSCRIPT), keys under our hash-tagged prefix.
  */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly countHit: ScriptCall<typeof incrementScript>;
