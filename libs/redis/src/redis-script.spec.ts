@@ -60,7 +60,8 @@ describe('defineScript (real Redis)', () => {
   });
 
   it('passes a script error through as it is', async () => {
-    const failing = defineScript({ name: 'rpgSpecFails', keys: [] as const, args: [] as const, lua: `return redis.error_reply('EXISTS')`, reply: (raw) => raw });
+    const lua = `return redis.error_reply('EXISTS')`;
+    const failing = defineScript({ name: 'rpgSpecFails', keys: [] as const, args: [] as const, lua, reply: (raw) => raw });
     await expect(failing.on(redis)({}, {})).rejects.toThrow(/EXISTS/);
   });
 
