@@ -4,8 +4,8 @@
  * reversed every other round (G,P,B then B,P,G: a steady drift of the machine weighs on all three alike), each run after
  * its own unmeasured warm-up, all after a longer unmeasured first load of each (primeS: a freshly started process is
  * still compiling its hot path, which a 1 s warm-up does not cover). Then the gateway's p50/p99 at half its max rate
- * (open-loop paced client, measured after a 1 s warm-up that opens its connections), and the peer's and bare Fastify's
- * at that same rate: the p99 this machine and client allow at all.
+ * (open-loop paced client, measured after a 1 s warm-up that opens its connections), then the peer's and bare Fastify's
+ * at that same rate (the p99 this machine and client allow at all) and the gateway's with the worker stopped.
  *
  * The gateway runs with RATE_LIMIT_PER_MINUTE out of the way (processes.ts); the peer and bare have no limiter. Every
  * non-2xx answer is counted: a run answered with 429 or 5xx measures nothing, so the goal is not met then.
@@ -202,14 +202,15 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
   const p99 = percentile(lat, 99);
   // the same paced load on the peer and on bare Fastify (what this machine and client allow at that rate), and on the
   // gateway with the worker stopped (SIGSTOP: its dispatcher's share of the cores and of Redis; it catches up after)
-  const sameRate = {} as Record<'peer' | 'bare' | 'workerStopped', { p50: number; p99: number; non202: number }>;
-  for (const s of ['peer', 'bare', 'workerStopped'] as const) {
-    if (s === 'workerStopped') stack.worker.proc.kill('SIGSTOP');
-    const r = await pacedLoad(url[s === 'workerStopped' ? 'gateway' : s], apiKey, half, pacedS, body).finally(() => {
-      if (s === 'workerStopped') stack.worker.proc.kill('SIGCONT');
-    });
-    sameRate[s] = { p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), non202: r.bad };
-  }
+  const pacedAtHalf = async (subject: Subject) => {
+    const r = await pacedLoad(url[subject], apiKey, half, pacedS, body);
+    return { p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99), non202: r.bad };
+  };
+  const peerAtHalf = await pacedAtHalf('peer');
+  const bareAtHalf = await pacedAtHalf('bare');
+  stack.worker.proc.kill('SIGSTOP');
+  const workerStopped = await pacedAtHalf('gateway').finally(() => stack.worker.proc.kill('SIGCONT'));
+  const sameRate = { peer: peerAtHalf, bare: bareAtHalf, workerStopped };
   const removedPeerKeys = await removePeerKeys(ctx);
 
   const perRoundRatio = (a: Totals, c: Totals): string => a.perRound.map((x, i) => `${fmt(ratio(x, c.perRound[i]) ?? 0, 2)}×`).join(', ');

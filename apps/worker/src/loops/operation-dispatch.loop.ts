@@ -6,9 +6,9 @@ import { RedisClient, RedisConnectionFactory } from '@rpg/redis';
 const WAIT_S = 1;
 /**
  * After a round that took fewer hand-overs than a batch holds, wait this long before the next, so that under load a
- * round carries several operations: a round's fixed cost (BRPOP, the RPOP, BullMQ's MULTI, the ZREM) dominated at
- * ~4 operations per round, and this cut the worker's CPU per operation by 40-50 % at 1,800 accepts/s. An operation accepted
- * while the dispatcher idles is still taken at once; one accepted right after a round waits at most this long.
+ * round carries several operations: a round's fixed cost (BRPOP, the RPOP, BullMQ's MULTI, the ZREM) dominated at ~4
+ * operations per round, and this cut the worker's CPU per operation by 40-50 % at 1,800 accepts/s. An operation
+ * accepted while the dispatcher idles is still taken at once; one accepted right after a round waits at most this long.
  */
 export const DISPATCH_GATHER_MS = 5;
 
