@@ -4,7 +4,7 @@
  * request waits behind other work of the process, GC included) and every GC pause; the next one stops and writes them
  * to BENCH_PAUSES_FILE as JSON. Nothing runs between the signals, so the max-load runs are not touched.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { PerformanceEntry } from 'node:perf_hooks';
 
@@ -51,5 +51,7 @@ process.on('SIGUSR2', () => {
     gc: { count: pauses.length, totalMs: pauses.reduce((a, p) => a + p.ms, 0), maxMs: Math.max(0, ...pauses.map((p) => p.ms)), byKind },
   };
   since = 0;
-  writeFileSync(out, JSON.stringify(report));
+  // written aside, then renamed: the bench reads the file as soon as it exists
+  writeFileSync(`${out}.part`, JSON.stringify(report));
+  renameSync(`${out}.part`, out);
 });

@@ -1,8 +1,8 @@
 import { SEED, l7Target } from '../support/targets';
 import { sleep, until } from '../support/wait';
 import { api, waitForTerminal } from './support/api';
-import { Gateway, Sandbox, appEnv, startGateway, startSandbox, startWorker } from './support/apps';
-import { freePort, stopAll } from './support/processes';
+import { Gateway, Sandbox, startMeteredStack } from './support/apps';
+import { stopAll } from './support/processes';
 import { deletePrefix } from './support/redis';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -26,22 +26,20 @@ describe('fault: the providers misbehave (5xx, 429, 409, hanging connections, do
   let workerMetrics: string;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ SANDBOX_TASK_DURATION_MS: '400' });
-    const metricsPort = await freePort();
-    workerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
-    const env = appEnv({
-      redisUrl: REDIS_URL,
-      sandboxUrl: sandbox.url,
-      prefix,
-      env: {
-        PROVIDER_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-        PROVIDER_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
-        GCORE_LOCK_WAIT_MS: String(LOCK_WAIT_MS),
-        PROVIDER_OUTAGE_BUDGET_MS: String(OUTAGE_BUDGET_MS),
-        PROVIDER_OUTAGE_BACKOFF_MAX_MS: '2000',
+    ({ sandbox, gateway, workerMetrics } = await startMeteredStack(
+      {
+        redisUrl: REDIS_URL,
+        prefix,
+        env: {
+          PROVIDER_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+          PROVIDER_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+          GCORE_LOCK_WAIT_MS: String(LOCK_WAIT_MS),
+          PROVIDER_OUTAGE_BUDGET_MS: String(OUTAGE_BUDGET_MS),
+          PROVIDER_OUTAGE_BACKOFF_MAX_MS: '2000',
+        },
       },
-    });
-    [gateway] = await Promise.all([startGateway(env), startWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) })]);
+      { SANDBOX_TASK_DURATION_MS: '400' },
+    ));
   }, 60_000);
 
   afterAll(async () => {

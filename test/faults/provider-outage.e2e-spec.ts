@@ -8,8 +8,8 @@
 import { SEED, apinizerTarget, l7Target } from '../support/targets';
 import { scaled, until } from '../support/wait';
 import { api, waitForTerminal } from './support/api';
-import { Gateway, Sandbox, appEnv, startGateway, startSandbox, startWorker } from './support/apps';
-import { freePort, stopAll } from './support/processes';
+import { Gateway, Sandbox, startMeteredStack } from './support/apps';
+import { stopAll } from './support/processes';
 import { deletePrefix } from './support/redis';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -51,22 +51,20 @@ describe('fault: a provider outage is waited out within PROVIDER_OUTAGE_BUDGET_M
   let workerMetrics: string;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ SANDBOX_TASK_DURATION_MS: '300' });
-    const metricsPort = await freePort();
-    workerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
-    const env = appEnv({
-      redisUrl: REDIS_URL,
-      sandboxUrl: sandbox.url,
-      prefix,
-      env: {
-        PROVIDER_OUTAGE_BUDGET_MS: String(BUDGET_MS),
-        PROVIDER_OUTAGE_BACKOFF_MAX_MS: String(BACKOFF_MAX_MS),
-        PROVIDER_MAX_ATTEMPTS: '2',
-        PROVIDER_REQUEST_TIMEOUT_MS: '1500',
-        PROVIDER_CIRCUIT_OPEN_MS: '1000',
+    ({ sandbox, gateway, workerMetrics } = await startMeteredStack(
+      {
+        redisUrl: REDIS_URL,
+        prefix,
+        env: {
+          PROVIDER_OUTAGE_BUDGET_MS: String(BUDGET_MS),
+          PROVIDER_OUTAGE_BACKOFF_MAX_MS: String(BACKOFF_MAX_MS),
+          PROVIDER_MAX_ATTEMPTS: '2',
+          PROVIDER_REQUEST_TIMEOUT_MS: '1500',
+          PROVIDER_CIRCUIT_OPEN_MS: '1000',
+        },
       },
-    });
-    [gateway] = await Promise.all([startGateway(env), startWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) })]);
+      { SANDBOX_TASK_DURATION_MS: '300' },
+    ));
   }, scaled(60_000));
 
   afterAll(async () => {

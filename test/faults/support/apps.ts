@@ -106,3 +106,20 @@ export async function startWorker(env: Record<string, string>, name = 'worker'):
   await proc.waitForLine('worker started', START_MS);
   return proc;
 }
+
+/** A suite's sandbox, gateway and one worker whose metrics are served (`workerMetrics`: its /metrics URL). */
+export interface MeteredStack {
+  sandbox: Sandbox;
+  gateway: Gateway;
+  worker: Proc;
+  workerMetrics: string;
+}
+
+/** Starts the sandbox (with `sandboxEnv`), then a gateway and a worker on `options`, the worker's metrics on a port of its own. */
+export async function startMeteredStack(options: Omit<StackOptions, 'sandboxUrl'>, sandboxEnv: Record<string, string>): Promise<MeteredStack> {
+  const sandbox = await startSandbox(sandboxEnv);
+  const metricsPort = await freePort();
+  const env = appEnv({ ...options, sandboxUrl: sandbox.url });
+  const [gateway, worker] = await Promise.all([startGateway(env), startWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) })]);
+  return { sandbox, gateway, worker, workerMetrics: `http://127.0.0.1:${metricsPort}/metrics` };
+}
