@@ -21,6 +21,7 @@ import { CpuUse, cpuMeter, cpuNote, readPauses } from '../meters';
 import { updateBody } from '../operations';
 import { BENCH_RATE_LIMIT_PER_MINUTE } from '../processes';
 import { ratio } from '../report';
+import { cpuUsPerRequest, reportAcceptCpu } from './accept-cpu';
 
 type Subject = 'gateway' | 'traced' | 'peer' | 'bare';
 const SUBJECTS: Subject[] = ['gateway', 'traced', 'peer', 'bare'];
@@ -303,33 +304,8 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
     note: `per round ${perRoundRatio(p, b)}; during the peer runs ${peerCpu}`,
   });
 
-  // CPU time per accepted request holds on a busy machine, where req/s follow whatever else runs: the gateway's own
-  // plus the worker's (its dispatcher puts the accepted operations' jobs into BullMQ, which the peer does in-request)
-  const cpuUsPerRequest = (t: Totals, names: string[]): number =>
-    t.ok > 0 ? ((names.reduce((a, n) => a + (t.cpuPercent[n] ?? 0), 0) / 100) * t.seconds * 1e6) / t.ok : 0;
-  const gCpu = cpuUsPerRequest(g, ['gateway', 'worker']);
-  const pCpu = cpuUsPerRequest(p, [PROCESS.peer]);
-  (results.details.accept as Record<string, unknown>).cpuUsPerRequest = {
-    gatewayAndWorker: gCpu,
-    gatewayOnly: cpuUsPerRequest(g, ['gateway']),
-    peer: pCpu,
-    bare: cpuUsPerRequest(b, ['bare-fastify']),
-    tracedGatewayOnly: cpuUsPerRequest(t, [PROCESS.traced]),
-  };
-  results.row({
-    scenario: '1 accept',
-    figure: 'CPU µs per accepted request: peer vs gateway',
-    value: gCpu,
-    unit: 'µs',
-    baseline: pCpu,
-    baselineLabel: LABEL.peer,
-    ratio: gCpu > 0 ? pCpu / gCpu : null,
-    goal: 'report',
-    note:
-      `gateway + worker (the worker's dispatcher does the BullMQ add the peer does in-request; gateway alone ` +
-      `${fmt(cpuUsPerRequest(g, ['gateway']))} µs); bare Fastify ${fmt(cpuUsPerRequest(b, ['bare-fastify']))} µs; ` +
-      'ratio = peer ÷ gateway (> 1: the gateway spends less)',
-  });
+  // CPU time per accepted request holds on a busy machine, where req/s follow whatever else runs
+  reportAcceptCpu(results, { gateway: g, peer: p, bare: b, traced: t });
 
   // the same gateway with tracing on (OTLP export to a local sink), side by side with it in the same rounds
   const tg = ratio(t.rps, g.rps);
