@@ -2,6 +2,7 @@
 import Redis from 'ioredis';
 import { BenchHttp } from './http';
 import { benchL7Id } from './ids';
+import { waitFor } from './lib';
 
 /** Hands out the sandbox's extra L7 policies, each once per run, so no two operations share a per-target lane. */
 export class PolicyPool {
@@ -86,4 +87,17 @@ export async function sandboxCounts(http: BenchHttp): Promise<SandboxCounts> {
  */
 export async function forgetTaskDurations(redis: Redis, prefix: string): Promise<void> {
   await redis.del(`{${prefix}}:tasktypes`);
+}
+
+/**
+ * The operations accepted but not yet handed to BullMQ by the worker's dispatcher (the unconfirmed set) when called,
+ * and how long until there are none: a gateway run's dispatch catches up before the next subject's run, which would
+ * otherwise share the cores with it.
+ */
+export async function untilDispatched(redis: Redis, prefix: string): Promise<{ backlog: number; drainMs: number }> {
+  const key = `{${prefix}}:ops:unconfirmed`;
+  const t0 = Date.now();
+  const backlog = await redis.zcard(key);
+  if (backlog > 0) await waitFor('the dispatch backlog drained', async () => (await redis.zcard(key)) === 0, 60_000, 10);
+  return { backlog, drainMs: Date.now() - t0 };
 }

@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { REDIS_URL, SEED, deleteKeys } from '../support/harness';
@@ -84,8 +84,10 @@ interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function start(script: string, env: Record<string, string>, cwd = ROOT): Running {
-  const child = spawn(process.execPath, [script], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** `niceness`: started under `nice -n <niceness>` (nice execs node: the child's pid is node's). */
+function start(script: string, env: Record<string, string>, cwd = ROOT, niceness?: number): Running {
+  const [command, args] = niceness === undefined ? [process.execPath, [script]] : ['nice', ['-n', String(niceness), process.execPath, script]];
+  const child = spawn(command, args, { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -185,6 +187,7 @@ const BAD_CONFIG: Array<[string, Record<string, string>, string | RegExp, string
   ['SESSION_SECRET too short', { SESSION_SECRET: 'short-session-secret' }, 'SESSION_SECRET', 'short-session-secret'],
   ['HOST not an address', { HOST: 'not a host!' }, 'HOST', ''],
   ['WEBHOOK_ALLOW_PRIVATE_NETWORKS=yes', { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'yes' }, 'WEBHOOK_ALLOW_PRIVATE_NETWORKS', ''],
+  ['WORKER_NICENESS=20', { WORKER_NICENESS: '20' }, 'WORKER_NICENESS', ''],
 ];
 
 describe('boot: the built gateway and worker', () => {
@@ -282,16 +285,29 @@ describe('boot: the built gateway and worker', () => {
     }
   }, 60_000);
 
-  it('worker with good env starts and stops on SIGTERM', async () => {
+  it('worker with good env starts at niceness 10 (WORKER_NICENESS) and stops on SIGTERM', async () => {
     const p = start(WORKER, { API_KEYS: 'ops:ops-key-12345678:*', GCORE_API_URL: NOWHERE, APINIZER_API_URL: NOWHERE });
     try {
       await waitForOutput(p, /worker started/);
       expect(p.stderr()).toBe('');
+      // the gateway sharing its host takes the cores first
+      expect(getPriority(p.child.pid)).toBe(10);
     } finally {
       const { code, signal } = await stop(p);
       expect(code === 0 || signal === 'SIGTERM').toBe(true);
     }
     expectShutdownLines(p.stdout());
+  }, 60_000);
+
+  it('a worker started at a higher niceness than WORKER_NICENESS keeps it (its priority is only ever lowered)', async () => {
+    const p = start(WORKER, { API_KEYS: 'ops:ops-key-12345678:*', GCORE_API_URL: NOWHERE, APINIZER_API_URL: NOWHERE }, ROOT, 15);
+    try {
+      await waitForOutput(p, /worker started/);
+      expect(p.stderr()).toBe('');
+      expect(getPriority(p.child.pid)).toBe(15);
+    } finally {
+      await stop(p);
+    }
   }, 60_000);
 
   describe('.env in the working directory', () => {

@@ -5,12 +5,15 @@ import { loadAppConfigOrExit } from '@rpg/config';
 import { ServiceMetrics, createLogger, stopOnSignals } from '@rpg/observability';
 import { startMetricsServer } from './metrics-server';
 import { assertRedisReachable } from '@rpg/redis';
+import { applyWorkerNiceness } from './niceness';
 import { createWorkerApp } from './worker.factory';
 
 async function main(): Promise<void> {
   const config = loadAppConfigOrExit();
   await assertRedisReachable(config);
   const logger = createLogger(config.logLevel, 'worker');
+  // before the first job: on a host shared with a gateway, its requests take the cores first
+  const niceness = applyWorkerNiceness(config.workerNiceness, logger);
   const app = await createWorkerApp(config, logger);
   stopOnSignals(app, logger);
   if (config.workerMetricsPort) {
@@ -21,7 +24,7 @@ async function main(): Promise<void> {
     );
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => server.close());
   }
-  logger.info({ gcore: config.gcore.baseUrl, apinizer: config.apinizer.baseUrl }, 'worker started');
+  logger.info({ gcore: config.gcore.baseUrl, apinizer: config.apinizer.baseUrl, niceness }, 'worker started');
 }
 
 void main();

@@ -62,6 +62,7 @@ export interface AppConfig {
   workerConcurrency: number;
   rateLimitPerMinute: number;
   workerMetricsPort: number;
+  workerNiceness: number;
 }
 
 export interface RedisNode {
@@ -224,6 +225,7 @@ function buildAppConfig(env: EnvironmentVariables): AppConfig {
     workerConcurrency: env.WORKER_CONCURRENCY,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     workerMetricsPort: env.WORKER_METRICS_PORT,
+    workerNiceness: env.WORKER_NICENESS,
   };
 }
 

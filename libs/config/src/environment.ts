@@ -243,6 +243,16 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(65535)
   WORKER_METRICS_PORT = 9464;
+
+  /**
+   * The worker's CPU niceness (0 normal, 19 lowest): on a host it shares with a gateway, the gateway's requests take the
+   * cores first and the worker works through its durable backlog in what is left. No effect on a host of its own.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(19)
+  WORKER_NICENESS = 10;
 }
 
 export class ConfigValidationError extends Error {}

@@ -3,9 +3,11 @@
  * plain NestJS peer (scripts/bench/peer-server) and the bare Fastify route, run alternately: `rounds` rounds, the order
  * reversed every other round (G,P,B then B,P,G: a steady drift of the machine weighs on all three alike), each run after
  * its own unmeasured warm-up, all after a longer unmeasured first load of each (primeS: a freshly started process is
- * still compiling its hot path, which a 1 s warm-up does not cover). Then the gateway's p50/p99 at half its max rate
- * (open-loop paced client, measured after a 1 s warm-up that opens its connections), then the peer's and bare Fastify's
- * at that same rate (the p99 this machine and client allow at all) and the gateway's with the worker stopped.
+ * still compiling its hot path, which a 1 s warm-up does not cover); after each, what the worker had not yet handed
+ * to BullMQ is waited for, so that its dispatch never runs into the next subject's run. Then the gateway's p50/p99 at
+ * half its max rate (open-loop paced client, measured after a 1 s warm-up that opens its connections), then the peer's
+ * and bare Fastify's at that same rate (the p99 this machine and client allow at all) and the gateway's with the
+ * worker stopped.
  *
  * The gateway runs with RATE_LIMIT_PER_MINUTE out of the way (processes.ts); the peer and bare have no limiter. Every
  * non-2xx answer is counted: a run answered with 429 or 5xx measures nothing, so the goal is not met then.
@@ -18,7 +20,7 @@ import { BenchContext } from '../context';
 import { fmt, maxOf, mean, percentile } from '../lib';
 import { maxLoad, pacedLoad } from '../load';
 import { CpuUse, cpuMeter, cpuNote, readPauses } from '../meters';
-import { updateBody } from '../operations';
+import { untilDispatched, updateBody } from '../operations';
 import { BENCH_RATE_LIMIT_PER_MINUTE } from '../processes';
 import { ratio } from '../report';
 import { cpuUsPerRequest, reportAcceptCpu } from './accept-cpu';
@@ -44,6 +46,8 @@ interface Run {
   latency: { p50: number; p99: number; max: number };
   cpu: CpuUse;
   warmup: { ok: number; non2xx: number; errors: number };
+  /** Operations the worker had not handed to BullMQ yet when the run ended, and how long until it had. */
+  dispatch: { backlog: number; drainMs: number };
 }
 
 /** All runs of one subject. */
@@ -83,6 +87,15 @@ function totalsOf(runs: Run[], prime: { non2xx: number; errors: number }): Total
     statusCodes,
     cpuPercent,
   };
+}
+
+/** The worker's dispatch backlog at the end of the gateway's runs (WORKER_NICENESS lets the gateway go first). */
+function backlogNote(runs: Run[]): string {
+  const mine = runs.filter((r) => r.subject === 'gateway');
+  const most = Math.max(0, ...mine.map((r) => r.dispatch.backlog));
+  const longest = Math.max(0, ...mine.map((r) => r.dispatch.drainMs));
+  const backlog = `operations not yet handed to BullMQ at the end of a gateway run: at most ${most}`;
+  return `${backlog}, all handed over ${longest} ms later (waited for, before the next run)`;
 }
 
 const clean = (t: Totals): boolean => t.non2xx + t.errors + t.warmupNon2xx + t.warmupErrors === 0;
@@ -139,6 +152,7 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
   for (const subject of SUBJECTS) {
     const r = await maxLoad(url[subject], apiKey, body, { connections, durationS: primeS });
     primes[subject] = { ok: r['2xx'], non2xx: r.non2xx, errors: r.errors };
+    await untilDispatched(stack.redis, stack.prefix);
   }
 
   const runs: Run[] = [];
@@ -155,6 +169,8 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
       const cpu = cpuMeter(stack.children);
       const r = await maxLoad(url[subject], apiKey, body, { connections, durationS });
       const cpuUse = cpu();
+      // the worker catches up before the next run, which would otherwise share the cores with its dispatch
+      const dispatch = await untilDispatched(stack.redis, stack.prefix);
       if (profile) {
         stack.gateway.proc.kill('SIGWINCH');
         profiled = true;
@@ -174,6 +190,7 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
         latency: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max },
         cpu: cpuUse,
         warmup: { ok: warm['2xx'], non2xx: warm.non2xx, errors: warm.errors },
+        dispatch,
       });
     }
   }
@@ -277,7 +294,7 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
     note:
       `${bothClean ? '' : 'NOT CLEAN (a run answered with other than 2xx measures nothing); '}${rateLimit}; ` +
       `gateway ${answersNote(g)}; peer ${answersNote(p)}; ${shape}; per round ${perRoundRatio(g, p)}; ` +
-      `during the gateway runs ${cpuNote(g.cpuPercent)}`,
+      `during the gateway runs ${cpuNote(g.cpuPercent)}; ${backlogNote(runs)}`,
   });
   const gbRatio = ratio(g.rps, b.rps);
   results.row({
