@@ -84,6 +84,11 @@ interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The niceness of each thread of process `pid` (Linux: niceness is per thread). */
+function threadNiceness(pid: number): Set<number> {
+  return new Set(readdirSync(`/proc/${pid}/task`).map((tid) => getPriority(Number(tid))));
+}
+
 /** `niceness`: started under `nice -n <niceness>` (nice execs node: the child's pid is node's). */
 function start(script: string, env: Record<string, string>, cwd = ROOT, niceness?: number): Running {
   const [command, args] = niceness === undefined ? [process.execPath, [script]] : ['nice', ['-n', String(niceness), process.execPath, script]];
@@ -290,8 +295,8 @@ describe('boot: the built gateway and worker', () => {
     try {
       await waitForOutput(p, /worker started/);
       expect(p.stderr()).toBe('');
-      // the gateway sharing its host takes the cores first
-      expect(getPriority(p.child.pid)).toBe(10);
+      // the gateway sharing its host takes the cores first: every thread, V8's GC and compiler helpers included
+      expect(threadNiceness(p.child.pid!)).toEqual(new Set([Math.max(getPriority(), 10)]));
     } finally {
       const { code, signal } = await stop(p);
       expect(code === 0 || signal === 'SIGTERM').toBe(true);
@@ -304,7 +309,8 @@ describe('boot: the built gateway and worker', () => {
     try {
       await waitForOutput(p, /worker started/);
       expect(p.stderr()).toBe('');
-      expect(getPriority(p.child.pid)).toBe(15);
+      expect(p.stdout()).not.toContain('could not lower');
+      expect(threadNiceness(p.child.pid!)).toEqual(new Set([Math.min(19, getPriority() + 15)]));
     } finally {
       await stop(p);
     }

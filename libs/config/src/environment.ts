@@ -245,8 +245,10 @@ export class EnvironmentVariables {
   WORKER_METRICS_PORT = 9464;
 
   /**
-   * The worker's CPU niceness (0 normal, 19 lowest): on a host it shares with a gateway, the gateway's requests take the
-   * cores first and the worker works through its durable backlog in what is left. No effect on a host of its own.
+   * The worker's CPU niceness (0 normal, 19 lowest; only ever lowered): started with a gateway (`npm start`, one
+   * container or session), the gateway's requests take the cores first and the worker works through its durable backlog
+   * in what is left. Niceness ranks threads within one cgroup (and autogroup) only: between containers or systemd units,
+   * give the gateway a larger CPU weight (`cpu.weight`, `--cpu-shares`) instead.
    */
   @Transform(toInt)
   @IsInt()

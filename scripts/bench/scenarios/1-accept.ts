@@ -169,12 +169,12 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
       const cpu = cpuMeter(stack.children);
       const r = await maxLoad(url[subject], apiKey, body, { connections, durationS });
       const cpuUse = cpu();
-      // the worker catches up before the next run, which would otherwise share the cores with its dispatch
-      const dispatch = await untilDispatched(stack.redis, stack.prefix);
       if (profile) {
         stack.gateway.proc.kill('SIGWINCH');
         profiled = true;
       }
+      // the worker catches up before the next run, which would otherwise share the cores with its dispatch
+      const dispatch = await untilDispatched(stack.redis, stack.prefix);
       const seconds = r.duration > 0 ? r.duration : durationS;
       const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]));
       runs.push({
@@ -277,6 +277,8 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
       sameRate,
     },
     removedPeerKeys,
+    // the worker's CPU niceness in these runs (its default unless the bench's environment sets one)
+    workerNiceness: process.env.WORKER_NICENESS ?? 'default (10)',
   };
 
   const gpRatio = ratio(g.rps, p.rps);
@@ -322,7 +324,7 @@ export async function scenarioAccept(ctx: BenchContext): Promise<void> {
   });
 
   // CPU time per accepted request holds on a busy machine, where req/s follow whatever else runs
-  reportAcceptCpu(results, { gateway: g, peer: p, bare: b, traced: t });
+  reportAcceptCpu(results, { gateway: g, peer: p, bare: b, traced: t }, stack.privateRedis);
 
   // the same gateway with tracing on (OTLP export to a local sink), side by side with it in the same rounds
   const tg = ratio(t.rps, g.rps);

@@ -55,9 +55,10 @@ const listOf = (b: CpuBudget): string =>
 
 /**
  * Two rows: the server's own CPU per request (the gateway's with its worker's dispatch) against the peer's, and every
- * process's CPU per request with the ceiling it sets, the gateway's against the peer's.
+ * process's CPU per request with the ceiling it sets, the gateway's against the peer's. `redisMetered`: Redis is the
+ * bench's own child process (a shared Redis is not among the processes measured).
  */
-export function reportAcceptCpu(results: BenchResults, runs: { gateway: CpuRuns; peer: CpuRuns; bare: CpuRuns; traced: CpuRuns }): void {
+export function reportAcceptCpu(results: BenchResults, runs: { gateway: CpuRuns; peer: CpuRuns; bare: CpuRuns; traced: CpuRuns }, redisMetered: boolean): void {
   const { gateway: g, peer: p, bare: b, traced: t } = runs;
   const gCpu = cpuUsPerRequest(g, ['gateway', 'worker']);
   const pCpu = cpuUsPerRequest(p, ['nest-peer']);
@@ -104,6 +105,7 @@ export function reportAcceptCpu(results: BenchResults, runs: { gateway: CpuRuns;
       `machine ${fmt(gBudget.machineBusyPercent, 0)} % busy); peer runs: ${listOf(pBudget)} (total ${fmt(pBudget.totalUs, 0)}; ` +
       `machine ${fmt(pBudget.machineBusyPercent, 0)} % busy). Ceiling = min(one core ÷ the server's µs, ${cpus().length} cores ÷ the ` +
       `total): the best req/s of these costs on this machine. 1.5× the peer's ceiling allows ≤ ${fmt(allowedUs, 0)} µs in all ` +
-      `per gateway request, load client and Redis included, with every core busy`,
+      `per gateway request, load client and Redis included, with every core busy` +
+      (redisMetered ? '' : ". Redis NOT metered (a shared Redis, not the bench's own): its CPU is missing and both ceilings read high"),
   });
 }
